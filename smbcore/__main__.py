@@ -1,0 +1,90 @@
+"""Command line: `python -m smbcore validate FILE --table transactions`, `python -m smbcore summary FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from smbcore import health, overview
+from smbcore.data import TABLES, guess_table, read_raw, read_table
+
+__all__ = ["main"]
+
+
+def _print_report(result) -> None:
+    details = result.details
+    print(f"Read {details.get('rows_read', 0):,} rows ({details.get('file_kind', '?')}, "
+          f"{details.get('encoding', '-')}, separator: {details.get('delimiter', '-')}).")
+    if result.mapping:
+        print("Columns used: " + ", ".join(f"{k} <- '{v}'" for k, v in result.mapping.items()))
+    report = result.report
+    if report.empty:
+        print("No problems found.")
+    for row in report.itertuples():
+        where = f" [{row.column}]" if row.column else ""
+        rows = f" rows {row.row_numbers}" if row.row_numbers else ""
+        examples = f" e.g. {row.examples}" if row.examples else ""
+        print(f"{row.level.upper():8}{where} {row.message}{examples}{rows}")
+    if result.ok:
+        print(f"Ready: {len(result.frame):,} rows for the '{result.table}' table.")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    raw = read_raw(args.file)
+    table = args.table or (guess_table(list(raw.frame.columns)) if raw.frame is not None else "transactions")
+    result = read_table(raw, table, date_order=args.date_order)
+    print(f"Table: {table}")
+    _print_report(result)
+    return 0 if result.ok else 1
+
+
+def _summary(args: argparse.Namespace) -> int:
+    result = read_table(args.file, "transactions", date_order=args.date_order)
+    if not result.ok:
+        _print_report(result)
+        return 1
+    tx = result.frame
+    k = overview.kpis(tx)
+    c = args.currency
+    lines = [
+        ("Period", f"{k['first_date']:%d %b %Y} to {k['last_date']:%d %b %Y}"),
+        ("Net revenue", f"{c}{k['net_revenue']:,.2f}"),
+        ("Gross sales", f"{c}{k['gross_sales']:,.2f}"),
+        ("Returns", f"{c}{k['returns_value']:,.2f} ({k['returns_share']:.1%} of sales)"),
+        ("Orders", f"{k['orders']:,}"),
+        ("Customers", f"{k['customers']:,}"),
+        ("Average order value", f"{c}{k['avg_order_value']:,.2f}"),
+        ("Repeat customers", f"{k['repeat_rate']:.1%} bought more than once"),
+    ]
+    width = max(len(name) for name, _ in lines)
+    for name, value in lines:
+        print(f"{name:<{width}}  {value}")
+    print("\nTop products by revenue:")
+    top = overview.top_products(tx, "revenue", 5)
+    for row in top.itertuples():
+        print(f"  {row.product_name or row.product_id}: {c}{row.revenue:,.0f}")
+    print("\n" + "\n".join(health.check({"transactions": tx}, c).headlines))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m smbcore", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    validate = sub.add_parser("validate", help="check a file and print the validation report")
+    validate.add_argument("file")
+    validate.add_argument("--table", choices=list(TABLES), help="which table the file holds (guessed if left out)")
+    summary = sub.add_parser("summary", help="print the overview figures of an orders file")
+    summary.add_argument("file")
+    summary.add_argument("--currency", default="£")
+    for p in (validate, summary):
+        p.add_argument("--date-order", choices=["auto", "day_first", "month_first"], default="auto",
+                       help="how to read dates like 03/04/2011 when the file does not settle it")
+    args = parser.parse_args(argv)
+    pd.set_option("display.width", 200)
+    return {"validate": _validate, "summary": _summary}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

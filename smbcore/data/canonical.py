@@ -1,0 +1,233 @@
+"""Build a canonical table from an owner's columns: rename, convert, apply the table's rules, report problems."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from smbcore.data.contracts import ColumnSpec, TableSpec
+from smbcore.data.parsing import DateOrder, clean_text, parse_dates, parse_flags, parse_numbers
+from smbcore.data.report import ROW_OFFSET, Problem
+
+__all__ = ["build_canonical"]
+
+_EXAMPLES = 5
+
+
+def _row_numbers(mask: pd.Series) -> list[int]:
+    return [int(i) + ROW_OFFSET for i in mask[mask].index[:10]]
+
+
+def _examples(values: pd.Series, mask: pd.Series) -> list:
+    return values[mask].drop_duplicates().head(_EXAMPLES).tolist()
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_") or "column"
+
+
+def _convert(raw: pd.Series, spec: ColumnSpec, source: str, date_order: DateOrder,
+             problems: list[Problem]) -> tuple[pd.Series, pd.Series]:
+    """Convert one mapped column; returns (values, bad) and records what could not be read."""
+    if spec.kind == "text":
+        values = clean_text(raw)
+        return values, pd.Series(False, index=raw.index)
+    if spec.kind == "number":
+        values, bad = parse_numbers(raw)
+        what = "numbers"
+    elif spec.kind == "flag":
+        values, bad = parse_flags(raw)
+        what = "yes/no values"
+    else:
+        values, bad, reading = parse_dates(raw, date_order)
+        if spec.kind == "date":
+            values = values.dt.normalize()
+        what = "dates"
+        if reading.ambiguous:
+            problems.append(Problem(
+                "question", spec.name, reading.styles.get("like 03/04/2011", 0), reading.examples,
+                f"Dates in '{source}' such as '{reading.examples[0]}' can be read two ways (day first: "
+                f"3 April; month first: March 4) and nothing in the file settles it. Tell us which order "
+                "your system writes dates in.",
+            ))
+        elif reading.order != "auto" and date_order == "auto":
+            problems.append(Problem(
+                "info", spec.name, reading.styles.get("like 03/04/2011", 0), reading.examples,
+                f"Dates in '{source}' were read {'day' if reading.order == 'day_first' else 'month'} first, "
+                "because some values only make sense that way.",
+            ))
+        if len(reading.styles) > 1:
+            described = "; ".join(f"{n:,} rows {style}" for style, n in reading.styles.items())
+            problems.append(Problem(
+                "warning", spec.name, sum(reading.styles.values()), [], f"'{source}' mixes date styles "
+                f"({described}). Each was read on its own; check the preview looks right.",
+            ))
+    if bad.any():
+        level = "error" if spec.required else "warning"
+        outcome = "Those rows are left out." if spec.required else "Those cells are left empty."
+        problems.append(Problem(
+            level, spec.name, int(bad.sum()), _examples(raw, bad),
+            f"'{source}' has {int(bad.sum()):,} values that are not {what}. {outcome} "
+            f"Fix them in your file or map another column to '{spec.name}'.",
+            _row_numbers(bad),
+        ))
+    return values, bad
+
+
+def _infer_extra(raw: pd.Series) -> pd.Series:
+    """An unmapped column kept as a feature: numbers when nearly all cells are numbers, else text."""
+    values, bad = parse_numbers(raw)
+    filled = raw.notna() & (raw.astype("string").str.strip() != "")
+    if filled.any() and bad.sum() <= 0.01 * filled.sum():
+        return values
+    return clean_text(raw)
+
+
+def _fill_order_level(frame: pd.DataFrame, problems: list[Problem], mapping: dict[str, str]) -> None:
+    """Some exports (Shopify) write the date and customer only on an order's first line: copy them down."""
+    for col in ("timestamp", "customer_id", "country"):
+        if col in frame and frame[col].isna().any() and frame[col].notna().any():
+            filled = frame.groupby("order_id", sort=False)[col].transform("first")
+            newly = frame[col].isna() & filled.notna() & frame["order_id"].notna()
+            if newly.any():
+                frame.loc[newly, col] = filled[newly]
+                problems.append(Problem("info", col, int(newly.sum()), [], f"Filled in '{mapping.get(col, col)}' "
+                                        f"for {int(newly.sum()):,} lines from other lines of the same order."))
+
+
+def _transactions_rules(frame: pd.DataFrame, raw_keep: pd.Series, problems: list[Problem]) -> pd.Series:
+    """Returns, and lines that cannot count as sales or returns. Returns the rows to keep."""
+    keep = raw_keep.copy()
+    zero = frame["quantity"].eq(0) & keep
+    if zero.any():
+        problems.append(Problem("warning", "quantity", int(zero.sum()), [], f"{int(zero.sum()):,} lines have a "
+                                "quantity of 0; they are not sales or returns and are left out.", _row_numbers(zero)))
+        keep &= ~zero
+    negative_price = frame["unit_price"].lt(0) & keep
+    if negative_price.any():
+        names = frame.get("product_name", frame["product_id"])
+        problems.append(Problem(
+            "warning", "unit_price", int(negative_price.sum()), _examples(names, negative_price),
+            f"{int(negative_price.sum()):,} lines have a price below zero (accounting adjustments, not products). "
+            "They are left out of sales and returns.", _row_numbers(negative_price)))
+        keep &= ~negative_price
+    cancelled = frame["order_id"].str.match(r"^[Cc]\d").fillna(False)
+    frame["is_return"] = (frame["quantity"] < 0) | cancelled
+    frame["revenue"] = frame["quantity"] * frame["unit_price"]
+    returns = frame["is_return"] & keep
+    if returns.any():
+        problems.append(Problem("info", "quantity", int(returns.sum()), [], f"{int(returns.sum()):,} lines are "
+                                "returns or cancellations (negative quantity or a 'C' order number); they count "
+                                "as returns, not sales."))
+    free = frame["unit_price"].eq(0) & keep
+    if free.any():
+        problems.append(Problem("info", "unit_price", int(free.sum()), [], f"{int(free.sum()):,} lines have a "
+                                "price of 0 (free items or stock corrections); they count as units but no revenue."))
+    if "customer_id" in frame:
+        guests = frame["customer_id"].isna() & keep
+        if guests.any():
+            problems.append(Problem(
+                "warning", "customer_id", int(guests.sum()), [], f"{int(guests.sum()):,} lines "
+                f"({guests.sum() / max(keep.sum(), 1):.0%}) have no customer id (guest checkouts). They count "
+                "in sales and product figures, not in customer figures.", _row_numbers(guests)))
+    else:
+        problems.append(Problem("warning", "customer_id", 0, [], "No customer column is mapped: sales and "
+                                "product figures work, customer figures (repeat buyers, churn) need one."))
+    return keep
+
+
+def build_canonical(raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str],
+                    date_order: DateOrder = "auto") -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Canonical frame for `spec` from the owner's text columns and a canonical->owner column mapping.
+
+    Returns (frame, problems). The frame holds the spec's mapped columns (converted), table-derived
+    columns (transactions: is_return, revenue) and, where the table keeps them, the owner's other
+    columns under snake_case names. It is None when a required column is missing or dates need the
+    owner's answer. Rows whose required values cannot be read are left out and reported.
+    """
+    problems: list[Problem] = []
+    unknown = [src for src in mapping.values() if src not in raw.columns]
+    for src in unknown:
+        problems.append(Problem("error", None, 0, [], f"The column '{src}' is not in the file. Pick one of: "
+                                f"{', '.join(map(str, raw.columns[:30]))}."))
+    mapping = {k: v for k, v in mapping.items() if v in raw.columns}
+    for col in spec.columns:
+        generated = spec.row_id_prefix is not None and col.name == "customer_id"
+        if col.required and not generated and col.name not in mapping and col.fallback not in mapping:
+            hint = ""
+            if len(raw.columns) == 1:
+                hint = (f" We found only one column ('{str(raw.columns[0])[:60]}'): the file may use a separator "
+                        "we do not read; save it as CSV with commas or semicolons.")
+            problems.append(Problem(
+                "error", col.name, len(raw), [], f"No column for '{col.name}' ({col.description.lower()}), "
+                f"which this table needs. Map one of your columns to it.{hint}"))
+    if any(p.level == "error" for p in problems):
+        return None, problems
+
+    frame = pd.DataFrame(index=raw.index)
+    keep = pd.Series(True, index=raw.index)
+    for col in spec.columns:
+        if col.name not in mapping:
+            continue
+        values, bad = _convert(raw[mapping[col.name]], col, mapping[col.name], date_order, problems)
+        frame[col.name] = values
+        if col.required:
+            keep &= ~bad
+    for col in spec.columns:
+        if col.fallback and col.fallback in frame:
+            if col.name not in frame:
+                frame[col.name] = frame[col.fallback]
+                problems.append(Problem("info", col.name, 0, [], f"No product code column: the product name "
+                                        f"('{mapping[col.fallback]}') is used as the product id."))
+            else:
+                frame[col.name] = frame[col.name].fillna(frame[col.fallback])
+    if any(p.level == "question" for p in problems):
+        return None, problems
+
+    if spec.name == "transactions":
+        _fill_order_level(frame, problems, mapping)
+    keep &= _missing_required(frame, spec, mapping, problems, keep)
+    if spec.name == "transactions":
+        keep = _transactions_rules(frame, keep, problems)
+    if spec.row_id_prefix and "customer_id" not in frame:
+        width = len(str(len(raw)))
+        frame.insert(0, "customer_id", pd.array([f"{spec.row_id_prefix}{i + 1:0{width}d}" for i in range(len(raw))], dtype="string"))
+        problems.append(Problem("info", "customer_id", len(raw), [], "No customer id column: each row is given "
+                                f"an id from its row number ({spec.row_id_prefix}{1:0{width}d}, ...)."))
+    if spec.keeps_extra_columns:
+        mapped = set(mapping.values())
+        for source in raw.columns:
+            if source in mapped:
+                continue
+            name = _snake(source)
+            while name in frame:
+                name += "_x"
+            frame[name] = _infer_extra(raw[source])
+    else:
+        ignored = [c for c in raw.columns if c not in set(mapping.values())]
+        if ignored:
+            problems.append(Problem("info", None, 0, [], f"Columns not used: {', '.join(map(str, ignored[:15]))}."))
+    frame = frame[keep].reset_index(drop=True)
+    duplicated = int(frame.duplicated().sum()) if spec.name == "transactions" else 0
+    if duplicated:
+        problems.append(Problem("warning", None, duplicated, [], f"{duplicated:,} lines are exact copies of another "
+                                "line (same order, product, time, quantity and price). They are kept: if your "
+                                "export repeats lines by mistake, remove the copies and upload again."))
+    return frame, problems
+
+
+def _missing_required(frame: pd.DataFrame, spec: TableSpec, mapping: dict[str, str], problems: list[Problem],
+                      keep: pd.Series) -> pd.Series:
+    """Rows with an empty required cell (not already reported as unreadable) are left out and reported."""
+    ok = pd.Series(True, index=frame.index)
+    for name in spec.required:
+        if name not in frame:
+            continue
+        empty = frame[name].isna() & keep
+        if empty.any():
+            source = mapping.get(name) or mapping.get(spec.column(name).fallback or "", name)
+            problems.append(Problem("error", name, int(empty.sum()), [], f"{int(empty.sum()):,} rows have no "
+                                    f"'{source}'. Those rows are left out.", _row_numbers(empty)))
+            ok &= ~empty
+    return ok

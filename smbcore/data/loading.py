@@ -1,0 +1,76 @@
+"""read_table: from an owner's file (or a frame of text) to a checked canonical table and a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from smbcore.data.canonical import build_canonical
+from smbcore.data.contracts import table_spec
+from smbcore.data.mapping import guess_mapping
+from smbcore.data.parsing import DateOrder
+from smbcore.data.reading import RawFile, Source, read_raw
+from smbcore.data.report import Problem, report_frame
+
+__all__ = ["LoadResult", "read_table"]
+
+
+@dataclass
+class LoadResult:
+    """The outcome of reading one file into one canonical table.
+
+    frame: the canonical DataFrame, or None when it cannot be built yet (see `report`).
+    report: DataFrame[level, column, rows, examples, row_numbers, message]; level is one of
+        error (rows or the file cannot be used), question (the owner must answer, e.g. date order),
+        warning, info.
+    mapping: canonical column -> the file's column, as used.
+    raw: the file's cells as text (for a preview), or None if the file could not be read.
+    """
+
+    table: str
+    frame: pd.DataFrame | None
+    problems: list[Problem]
+    mapping: dict[str, str]
+    raw: pd.DataFrame | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def report(self) -> pd.DataFrame:
+        return report_frame(self.problems)
+
+    @property
+    def ok(self) -> bool:
+        """True when the canonical frame could be built (it may still carry warnings)."""
+        return self.frame is not None
+
+    @property
+    def needs_answer(self) -> bool:
+        return any(p.level == "question" for p in self.problems)
+
+    @property
+    def rows_read(self) -> int:
+        return 0 if self.raw is None else len(self.raw)
+
+
+def read_table(source: Source | RawFile, table: str, mapping: dict | None = None,
+               date_order: DateOrder = "auto", name: str | None = None) -> LoadResult:
+    """Read `source` (path, bytes, file-like or an already read RawFile) into canonical table `table`.
+
+    `mapping` is canonical column -> the file's column; when None it is guessed from the column names.
+    Never raises for a bad file: what went wrong is in `.report`.
+    """
+    spec = table_spec(table)
+    raw = source if isinstance(source, RawFile) else read_raw(source, name=name)
+    if raw.frame is None:
+        return LoadResult(table, None, list(raw.problems), mapping or {}, None, raw.details)
+    used = dict(mapping) if mapping is not None else guess_mapping(list(raw.frame.columns), spec.name)
+    used = {k: v for k, v in used.items() if v}
+    frame, problems = build_canonical(raw.frame, spec, used, date_order)
+    details = dict(raw.details, rows_read=len(raw.frame), rows_kept=0 if frame is None else len(frame))
+    if frame is not None:
+        left_out = len(raw.frame) - len(frame)
+        if left_out:
+            problems.append(Problem("info", None, left_out, [], f"{left_out:,} of {len(raw.frame):,} rows are "
+                                    "left out for the reasons above; the rest are ready to save."))
+    return LoadResult(table, frame, list(raw.problems) + problems, used, raw.frame, details)

@@ -1,0 +1,200 @@
+"""Turn an owner's file (CSV in any common encoding and separator, gzip, or Excel) into a frame of text cells."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Union
+
+import charset_normalizer
+import pandas as pd
+
+from smbcore.data.report import Problem
+from smbcore.errors import EMPTY_FILE, HEADER_ONLY, NOT_TABULAR
+
+__all__ = ["RawFile", "read_raw", "Source"]
+
+Source = Union[str, Path, bytes, IO[bytes]]
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+_SNIFF_LINES = 50
+
+
+@dataclass
+class RawFile:
+    """What was read: every cell as text (missing cells as NA), plus how the file was read.
+
+    `frame` has the file's own column names (duplicates renamed 'name (2)'); row i of the frame is
+    row i + 2 of the file as a spreadsheet shows it (row 1 is the header).
+    """
+
+    name: str
+    frame: pd.DataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+
+
+def _as_bytes(source: Source) -> tuple[bytes, str]:
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        return path.read_bytes(), path.name
+    if isinstance(source, bytes):
+        return source, "uploaded file"
+    name = getattr(source, "name", "uploaded file")
+    data = source.getvalue() if hasattr(source, "getvalue") else source.read()
+    return bytes(data), Path(str(name)).name
+
+
+def _decode(data: bytes) -> tuple[str | None, str]:
+    """Decode text, trusting a BOM, then strict UTF-8, then charset-normalizer (usually cp1252/Latin-1)."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), encoding
+    if b"\x00" in data[:8192]:
+        return None, "binary"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[:500_000]).best()
+    encoding = best.encoding if best is not None else "cp1252"
+    if encoding in {"latin_1", "iso8859_1", "ascii"}:
+        encoding = "cp1252"  # a superset in the printable range: £ € and smart quotes from Windows exports
+    return data.decode(encoding, errors="replace"), encoding
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20_000]
+    if not sample:
+        return False
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
+    replaced = sample.count("\ufffd")
+    return (control + replaced) / len(sample) > 0.02
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Pick the separator that splits the first lines into the same number (>1) of fields most consistently."""
+    lines = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
+    best, best_score = ",", (0.0, 0)
+    for delim in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        if not counts:
+            continue
+        header = counts[0]
+        if header < 2:
+            continue
+        agreement = sum(c == header for c in counts) / len(counts)
+        score = (agreement, header)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _unique_names(names: list[str]) -> tuple[list[str], list[Problem]]:
+    seen: dict[str, int] = {}
+    out, problems = [], []
+    for position, raw in enumerate(names, start=1):
+        name = str(raw).strip() or f"column {position}"
+        if name in seen:
+            seen[name] += 1
+            new = f"{name} ({seen[name]})"
+            problems.append(Problem(
+                "warning", name, 0, [],
+                f"The column name '{name}' appears more than once (column {position} is a repeat). "
+                f"We call the repeat '{new}'; check that the right one is mapped.",
+            ))
+            name = new
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out, problems
+
+
+def _read_csv_text(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem]]:
+    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=delimiter))
+    names, problems = _unique_names(header)
+    encoded = text.encode("utf-8")
+    try:
+        frame = pd.read_csv(io.BytesIO(encoded), sep=delimiter, dtype=str, keep_default_na=False,
+                            engine="pyarrow")
+        frame.columns = names
+    except Exception:
+        # Slower reader that tolerates ragged lines and says which ones it skipped.
+        bad_lines: list[list[str]] = []
+        frame = pd.read_csv(io.BytesIO(encoded), sep=delimiter, dtype=str, keep_default_na=False,
+                            engine="python", header=0, names=names,
+                            on_bad_lines=lambda line: bad_lines.append(line) or None)
+        if bad_lines:
+            problems.append(Problem(
+                "warning", None, len(bad_lines), [delimiter.join(bad_lines[0])[:80]],
+                f"{len(bad_lines):,} lines have a different number of values than the header "
+                f"({len(names)} columns) and were left out. A value with a {_DELIMITER_NAMES[delimiter]} "
+                "inside it needs quotes around it.",
+            ))
+    return frame, problems
+
+
+def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame | None, list[Problem], dict]:
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        return None, [Problem("error", None, 0, [], f"The Excel file '{name}' could not be opened ({exc}). "
+                              "Open it in Excel and save it again as .xlsx or CSV.")], {}
+    filled = [(sheet, df) for sheet, df in sheets.items() if not df.dropna(how="all").empty]
+    if not filled:
+        return None, [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))], {"file_kind": "excel"}
+    sheet, frame = filled[0]
+    problems = []
+    if len(filled) > 1:
+        problems.append(Problem("info", None, 0, [], f"The workbook has {len(filled)} sheets with data; "
+                                f"we read the first one, '{sheet}'. Save another sheet as its own file to use it."))
+    names, dup_problems = _unique_names([str(c) for c in frame.columns])
+    frame.columns = names
+    return frame.dropna(how="all"), problems + dup_problems, {"file_kind": "excel", "sheet": sheet}
+
+
+def read_raw(source: Source, name: str | None = None) -> RawFile:
+    """Read a CSV/TSV (plain or gzip) or .xlsx into text cells; never raises for a bad file.
+
+    Returns a RawFile whose `frame` is None when nothing usable could be read, with the reason in
+    `problems` (level 'error').
+    """
+    data, default_name = _as_bytes(source)
+    name = name or default_name
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            return RawFile(name, None, [Problem("error", None, 0, [], f"The file '{name}' is a damaged gzip "
+                                                "archive. Compress it again or upload the plain CSV.")])
+    if not data.strip():
+        return RawFile(name, None, [Problem("error", None, 0, [], EMPTY_FILE.format(name=name))])
+    if data[:4] == b"PK\x03\x04" and zipfile.is_zipfile(io.BytesIO(data)):
+        frame, problems, details = _read_excel(data, name)
+        return _finish(name, frame, problems, details)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return RawFile(name, None, [Problem("error", None, 0, [], f"'{name}' is an old-style Excel .xls file. "
+                                            "Open it in Excel and save it as .xlsx or CSV, then upload that.")])
+    text, encoding = _decode(data)
+    if text is None or _looks_binary(text):
+        return RawFile(name, None, [Problem("error", None, 0, [], NOT_TABULAR.format(name=name))])
+    delimiter = _sniff_delimiter(text)
+    frame, problems = _read_csv_text(text, delimiter)
+    details = {"file_kind": "csv", "encoding": encoding, "delimiter": _DELIMITER_NAMES[delimiter]}
+    return _finish(name, frame, problems, details)
+
+
+def _finish(name: str, frame: pd.DataFrame | None, problems: list[Problem], details: dict) -> RawFile:
+    if frame is None:
+        return RawFile(name, None, problems, details)
+    frame = frame.reset_index(drop=True)
+    if frame.empty:
+        return RawFile(name, None, problems + [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))],
+                       details)
+    return RawFile(name, frame, problems, details)

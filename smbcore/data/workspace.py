@@ -1,0 +1,176 @@
+"""The owner's workspace: one DuckDB file with the canonical tables, their versions, settings and a decisions log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from smbcore.data.contracts import TABLES
+from smbcore.data.schemas import check_contract
+from smbcore.errors import MissingTableError, SmbcoreError
+
+__all__ = ["Workspace", "default_home", "content_version"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_RESERVED = {"smbcore_tables", "smbcore_decisions", "smbcore_settings"}
+_ARROW_TYPES = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype(), pa.bool_(): pd.BooleanDtype()}
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS smbcore_tables (
+    name VARCHAR PRIMARY KEY, version VARCHAR, rows BIGINT, saved_at TIMESTAMP, source VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS smbcore_decision_ids START 1;
+CREATE TABLE IF NOT EXISTS smbcore_decisions (
+    id BIGINT DEFAULT nextval('smbcore_decision_ids') PRIMARY KEY, logged_at TIMESTAMP, model VARCHAR,
+    subject VARCHAR, decision VARCHAR, action VARCHAR, reason VARCHAR, decided_by VARCHAR, details VARCHAR);
+CREATE TABLE IF NOT EXISTS smbcore_settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+"""
+
+
+def default_home() -> Path:
+    """Where workspaces live: $SMBCORE_HOME, else ~/.smbcore."""
+    return Path(os.environ.get("SMBCORE_HOME") or Path.home() / ".smbcore")
+
+
+def content_version(frame: pd.DataFrame) -> str:
+    """A short hash of a frame's columns, types and values: equal content gives an equal version."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Workspace:
+    """A DuckDB file holding canonical tables (each with a content-hash version) and an append-only decisions log.
+
+    Every save is one transaction: if it fails or the process dies part-way, the table saved before
+    is still there, unchanged.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.execute(_SCHEMA)
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.path))
+
+    @staticmethod
+    def _check_name(table: str) -> str:
+        if table in _RESERVED or not _NAME.match(table):
+            raise SmbcoreError(f"'{table}' cannot be a table name: use lower-case letters, digits and _.")
+        return table
+
+    def save(self, table: str, frame: pd.DataFrame, source: str = "") -> str:
+        """Replace `table` with `frame` (checked against its contract first) and return its new version."""
+        self._check_name(table)
+        if table in TABLES:
+            check_contract(table, frame)
+        version = content_version(frame)
+        con = self._connect()
+        try:
+            con.execute("BEGIN TRANSACTION")
+            self._write(con, table, frame, version, source)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+        return version
+
+    def _write(self, con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, version: str,
+               source: str) -> None:
+        con.register("incoming_frame", frame)
+        con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM incoming_frame')
+        con.unregister("incoming_frame")
+        con.execute("INSERT OR REPLACE INTO smbcore_tables VALUES (?, ?, ?, ?, ?)",
+                    [table, version, len(frame), _now(), source])
+
+    def load(self, table: str) -> pd.DataFrame:
+        """The saved table as a DataFrame; MissingTableError if it was never saved."""
+        self._check_name(table)
+        if table not in self.tables():
+            raise MissingTableError(f"The workspace has no '{table}' table yet. Upload it on the Data page.")
+        with self._connect() as con:
+            arrow = con.sql(f'SELECT * FROM "{table}"').to_arrow_table()
+        return _restore_types(arrow.to_pandas(types_mapper=_ARROW_TYPES.get))
+
+    def tables(self) -> list[str]:
+        with self._connect() as con:
+            return [row[0] for row in con.execute("SELECT name FROM smbcore_tables ORDER BY name").fetchall()]
+
+    def catalog(self) -> pd.DataFrame:
+        """One row per saved table: name, version, rows, saved_at, source."""
+        with self._connect() as con:
+            return con.execute("SELECT * FROM smbcore_tables ORDER BY name").df()
+
+    def version(self, table: str) -> str | None:
+        with self._connect() as con:
+            row = con.execute("SELECT version FROM smbcore_tables WHERE name = ?", [table]).fetchone()
+        return row[0] if row else None
+
+    def remove(self, table: str) -> None:
+        """Delete a saved table (the decisions log is never removed)."""
+        self._check_name(table)
+        con = self._connect()
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f'DROP TABLE IF EXISTS "{table}"')
+            con.execute("DELETE FROM smbcore_tables WHERE name = ?", [table])
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def log_decision(self, model: str, subject: str, decision: str, action: str = "", reason: str = "",
+                     decided_by: str = "owner", details: dict | None = None) -> int:
+        """Append one decision (e.g. an override of a model's choice) and return its id. Entries are never changed."""
+        with self._connect() as con:
+            row = con.execute(
+                "INSERT INTO smbcore_decisions (logged_at, model, subject, decision, action, reason, decided_by, "
+                "details) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [_now(), model, subject, decision, action, reason, decided_by, json.dumps(details or {})],
+            ).fetchone()
+        return int(row[0])
+
+    def decisions(self) -> pd.DataFrame:
+        """The decisions log, oldest first: id, logged_at, model, subject, decision, action, reason, decided_by, details."""
+        with self._connect() as con:
+            return con.execute("SELECT * FROM smbcore_decisions ORDER BY id").df()
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        with self._connect() as con:
+            row = con.execute("SELECT value FROM smbcore_settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._connect() as con:
+            con.execute("INSERT OR REPLACE INTO smbcore_settings VALUES (?, ?)", [key, value])
+
+
+def _restore_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB hands text back as Python objects and yes/no with gaps as objects: give them pandas' types."""
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.StringDtype) and col.dtype.na_value is not pd.NA:
+            frame[name] = col.astype("string")
+        elif pd.api.types.is_object_dtype(col):
+            non_null = col.dropna()
+            if len(non_null) and non_null.map(type).eq(bool).all():
+                frame[name] = col.astype("boolean")
+            else:
+                frame[name] = col.astype("string")
+        elif pd.api.types.is_bool_dtype(col):
+            frame[name] = col.astype("boolean")
+    return frame

@@ -1,0 +1,37 @@
+"""The few error types smbcore raises, and messages worth asserting in tests."""
+
+__all__ = [
+    "SmbcoreError",
+    "UnknownTableError",
+    "ContractError",
+    "MissingTableError",
+    "EMPTY_FILE",
+    "HEADER_ONLY",
+    "NOT_TABULAR",
+]
+
+
+class SmbcoreError(ValueError):
+    """Base for errors a person can act on; the message says what to do."""
+
+
+class UnknownTableError(SmbcoreError):
+    """A table name that is not one of the canonical tables."""
+
+
+class ContractError(SmbcoreError):
+    """A frame that does not meet its table's column contract (raised before anything is saved)."""
+
+
+class MissingTableError(SmbcoreError):
+    """A computation needs a table the workspace does not have."""
+
+
+EMPTY_FILE = "The file '{name}' is empty: it has no column names and no rows. Export it again and upload the new file."
+HEADER_ONLY = (
+    "The file '{name}' has column names but no rows of data. Check that the export covers the dates you wanted."
+)
+NOT_TABULAR = (
+    "The file '{name}' does not look like a table: it is not a CSV (text with , ; tab or | between values) "
+    "nor an Excel .xlsx file. Open it in a spreadsheet and save it as CSV, then upload that."
+)

@@ -1,0 +1,183 @@
+"""What the shop's orders say: headline figures, sales over time, top products, new vs returning, countries, busy hours.
+
+Every function takes the canonical `transactions` table (order_id, timestamp, product_id, quantity,
+unit_price, is_return, revenue; optional customer_id, product_name, country) and returns plain
+numbers or a DataFrame whose columns are stated in its docstring.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+
+__all__ = [
+    "kpis",
+    "sales_over_time",
+    "top_products",
+    "new_vs_returning",
+    "sales_by_country",
+    "orders_by_weekday_hour",
+    "WEEKDAYS",
+    "non_product_lines",
+]
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_FREQ = {"D": "D", "W": "W-MON", "M": "MS"}
+
+
+# Lines that are not goods: shipping lines are matched on the whole name ("DOTCOM POSTAGE", not
+# "FRENCH CARRIAGE LANTERN"); fees and adjustments anywhere in it.
+_SHIPPING = r"(?i)\s*(?:\w+ )?(?:day )?(?:postage|carriage|shipping|delivery)(?: charges?)?\s*"
+_FEES = r"(?i)\b(?:fees?|bank charges?|discount|manual|adjust\w*|commission|samples?)\b"
+
+
+def non_product_lines(tx: pd.DataFrame) -> pd.Series:
+    """True for lines that are postage, fees, discounts or manual adjustments rather than goods (by name)."""
+    if "product_name" not in tx:
+        return pd.Series(False, index=tx.index)
+    names = tx["product_name"]
+    mask = names.str.fullmatch(_SHIPPING) | names.str.contains(_FEES, regex=True)
+    return mask.fillna(False).astype(bool)
+
+
+def _sales(tx: pd.DataFrame) -> pd.DataFrame:
+    return tx[~tx["is_return"].fillna(False).astype(bool)]
+
+
+def kpis(tx: pd.DataFrame) -> dict:
+    """Headline figures.
+
+    Returns a dict: net_revenue (sales less returns), gross_sales, returns_value, returns_share (of gross
+    sales), orders (orders with at least one sale line), customers (with an id), units, avg_order_value
+    (gross sales per order), repeat_rate (share of customers with two or more orders), first_date, last_date.
+    """
+    sales = _sales(tx)
+    gross = float(sales["revenue"].sum())
+    returned = float(-tx.loc[tx["is_return"].fillna(False).astype(bool), "revenue"].sum())
+    orders = int(sales["order_id"].nunique())
+    if "customer_id" in tx:
+        per_customer = sales.dropna(subset=["customer_id"]).groupby("customer_id")["order_id"].nunique()
+        customers, repeat = int(len(per_customer)), float((per_customer >= 2).mean()) if len(per_customer) else 0.0
+    else:
+        customers, repeat = 0, float("nan")
+    return {
+        "net_revenue": gross - returned,
+        "gross_sales": gross,
+        "returns_value": returned,
+        "returns_share": returned / gross if gross else 0.0,
+        "orders": orders,
+        "customers": customers,
+        "units": float(sales["quantity"].sum()),
+        "avg_order_value": gross / orders if orders else 0.0,
+        "repeat_rate": repeat,
+        "first_date": tx["timestamp"].min(),
+        "last_date": tx["timestamp"].max(),
+    }
+
+
+def sales_over_time(tx: pd.DataFrame, freq: Literal["D", "W", "M"] = "W") -> pd.DataFrame:
+    """Sales per day, week (starting Monday) or month.
+
+    Returns columns: period_start, gross_sales, returns, net_revenue, orders, customers; periods with
+    no orders inside the covered range appear with zeros.
+    """
+    period = tx["timestamp"].dt.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq]).dt.start_time
+    frame = tx.assign(period_start=period, sale=tx["revenue"].where(~tx["is_return"].astype(bool), 0.0),
+                      returned=-tx["revenue"].where(tx["is_return"].astype(bool), 0.0))
+    sale_orders = frame["order_id"].where(~frame["is_return"].astype(bool))
+    grouped = frame.assign(sale_order=sale_orders).groupby("period_start")
+    out = pd.DataFrame({
+        "gross_sales": grouped["sale"].sum(),
+        "returns": grouped["returned"].sum(),
+        "orders": grouped["sale_order"].nunique(),
+        "customers": grouped["customer_id"].nunique() if "customer_id" in tx else 0,
+    })
+    full = pd.date_range(out.index.min(), out.index.max(), freq=_FREQ[freq])
+    out = out.reindex(full.union(out.index), fill_value=0)
+    out["net_revenue"] = out["gross_sales"] - out["returns"]
+    out = out.rename_axis("period_start").reset_index()
+    return out[["period_start", "gross_sales", "returns", "net_revenue", "orders", "customers"]]
+
+
+def top_products(tx: pd.DataFrame, by: Literal["revenue", "buyers"] = "revenue", n: int = 10) -> pd.DataFrame:
+    """The n best-selling products by net sales value (after returns) or by number of different buyers.
+
+    Postage, fees and adjustments (see non_product_lines) are not products and are left out.
+    Returns columns: product_id, product_name, revenue (net of returns), units (net), orders, buyers,
+    share_of_revenue.
+    """
+    products = tx[~non_product_lines(tx)]
+    sales = _sales(products)
+    net = products.groupby("product_id")[["revenue", "quantity"]].sum()
+    grouped = sales.groupby("product_id")
+    out = pd.DataFrame({
+        "revenue": net["revenue"],
+        "units": net["quantity"],
+        "orders": grouped["order_id"].nunique(),
+        "buyers": grouped["customer_id"].nunique() if "customer_id" in sales else 0,
+    })
+    if "product_name" in sales:
+        # The name used most often for each product code (exports sometimes rename a product mid-year).
+        names = (sales.groupby(["product_id", "product_name"]).size().sort_values(ascending=False)
+                 .reset_index().drop_duplicates("product_id").set_index("product_id")["product_name"])
+        out["product_name"] = names.reindex(out.index)
+    else:
+        out["product_name"] = out.index
+    out["share_of_revenue"] = out["revenue"] / out["revenue"].sum() if out["revenue"].sum() else 0.0
+    out = out.sort_values([by, "revenue"], ascending=False).head(n).reset_index()
+    return out[["product_id", "product_name", "revenue", "units", "orders", "buyers", "share_of_revenue"]]
+
+
+def new_vs_returning(tx: pd.DataFrame) -> pd.DataFrame:
+    """Per month, customers buying for the first time and customers who had bought before.
+
+    Returns columns: month, new_customers, returning_customers, new_revenue, returning_revenue.
+    Customers are counted from their first order in the data, so the first month is all 'new'.
+    """
+    sales = _sales(tx).dropna(subset=["customer_id"])
+    month = sales["timestamp"].dt.to_period("M").dt.start_time
+    first = month.groupby(sales["customer_id"]).transform("min")
+    frame = sales.assign(month=month, is_new=month == first)
+    counts = frame.groupby(["month", "is_new"])["customer_id"].nunique().unstack(fill_value=0)
+    revenue = frame.groupby(["month", "is_new"])["revenue"].sum().unstack(fill_value=0.0)
+    out = pd.DataFrame({
+        "new_customers": counts.get(True, 0),
+        "returning_customers": counts.get(False, 0),
+        "new_revenue": revenue.get(True, 0.0),
+        "returning_revenue": revenue.get(False, 0.0),
+    }).rename_axis("month").reset_index()
+    return out
+
+
+def sales_by_country(tx: pd.DataFrame, n: int = 15) -> pd.DataFrame:
+    """Sales by customer country, largest first (the rest summed as 'Other countries').
+
+    Returns columns: country, revenue, orders, customers, share_of_revenue.
+    """
+    sales = _sales(tx).assign(country=lambda d: d["country"].fillna("Unknown") if "country" in d else "Unknown")
+    grouped = sales.groupby("country")
+    out = pd.DataFrame({
+        "revenue": grouped["revenue"].sum(),
+        "orders": grouped["order_id"].nunique(),
+        "customers": grouped["customer_id"].nunique() if "customer_id" in sales else 0,
+    }).sort_values("revenue", ascending=False)
+    if len(out) > n:
+        rest = out.iloc[n - 1:]
+        out = pd.concat([out.iloc[: n - 1], pd.DataFrame(rest.sum()).T.set_axis(["Other countries"])])
+    out["share_of_revenue"] = out["revenue"] / out["revenue"].sum() if out["revenue"].sum() else 0.0
+    return out.rename_axis("country").reset_index()
+
+
+def orders_by_weekday_hour(tx: pd.DataFrame) -> pd.DataFrame:
+    """How many orders start in each weekday x hour.
+
+    Returns columns: weekday (Monday..Sunday), hour (0-23), orders; every combination is present.
+    """
+    orders = _sales(tx).groupby("order_id")["timestamp"].min()
+    frame = pd.DataFrame({"weekday": orders.dt.dayofweek, "hour": orders.dt.hour})
+    counts = frame.value_counts().rename("orders")
+    grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
+    out = counts.reindex(grid, fill_value=0).reset_index()
+    out["weekday"] = pd.Categorical.from_codes(out["weekday"], categories=list(WEEKDAYS), ordered=True)
+    return out
