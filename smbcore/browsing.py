@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["visit_kpis", "conversion_by_page_type", "conversion_by", "leaving_by", "month_order"]
+__all__ = ["visit_columns", "visit_kpis", "conversion_by_page_type", "conversion_by", "leaving_by", "month_order"]
 
 PAGE_TYPES = {"admin_pages": "Account pages", "info_pages": "Information pages", "product_pages": "Product pages"}
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -22,6 +22,11 @@ def month_order(values: pd.Series) -> pd.Series:
 
 def _converted(sessions: pd.DataFrame) -> pd.Series:
     return sessions["converted"].fillna(False).astype(bool)
+
+
+def visit_columns(sessions: pd.DataFrame) -> list[str]:
+    """The columns this sessions table has with at least one value (pages use it to pick what to show)."""
+    return [c for c in sessions.columns if sessions[c].notna().any()]
 
 
 def visit_kpis(sessions: pd.DataFrame) -> dict:

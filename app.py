@@ -1,0 +1,16 @@
+"""smbcore: the app. Builds the navigation, the shared sidebar (which data is shown), then runs the page."""
+
+import streamlit as st
+
+from pages._shared import source_picker
+
+st.set_page_config(page_title="smbcore: your shop's data, decided", page_icon=":material/storefront:",
+                   layout="wide")
+
+navigation = st.navigation([
+    st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
+    st.Page("pages/data.py", title="Your data", icon=":material/upload_file:"),
+    st.Page("pages/health.py", title="Data health check", icon=":material/health_and_safety:"),
+])
+source_picker()
+navigation.run()

@@ -1,0 +1,163 @@
+"""What every page shares: the data source picker, cached loads and computations, table + download, errors.
+
+No modelling here: this file only connects Streamlit to smbcore.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
+from smbcore.errors import SmbcoreError
+
+OWN = "own"
+SOURCE_KEY = "data_source"
+_log = logging.getLogger("smbcore.app")
+
+TABLE_WORDS = {
+    "transactions": "orders (transactions)",
+    "customers": "customers",
+    "sessions": "website visits (sessions)",
+    "campaigns": "past campaigns",
+    "external": "outside factors (weather, economy)",
+    "demand": "daily or weekly sales totals",
+}
+
+
+def own_workspace() -> Workspace:
+    return Workspace(default_home() / "workspace.duckdb")
+
+
+@st.cache_resource(show_spinner="Preparing the sample data (first time only)...")
+def _sample_workspace(name: str, home: str) -> Workspace:
+    return sample_workspace(name, Path(home))
+
+
+def source_label(source: str) -> str:
+    return "Your own data" if source == OWN else f"Sample: {SAMPLES[source]['label']}"
+
+
+def _default_source() -> str:
+    return OWN if own_workspace().tables() else "online_retail"
+
+
+def active_source() -> str:
+    if SOURCE_KEY not in st.session_state:
+        st.session_state[SOURCE_KEY] = _default_source()
+    return st.session_state[SOURCE_KEY]
+
+
+def active_workspace() -> Workspace:
+    source = active_source()
+    if source == OWN:
+        return own_workspace()
+    return _sample_workspace(source, str(default_home()))
+
+
+def use_source(source: str) -> None:
+    """Switch the data every page shows (used as a button callback, before widgets are drawn)."""
+    st.session_state[SOURCE_KEY] = source
+
+
+def source_picker() -> None:
+    """Sidebar: which data the pages show, and where it comes from."""
+    options = [OWN, *SAMPLES]
+    active_source()
+    with st.sidebar:
+        st.selectbox("Data shown", options, key=SOURCE_KEY, format_func=source_label,
+                     help="Your own data is what you saved on the 'Your data' page. The samples are public "
+                          "data sets to try the app with.")
+        source = st.session_state[SOURCE_KEY]
+        if source == OWN:
+            tables = own_workspace().tables()
+            st.caption("Saved tables: " + (", ".join(tables) if tables else "none yet. Upload on 'Your data'."))
+        else:
+            meta = SAMPLES[source]
+            st.caption(f"{meta['about']} Source: {meta['credit']}")
+
+
+@st.cache_data(max_entries=16, show_spinner="Loading your data...")
+def _load(path: str, table: str, version: str) -> pd.DataFrame:
+    return Workspace(path).load(table)
+
+
+def load(table: str) -> pd.DataFrame | None:
+    """The active workspace's table (cached per content version), or None if it has none."""
+    workspace = active_workspace()
+    version = workspace.version(table)
+    if version is None:
+        return None
+    return _load(str(workspace.path), table, version)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _compute(path: str, table: str, version: str, func: str, args: tuple, kwargs: tuple):
+    module, name = func.rsplit(".", 1)
+    function = getattr(importlib.import_module(f"smbcore.{module}"), name)
+    return function(_load(path, table, version), *args, **dict(kwargs))
+
+
+def compute(table: str, func: str, *args, **kwargs):
+    """Run smbcore.<func> on the active table, cached per table version (e.g. compute('transactions', 'overview.kpis'))."""
+    workspace = active_workspace()
+    version = workspace.version(table)
+    return _compute(str(workspace.path), table, version, func, args, tuple(sorted(kwargs.items())))
+
+
+def currency() -> str:
+    return active_workspace().setting("currency", "£") or "£"
+
+
+def needs_table(table: str, why: str, key: str) -> bool:
+    """True when the active data has `table`; otherwise explain and offer the samples that have it."""
+    if active_workspace().version(table) is not None:
+        return True
+    st.info(f"This needs **{TABLE_WORDS.get(table, table)}**, which {source_label(active_source()).lower()} "
+            f"does not have. {why}")
+    samples = [s for s in samples_with(table) if s != active_source()]
+    cols = st.columns(len(samples) + 1)
+    for col, sample in zip(cols, samples):
+        col.button(f"Use the {SAMPLES[sample]['label']} sample", key=f"{key}_use_{sample}",
+                   on_click=use_source, args=(sample,))
+    cols[-1].page_link("pages/data.py", label="Upload your own file", icon=":material/upload:")
+    return False
+
+
+def table_with_download(frame: pd.DataFrame, filename: str, key: str, label: str = "Download as CSV",
+                        column_config: dict | None = None, height: int | None = None) -> None:
+    """Show a table and a button to download exactly those rows as CSV."""
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config,
+                 height=height or "auto")
+    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=filename,
+                       mime="text/csv", key=key)
+
+
+@contextmanager
+def plain_errors(what: str):
+    """Show failures as a plain message, never a traceback; the full error goes to the server log."""
+    try:
+        yield
+    except SmbcoreError as exc:
+        st.error(str(exc))
+        st.stop()
+    except Exception:  # anything else is our bug: say so plainly, keep details for the log
+        _log.exception("Unexpected error while %s", what)
+        st.error(f"Something went wrong while {what}. Nothing you saved was changed. Please try again; if it "
+                 "keeps happening, send the server log to whoever runs this app.")
+        st.stop()
+
+
+def money(value: float, symbol: str) -> str:
+    sign = "-" if value < 0 else ""
+    return f"{sign}{symbol}{abs(value):,.0f}"
+
+
+__all__ = ["OWN", "TABLES", "active_source", "active_workspace", "compute", "currency", "load", "money",
+           "needs_table", "own_workspace", "plain_errors", "source_label", "source_picker",
+           "table_with_download", "use_source"]

@@ -1,0 +1,42 @@
+"""Data health check: is the data complete and long enough for each capability, before any model runs."""
+
+import streamlit as st
+
+from pages._shared import (TABLE_WORDS, active_source, active_workspace, currency, load, plain_errors, source_label,
+                           table_with_download)
+from smbcore import health
+
+STATUS = {"ready": "✅ ready", "limited": "🟡 limited", "not yet": "⛔ not yet"}
+LEVEL = {"good": "✅", "note": "ℹ️", "problem": "⚠️"}
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking your data...")
+def _check(path: str, versions: tuple, symbol: str) -> health.HealthReport:
+    tables = {name: load(name) for name, _ in versions}
+    return health.check(tables, symbol)
+
+
+st.title("Data health check")
+st.caption(f"Checking: {source_label(active_source())}. Before any prediction, this says what your data "
+           "can support and what to look at.")
+
+with plain_errors("checking your data"):
+    workspace = active_workspace()
+    versions = tuple((t, workspace.version(t)) for t in workspace.tables())
+    if not versions:
+        st.info("There is no data to check yet. Upload a file on 'Your data', or pick a sample in the sidebar.")
+        st.page_link("pages/data.py", label="Go to Your data", icon=":material/upload:")
+        st.stop()
+    report = _check(str(workspace.path), versions, currency())
+    for line in report.headlines:
+        st.success(line)
+    st.subheader("What your data is ready for")
+    readiness = report.readiness.assign(status=report.readiness["status"].map(STATUS))
+    st.dataframe(readiness, hide_index=True, width="stretch", column_config={
+        "capability": "Capability", "status": "Status", "reason": st.column_config.TextColumn("Why", width="large")})
+    st.subheader("Findings")
+    for table, group in report.findings.groupby("table", sort=False):
+        st.markdown(f"**{TABLE_WORDS.get(table, table).capitalize()}**")
+        for row in group.itertuples():
+            st.markdown(f"{LEVEL[row.level]} **{row.topic}.** {row.message}")
+    table_with_download(report.findings, "data_health_findings.csv", key="dl_health", label="Download the findings")
