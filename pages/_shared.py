@@ -129,11 +129,42 @@ def needs_table(table: str, why: str, key: str) -> bool:
     return False
 
 
+_MONEY = {"revenue": "Net revenue", "net_revenue": "Net revenue", "gross_sales": "Sales", "returns": "Returns",
+          "new_revenue": "From new customers", "returning_revenue": "From returning customers"}
+_PERCENT = {"share_of_revenue": "Share of revenue", "conversion_rate": "Conversion rate",
+            "conversion_if_seen": "Conversion if seen", "conversion_if_not": "Conversion if not seen",
+            "bounce_rate": "Bounce rate", "exit_rate": "Exit rate", "share_of_visits": "Share of visits"}
+_COUNTS = {"orders": "Orders", "customers": "Customers", "units": "Units", "buyers": "Customers who bought",
+           "visits": "Visits", "purchases": "Purchases", "visits_seeing": "Visits that saw them",
+           "new_customers": "New customers", "returning_customers": "Returning customers"}
+_WORDS = {"product_id": "Product code", "product_name": "Product", "country": "Country", "period_start": "Starting",
+          "month": "Month", "page_type": "Page type", "traffic_source": "Traffic source",
+          "visitor_type": "Visitor type", "weekday": "Weekday", "hour": "Hour"}
+
+
+def _column_config(frame: pd.DataFrame) -> dict:
+    """Plain labels and number formats for the columns smbcore commonly returns (the CSV keeps the raw names)."""
+    c = currency().strip()
+    config: dict = {}
+    for name in frame.columns:
+        if name in _MONEY:
+            config[name] = st.column_config.NumberColumn(f"{_MONEY[name]} ({c})", format="%.0f")
+        elif name in _PERCENT:
+            config[name] = st.column_config.NumberColumn(_PERCENT[name], format="percent")
+        elif name in _COUNTS:
+            config[name] = st.column_config.NumberColumn(_COUNTS[name], format="localized")
+        elif name == "lift":
+            config[name] = st.column_config.NumberColumn("Times as likely", format="%.1f")
+        elif name in _WORDS:
+            config[name] = _WORDS[name]
+    return config
+
+
 def table_with_download(frame: pd.DataFrame, filename: str, key: str, label: str = "Download as CSV",
                         column_config: dict | None = None, height: int | None = None) -> None:
-    """Show a table and a button to download exactly those rows as CSV."""
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config,
-                 height=height or "auto")
+    """Show a table (plain labels, formatted numbers) and a button to download exactly those rows as CSV."""
+    config = _column_config(frame) | (column_config or {})
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height or "auto")
     st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=filename,
                        mime="text/csv", key=key)
 
@@ -153,9 +184,14 @@ def plain_errors(what: str):
         st.stop()
 
 
-def money(value: float, symbol: str) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}{symbol}{abs(value):,.0f}"
+def money(value: float, symbol: str, compact: bool = False) -> str:
+    """'£1,234' (or '£9.77m' / '£45.2k' when compact, for headline figures that must fit a narrow box)."""
+    sign, size = ("-" if value < 0 else ""), abs(value)
+    if compact and size >= 1e6:
+        return f"{sign}{symbol}{size / 1e6:,.2f}m"
+    if compact and size >= 1e4:
+        return f"{sign}{symbol}{size / 1e3:,.1f}k"
+    return f"{sign}{symbol}{size:,.0f}"
 
 
 __all__ = ["OWN", "TABLES", "active_source", "active_workspace", "compute", "currency", "load", "money",

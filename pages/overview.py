@@ -17,7 +17,8 @@ def sales_section() -> None:
     k = compute("transactions", "overview.kpis")
     st.caption(f"Orders from {k['first_date']:%d %b %Y} to {k['last_date']:%d %b %Y}.")
     cols = st.columns(6)
-    cols[0].metric("Net revenue", money(k["net_revenue"], c), help="Sales minus returns and cancellations.")
+    cols[0].metric("Net revenue", money(k["net_revenue"], c, compact=True),
+                   help=f"Sales minus returns and cancellations: {money(k['net_revenue'], c)}.")
     cols[1].metric("Orders", f"{k['orders']:,}")
     cols[2].metric("Customers", f"{k['customers']:,}", help="Customers with an id who bought at least once.")
     cols[3].metric("Average order", f"{c}{k['avg_order_value']:,.2f}", help="Sales value per order.")
@@ -117,12 +118,14 @@ def visits_section() -> None:
                           value_name="conversion")
         long["seen"] = long["seen"].map({"conversion_if_seen": "Visited these pages",
                                          "conversion_if_not": "Did not visit them"})
+        order = ["Visited these pages", "Did not visit them"]
         st.altair_chart(alt.Chart(long, title="Share of visits ending in a purchase, by pages seen").mark_bar().encode(
             x=alt.X("conversion:Q", title="Visits ending in a purchase", axis=alt.Axis(format="%")),
-            y=alt.Y("seen:N", title=None),
-            row=alt.Row("page_type:N", title=None),
-            color=alt.Color("seen:N", title=None, scale=alt.Scale(range=["#1f6f8b", "#bbbbbb"])),
-            tooltip=["page_type", "seen", alt.Tooltip("conversion:Q", format=".1%")]))
+            y=alt.Y("page_type:N", title=None),
+            yOffset=alt.YOffset("seen:N", sort=order),
+            color=alt.Color("seen:N", title=None, sort=order,
+                            scale=alt.Scale(domain=order, range=["#1f6f8b", "#bbbbbb"])),
+            tooltip=["page_type", "seen", alt.Tooltip("conversion:Q", format=".1%")]), width="stretch")
         top = pages.sort_values("lift", ascending=False).iloc[0]
         st.caption(f"Visits that include {top['page_type'].lower()} end in a purchase {top['lift']:.1f} times as "
                    f"often as visits that do not ({top['conversion_if_seen']:.0%} against "

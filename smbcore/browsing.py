@@ -82,15 +82,17 @@ def conversion_by(sessions: pd.DataFrame, column: str, min_visits: int = 30) -> 
     return out.sort_values("visits", ascending=False).reset_index(drop=True)
 
 
-def leaving_by(sessions: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+def leaving_by(sessions: pd.DataFrame, by: list[str], min_visits: int = 30) -> pd.DataFrame:
     """Average bounce and exit rates (0-1) for each combination of the `by` columns (e.g. visitor_type, month).
 
+    Combinations with fewer than `min_visits` visits are left out (their averages mean little).
     Returns columns: *by, visits, bounce_rate, exit_rate.
     """
     frame = sessions.assign(**{c: sessions[c].astype("string").fillna("Unknown") for c in by})
     grouped = frame.groupby(by)
     out = pd.DataFrame({"visits": grouped.size(), "bounce_rate": grouped["bounce_rate"].mean(),
                         "exit_rate": grouped["exit_rate"].mean()}).reset_index()
+    out = out[out["visits"] >= min_visits]
     if "month" in by:
         out = out.sort_values("month", key=month_order, kind="stable").reset_index(drop=True)
     return out

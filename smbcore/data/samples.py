@@ -15,7 +15,7 @@ __all__ = ["SAMPLES", "load_sample", "sample_workspace", "sample_path", "samples
 
 _DIR = Path(__file__).resolve().parent.parent / "samples"
 # Bump when the way samples are turned into tables changes, so cached sample workspaces are rebuilt.
-_RELEASE = "3"
+_RELEASE = "4"
 
 SAMPLES: dict[str, dict] = {
     "online_retail": {
@@ -117,9 +117,19 @@ def _bike_sharing(path: Path) -> dict[str, pd.DataFrame]:
     return {"demand": demand, "external": external}
 
 
+def _online_shoppers(path: Path) -> dict[str, pd.DataFrame]:
+    sessions = _must(read_table(path, "sessions"))
+    # The published file hides source, region, browser and system names behind numbers: say so in the label.
+    for column, word in (("traffic_source", "Source"), ("region", "Region"), ("browser", "Browser"),
+                         ("device", "System")):
+        sessions[column] = (word + " " + sessions[column]).astype("string")
+    sessions["visitor_type"] = sessions["visitor_type"].str.replace("_", " ").str.capitalize()
+    return {"sessions": sessions}
+
+
 _LOADERS = {
     "online_retail": _online_retail,
-    "online_shoppers": lambda path: {"sessions": _must(read_table(path, "sessions"))},
+    "online_shoppers": _online_shoppers,
     "bank_marketing": _bank_marketing,
     "bike_sharing": _bike_sharing,
 }
