@@ -49,12 +49,12 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     days = tx["timestamp"].dt.normalize()
     with_orders = pd.DatetimeIndex(days.unique())
     calendar = pd.date_range(first.normalize(), last.normalize(), freq="D")
-    weekday_counts = pd.Series(with_orders.dayofweek).value_counts()
+    weekday_counts = pd.Series(with_orders.day_of_week).value_counts()
     weeks = max(span // 7, 1)
     closed = [WEEKDAYS[d] for d in range(7) if weekday_counts.get(d, 0) <= 0.1 * weeks] if span >= 28 else []
     if closed:
         note("note", "Closed days", f"Almost no orders on {', '.join(closed)}: treated as closed days, not gaps.")
-    open_days = calendar[~calendar.dayofweek.isin([WEEKDAYS.index(d) for d in closed])]
+    open_days = calendar[~calendar.day_of_week.isin([WEEKDAYS.index(d) for d in closed])]
     missing = open_days.difference(with_orders)
     if len(missing):
         # Runs of consecutive open days (a closed day in between does not break a run).

@@ -151,17 +151,19 @@ def new_vs_returning(tx: pd.DataFrame) -> pd.DataFrame:
 
 
 def sales_by_country(tx: pd.DataFrame, n: int = 15) -> pd.DataFrame:
-    """Sales by customer country, largest first (the rest summed as 'Other countries').
+    """Net sales (after returns) by customer country, largest first; beyond `n` rows the rest are summed
+    as 'Other countries'.
 
     Returns columns: country, revenue, orders, customers, share_of_revenue.
     """
-    sales = _sales(tx).assign(country=lambda d: d["country"].fillna("Unknown") if "country" in d else "Unknown")
-    grouped = sales.groupby("country")
+    lines = tx.assign(country=tx["country"].fillna("Unknown") if "country" in tx else "Unknown")
+    sales = _sales(lines)
     out = pd.DataFrame({
-        "revenue": grouped["revenue"].sum(),
-        "orders": grouped["order_id"].nunique(),
-        "customers": grouped["customer_id"].nunique() if "customer_id" in sales else 0,
-    }).sort_values("revenue", ascending=False)
+        "revenue": lines.groupby("country")["revenue"].sum(),
+        "orders": sales.groupby("country")["order_id"].nunique(),
+        "customers": sales.groupby("country")["customer_id"].nunique() if "customer_id" in sales else 0,
+    }).fillna(0).sort_values("revenue", ascending=False)
+    out[["orders", "customers"]] = out[["orders", "customers"]].astype(int)
     if len(out) > n:
         rest = out.iloc[n - 1:]
         out = pd.concat([out.iloc[: n - 1], pd.DataFrame(rest.sum()).T.set_axis(["Other countries"])])
@@ -175,7 +177,7 @@ def orders_by_weekday_hour(tx: pd.DataFrame) -> pd.DataFrame:
     Returns columns: weekday (Monday..Sunday), hour (0-23), orders; every combination is present.
     """
     orders = _sales(tx).groupby("order_id")["timestamp"].min()
-    frame = pd.DataFrame({"weekday": orders.dt.dayofweek, "hour": orders.dt.hour})
+    frame = pd.DataFrame({"weekday": orders.dt.day_of_week, "hour": orders.dt.hour})
     counts = frame.value_counts().rename("orders")
     grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
     out = counts.reindex(grid, fill_value=0).reset_index()

@@ -175,9 +175,18 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
                                                 "archive. Compress it again or upload the plain CSV.")])
     if not data.strip():
         return RawFile(name, None, [Problem("error", None, 0, [], EMPTY_FILE.format(name=name))])
-    if data[:4] == b"PK\x03\x04" and zipfile.is_zipfile(io.BytesIO(data)):
-        frame, problems, details = _read_excel(data, name)
-        return _finish(name, frame, problems, details)
+    if data[:4] == b"PK\x03\x04":
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            return RawFile(name, None, [Problem("error", None, 0, [], f"The Excel or zip file '{name}' could not be "
+                                                "opened: it is damaged or cut short. Export it again.")])
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.namelist()
+            tables = [m for m in members if m.lower().endswith((".csv", ".txt", ".tsv"))]
+            if "[Content_Types].xml" not in members and len(tables) == 1:
+                data, name = archive.read(tables[0]), f"{name} / {tables[0]}"  # a zipped CSV: read what is inside
+            else:
+                frame, problems, details = _read_excel(data, name)
+                return _finish(name, frame, problems, details)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return RawFile(name, None, [Problem("error", None, 0, [], f"'{name}' is an old-style Excel .xls file. "
                                             "Open it in Excel and save it as .xlsx or CSV, then upload that.")])

@@ -101,7 +101,7 @@ def _bank_marketing(path: Path) -> dict[str, pd.DataFrame]:
 def _bike_sharing(path: Path) -> dict[str, pd.DataFrame]:
     raw = read_raw(path)
     demand = _must(read_table(raw, "demand", mapping={"date": "dteday", "y": "cnt"}))
-    demand = demand.assign(series_id="rentals")[["series_id", "date", "y"]]
+    demand = demand.assign(series_id=pd.array(["rentals"] * len(demand), dtype="string"))[["series_id", "date", "y"]]
     external = _must(read_table(raw, "external", mapping={"date": "dteday"}))
     # The file stores weather scaled to 0-1 (see its Readme): turn it back into units people read.
     external = pd.DataFrame({

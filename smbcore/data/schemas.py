@@ -47,8 +47,10 @@ def check_contract(table: str, frame: pd.DataFrame) -> None:
         schema_for(table).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        lines = [
+        missing = cases[cases["check"] == "column_in_dataframe"]
+        lines = [f"- column '{name}' is missing" for name in missing["failure_case"]]
+        lines += [
             f"- column '{column}': {check} ({len(group):,} rows)"
-            for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False)
+            for (column, check), group in cases.drop(missing.index).groupby(["column", "check"], sort=False)
         ]
         raise ContractError(f"The '{table}' table breaks its column contract:\n" + "\n".join(lines)) from None

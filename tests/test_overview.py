@@ -1,0 +1,122 @@
+"""Overview figures on a tiny hand-built shop whose answers are worked out by hand, and cross-checks."""
+
+import pandas as pd
+import pytest
+
+from smbcore import overview
+from smbcore.synthetic import generate_transactions
+
+LINES = [
+    # order, time, customer, product, qty, price, country
+    ("O1", "2024-01-01 10:15", "C1", "A", 2, 5.0, "UK"),
+    ("O1", "2024-01-01 10:15", "C1", "B", 1, 20.0, "UK"),
+    ("O2", "2024-01-03 14:00", "C2", "A", 1, 5.0, "UK"),
+    ("O3", "2024-01-16 10:45", "C1", "C", 3, 10.0, "UK"),
+    ("O3", "2024-01-16 10:45", "C1", "POST", 1, 15.0, "UK"),
+    ("C4", "2024-01-17 09:00", "C1", "A", -2, 5.0, "UK"),
+    ("O5", "2024-02-05 10:05", None, "B", 1, 20.0, "UK"),
+    ("O6", "2024-02-06 11:00", "C3", "A", 4, 5.0, "FR"),
+    ("O7", "2024-02-07 10:30", "C2", "A", 1, 5.0, "UK"),
+]
+NAMES = {"A": "Mug", "B": "Teapot", "C": "Plate", "POST": "POSTAGE"}
+
+
+@pytest.fixture()
+def tx() -> pd.DataFrame:
+    frame = pd.DataFrame(LINES, columns=["order_id", "timestamp", "customer_id", "product_id", "quantity",
+                                         "unit_price", "country"])
+    frame = frame.astype({"order_id": "string", "customer_id": "string", "product_id": "string",
+                          "country": "string", "quantity": float})
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    frame["product_name"] = frame["product_id"].map(NAMES).astype("string")
+    frame["is_return"] = (frame["quantity"] < 0).astype("boolean")
+    frame["revenue"] = frame["quantity"] * frame["unit_price"]
+    return frame
+
+
+def test_kpis_by_hand(tx):
+    k = overview.kpis(tx)
+    assert k["gross_sales"] == 125.0
+    assert k["returns_value"] == 10.0
+    assert k["net_revenue"] == 115.0
+    assert k["returns_share"] == pytest.approx(0.08)
+    assert k["orders"] == 6
+    assert k["avg_order_value"] == pytest.approx(125 / 6)
+    assert k["customers"] == 3
+    assert k["repeat_rate"] == pytest.approx(2 / 3)
+    assert k["units"] == 14
+
+
+def test_weekly_sales_fill_empty_weeks(tx):
+    weekly = overview.sales_over_time(tx, "W")
+    assert weekly["period_start"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22", "2024-01-29", "2024-02-05"]
+    assert weekly["gross_sales"].tolist() == [35.0, 0.0, 45.0, 0.0, 0.0, 45.0]
+    assert weekly["net_revenue"].tolist() == [35.0, 0.0, 35.0, 0.0, 0.0, 45.0]
+    assert weekly["orders"].tolist() == [2, 0, 1, 0, 0, 3]
+    monthly = overview.sales_over_time(tx, "M")
+    assert monthly["net_revenue"].sum() == 115.0
+
+
+def test_top_products_are_net_and_leave_out_postage(tx):
+    by_revenue = overview.top_products(tx, "revenue")
+    assert "POST" not in by_revenue["product_id"].tolist()
+    assert by_revenue.iloc[0][["product_id", "product_name", "revenue"]].tolist() == ["B", "Teapot", 40.0]
+    assert dict(zip(by_revenue["product_id"], by_revenue["revenue"], strict=True)) == {"B": 40, "A": 30, "C": 30}
+    by_buyers = overview.top_products(tx, "buyers")
+    assert by_buyers.iloc[0][["product_id", "buyers"]].tolist() == ["A", 3]
+
+
+def test_new_vs_returning(tx):
+    table = overview.new_vs_returning(tx).set_index(pd.Index(["Jan", "Feb"]))
+    assert table.loc["Jan", ["new_customers", "returning_customers"]].tolist() == [2, 0]
+    assert table.loc["Feb", ["new_customers", "returning_customers"]].tolist() == [1, 1]
+    assert table.loc["Feb", ["new_revenue", "returning_revenue"]].tolist() == [20.0, 5.0]
+
+
+def test_country_sales_are_net(tx):
+    table = overview.sales_by_country(tx).set_index("country")
+    assert table.loc["UK", "revenue"] == 95.0 and table.loc["FR", "revenue"] == 20.0
+    assert table["share_of_revenue"].sum() == pytest.approx(1.0)
+
+
+def test_weekday_hour_grid(tx):
+    grid = overview.orders_by_weekday_hour(tx)
+    assert len(grid) == 7 * 24 and grid["orders"].sum() == 6
+    lookup = grid.set_index(["weekday", "hour"])["orders"]
+    assert lookup[("Monday", 10)] == 2 and lookup[("Wednesday", 14)] == 1 and lookup[("Sunday", 10)] == 0
+
+
+def test_non_product_lines():
+    names = pd.Series(["POSTAGE", "DOTCOM POSTAGE", "FRENCH CARRIAGE LANTERN", "Discount", "AMAZON FEE",
+                       "BLUE MUG", "Next Day Carriage", None], dtype="string")
+    frame = pd.DataFrame({"product_name": names})
+    assert overview.non_product_lines(frame).tolist() == [True, True, False, True, True, False, True, False]
+
+
+def test_kpis_match_a_slow_loop():
+    tx = generate_transactions(n_lines=3_000, n_customers=150, seed=11)
+    orders_by_customer: dict[str, set] = {}
+    gross, order_ids = 0.0, set()
+    for row in tx.itertuples():
+        if row.is_return:
+            continue
+        gross += row.quantity * row.unit_price
+        order_ids.add(row.order_id)
+        orders_by_customer.setdefault(row.customer_id, set()).add(row.order_id)
+    k = overview.kpis(tx)
+    assert k["gross_sales"] == pytest.approx(gross)
+    assert k["orders"] == len(order_ids)
+    repeat = sum(len(o) >= 2 for o in orders_by_customer.values()) / len(orders_by_customer)
+    assert k["repeat_rate"] == pytest.approx(repeat)
+    grid = overview.orders_by_weekday_hour(tx)
+    assert grid.loc[grid["weekday"] == "Sunday", "orders"].sum() == 0  # the generator closes on Sundays
+    assert grid["orders"].sum() == len(order_ids)
+
+
+def test_online_retail_headline_figures(retail):
+    k = overview.kpis(retail["transactions"])
+    assert k["orders"] == 20_726  # invoices with at least one sale line
+    assert k["customers"] == 4_339
+    assert k["first_date"] == pd.Timestamp("2010-12-01 08:26") and k["last_date"] == pd.Timestamp("2011-12-09 12:50")
+    assert 0.05 < k["returns_share"] < 0.12

@@ -1,0 +1,243 @@
+"""Hostile and messy files: each gives a clear report and never a crash."""
+
+import gzip
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smbcore.data import guess_table, read_raw, read_table
+from smbcore.errors import EMPTY_FILE, HEADER_ONLY, NOT_TABULAR
+from smbcore.synthetic import generate_transactions, raw_orders_csv
+
+GOOD = (
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    "1001,A1,Mug,2,2024-03-04 10:00,3.50,C1,United Kingdom\n"
+    "1001,B2,Plate,1,2024-03-04 10:00,5.00,C1,United Kingdom\n"
+    "1002,A1,Mug,4,2024-03-05 11:30,3.50,C2,France\n"
+)
+
+
+def messages(result) -> str:
+    return " ".join(result.report["message"])
+
+
+def test_empty_file():
+    result = read_table(b"", "transactions", name="orders.csv")
+    assert not result.ok
+    assert result.report["message"].tolist() == [EMPTY_FILE.format(name="orders.csv")]
+
+
+def test_header_only():
+    result = read_table(GOOD.splitlines()[0].encode() + b"\n", "transactions", name="orders.csv")
+    assert not result.ok
+    assert HEADER_ONLY.format(name="orders.csv") in messages(result)
+
+
+@pytest.mark.parametrize("garbage", [
+    np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes(),
+    b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20,
+])
+def test_binary_garbage(garbage):
+    result = read_table(garbage, "transactions", name="photo.png")
+    assert not result.ok
+    assert messages(result) == NOT_TABULAR.format(name="photo.png")
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_other_separators_are_detected(sep):
+    result = read_table(GOOD.replace(",", sep).encode(), "transactions")
+    assert result.ok, result.report
+    assert len(result.frame) == 3
+    assert result.frame["quantity"].tolist() == [2, 1, 4]
+
+
+def test_unknown_separator_says_so():
+    result = read_table(GOOD.replace(",", ":").encode(), "transactions", name="orders.txt")
+    assert not result.ok
+    report = result.report
+    assert set(report["level"]) == {"error"}
+    assert "only one column" in messages(result)
+    assert "order_id" in report["column"].tolist()
+
+
+def test_latin1_and_windows_bytes():
+    text = GOOD.replace("Mug", "Café crème mug").replace("Plate", "Plate £5 – blue")
+    result = read_table(text.encode("cp1252"), "transactions")
+    assert result.ok
+    assert result.details["encoding"] == "cp1252"
+    assert result.frame["product_name"].tolist()[:2] == ["Café crème mug", "Plate £5 – blue"]
+
+
+def test_bom_and_gzip():
+    data = gzip.compress(("\ufeff" + GOOD).encode("utf-8"))
+    result = read_table(data, "transactions")
+    assert result.ok
+    assert result.mapping["order_id"] == "InvoiceNo"  # not '\ufeffInvoiceNo'
+
+
+def test_decimal_commas_and_currency_signs():
+    text = ("Order;SKU;Qty;Price;Date\n"
+            "1;A;2;3,50;2024-01-02\n"
+            "2;B;1;1.234,50;2024-01-03\n"
+            "3;C;1;£2,00;2024-01-04\n")
+    result = read_table(text.encode(), "transactions")
+    assert result.ok
+    assert result.frame["unit_price"].tolist() == [3.5, 1234.5, 2.0]
+
+
+def test_thousands_commas_stay_thousands():
+    text = 'Order,SKU,Qty,Price,Date\n1,A,2,"1,500",2024-01-02\n2,B,1,"12,000",2024-01-03\n'
+    result = read_table(text.encode(), "transactions")
+    assert result.frame["unit_price"].tolist() == [1500.0, 12000.0]
+
+
+def test_missing_required_column_names_it():
+    text = GOOD.replace("Quantity", "Colour")
+    result = read_table(text.encode(), "transactions")
+    assert not result.ok
+    row = result.report.query("column == 'quantity'").iloc[0]
+    assert row["level"] == "error"
+    assert "Map one of your columns to it" in row["message"]
+
+
+def test_duplicate_column_names():
+    text = "Order,SKU,Qty,Qty,Price,Date\n1,A,2,9,3.5,2024-01-02\n"
+    raw = read_raw(text.encode())
+    assert list(raw.frame.columns) == ["Order", "SKU", "Qty", "Qty (2)", "Price", "Date"]
+    result = read_table(raw, "transactions")
+    assert result.ok and result.frame["quantity"].tolist() == [2]
+    assert "appears more than once" in messages(result)
+
+
+def test_non_numeric_quantities_name_rows_and_examples():
+    text = GOOD + "1003,A1,Mug,two,2024-03-06 09:00,3.50,C3,France\n1004,A1,Mug,,2024-03-06 09:00,3.50,C3,France\n"
+    result = read_table(text.encode(), "transactions")
+    assert result.ok
+    assert len(result.frame) == 3
+    bad = result.report.query("column == 'quantity' and level == 'error'")
+    assert bad["rows"].tolist() == [1, 1]  # 'two' (not a number) and the empty cell (missing)
+    unreadable = bad[bad["examples"] != ""].iloc[0]
+    assert unreadable["examples"] == "'two'" and unreadable["row_numbers"] == "5"
+    assert "not numbers" in unreadable["message"]
+    assert bad[bad["examples"] == ""].iloc[0]["row_numbers"] == "6"
+
+
+def test_mixed_date_formats_are_read_and_reported():
+    text = ("Order,SKU,Qty,Price,Date\n1,A,1,2,2024-03-25 10:00\n2,A,1,2,26/03/2024 11:00\n"
+            "3,A,1,2,27 March 2024\n")
+    result = read_table(text.encode(), "transactions")
+    assert result.ok
+    assert result.frame["timestamp"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-25", "2024-03-26", "2024-03-27"]
+    assert "mixes date styles" in messages(result)
+
+
+def test_ambiguous_dates_are_asked_not_guessed():
+    text = "Order,SKU,Qty,Price,Date\n1,A,1,2,03-04-2011\n2,A,1,2,05-06-2011\n"
+    result = read_table(text.encode(), "transactions")
+    assert not result.ok and result.needs_answer
+    question = result.report.query("level == 'question'").iloc[0]
+    assert question["column"] == "timestamp" and "03-04-2011" in question["message"]
+    day_first = read_table(text.encode(), "transactions", date_order="day_first")
+    month_first = read_table(text.encode(), "transactions", date_order="month_first")
+    assert day_first.frame["timestamp"].iloc[0] == pd.Timestamp("2011-04-03")
+    assert month_first.frame["timestamp"].iloc[0] == pd.Timestamp("2011-03-04")
+
+
+def test_day_first_is_inferred_when_the_file_settles_it():
+    text = "Order,SKU,Qty,Price,Date\n1,A,1,2,03/04/2011\n2,A,1,2,25/04/2011\n"
+    result = read_table(text.encode(), "transactions")
+    assert result.ok
+    assert result.frame["timestamp"].tolist() == [pd.Timestamp("2011-04-03"), pd.Timestamp("2011-04-25")]
+
+
+def test_dates_that_contradict_the_order_are_reported():
+    text = "Order,SKU,Qty,Price,Date\n1,A,1,2,25/04/2011\n2,A,1,2,26/04/2011\n3,A,1,2,04/27/2011\n"
+    result = read_table(text.encode(), "transactions")
+    assert len(result.frame) == 2
+    bad = result.report.query("column == 'timestamp' and level == 'error'").iloc[0]
+    assert bad["examples"] == "'04/27/2011'" and bad["row_numbers"] == "4"
+
+
+def test_time_zone_offsets_keep_local_time():
+    text = "Order,SKU,Qty,Price,Date\n1,A,1,2,2024-05-01 10:23:45 +0100\n2,A,1,2,2024-05-01 18:00:00 -0500\n"
+    result = read_table(text.encode(), "transactions")
+    assert result.frame["timestamp"].dt.hour.tolist() == [10, 18]
+
+
+def test_returns_and_cancellations():
+    text = GOOD + "C1001,A1,Mug,-2,2024-03-07 10:00,3.50,C1,United Kingdom\n1005,A1,Mug,0,2024-03-07 10:00,3.5,C1,UK\n"
+    result = read_table(text.encode(), "transactions")
+    frame = result.frame
+    assert frame["is_return"].tolist() == [False, False, False, True]
+    assert frame["revenue"].iloc[-1] == -7.0
+    assert result.report.query("column == 'quantity' and level == 'warning'")["rows"].tolist() == [1]
+
+
+def test_excel_file(tmp_path):
+    frame = pd.read_csv(io.StringIO(GOOD))
+    path = tmp_path / "orders.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="Notes")
+        frame.to_excel(writer, sheet_name="Orders", index=False)
+    result = read_table(path, "transactions")
+    assert result.ok and result.details["sheet"] == "Orders"
+    assert result.frame["unit_price"].tolist() == [3.5, 5.0, 3.5]
+
+
+def test_damaged_excel_and_old_xls():
+    assert "could not be opened" in messages(read_table(b"PK\x03\x04" + b"\x00" * 200, "transactions"))
+    old = read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200, "transactions", name="old.xls")
+    assert not old.ok and "old-style Excel" in messages(old)
+
+
+def test_shopify_export():
+    text = ("Name,Email,Financial Status,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,"
+            "Shipping Country\n"
+            "#1001,ann@example.com,paid,2024-05-01 10:23:45 +0100,2,Blue mug,12.00,MUG-B,GB\n"
+            "#1001,,,,1,Red plate,8.50,,\n"
+            "#1002,bob@example.com,paid,2024-05-02 09:00:00 +0100,1,Blue mug,12.00,MUG-B,FR\n")
+    raw = read_raw(text.encode())
+    assert guess_table(list(raw.frame.columns)) == "transactions"
+    result = read_table(raw, "transactions")
+    assert result.ok
+    assert result.mapping["order_id"] == "Name" and result.mapping["customer_id"] == "Email"
+    frame = result.frame
+    assert frame["customer_id"].tolist() == ["ann@example.com", "ann@example.com", "bob@example.com"]
+    assert frame["timestamp"].iloc[1] == pd.Timestamp("2024-05-01 10:23:45")
+    assert frame["product_id"].tolist() == ["MUG-B", "Red plate", "MUG-B"]  # no SKU: the name stands in
+
+
+def test_ragged_lines_are_reported():
+    text = GOOD + "1009,A1,Mug,1,2024-03-06 09:00,3.50,C3,France,extra,cells\n"
+    result = read_table(text.encode(), "transactions")
+    assert result.ok
+    assert len(result.frame) == 3
+    assert "different number of values" in messages(result)
+
+
+def test_unknown_table_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="no table called 'orders'"):
+        read_table(GOOD.encode(), "orders")
+
+
+@pytest.mark.slow
+def test_one_million_rows():
+    frame = generate_transactions(n_lines=1_000_000, n_customers=20_000, n_products=3_000, seed=7)
+    data = raw_orders_csv(frame).encode()
+    result = read_table(data, "transactions")
+    assert result.ok
+    assert len(result.frame) == 1_000_000
+    assert result.frame["is_return"].sum() == frame["is_return"].sum()
+    assert result.frame["revenue"].sum() == pytest.approx(frame["revenue"].sum())
+
+
+def test_zipped_csv():
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("orders.csv", GOOD)
+    result = read_table(buffer.getvalue(), "transactions", name="export.zip")
+    assert result.ok and len(result.frame) == 3

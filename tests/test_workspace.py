@@ -1,0 +1,153 @@
+"""The DuckDB workspace: round trips, versions, saves that fail or crash half-way, the append-only decisions log."""
+
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smbcore.data import Workspace, content_version
+from smbcore.errors import ContractError, MissingTableError
+from smbcore.synthetic import generate_transactions
+
+from .conftest import ROOT
+
+
+@pytest.fixture()
+def workspace(tmp_path) -> Workspace:
+    return Workspace(tmp_path / "ws.duckdb")
+
+
+@pytest.mark.parametrize("sample,table", [("bikes", "demand"), ("bikes", "external"), ("shoppers", "sessions"),
+                                          ("bank", "customers"), ("bank", "campaigns")])
+def test_round_trip_keeps_values_and_types(workspace, request, sample, table):
+    frame = request.getfixturevalue(sample)[table]
+    version = workspace.save(table, frame, source="test")
+    back = workspace.load(table)
+    pd.testing.assert_frame_equal(back, frame, check_dtype=True)
+    assert workspace.version(table) == version == content_version(back)
+
+
+def test_round_trip_transactions_and_restart(tmp_path):
+    frame = generate_transactions(n_lines=5_000, seed=3)
+    Workspace(tmp_path / "ws.duckdb").save("transactions", frame)
+    reopened = Workspace(tmp_path / "ws.duckdb")  # as after a restart of the app
+    pd.testing.assert_frame_equal(reopened.load("transactions"), frame)
+    assert reopened.tables() == ["transactions"]
+    assert reopened.catalog()["rows"].tolist() == [5_000]
+
+
+def test_version_follows_content(workspace):
+    a = generate_transactions(n_lines=500, seed=1)
+    first = workspace.save("transactions", a)
+    assert workspace.save("transactions", a.copy()) == first
+    changed = a.copy()
+    changed.loc[0, "quantity"] = changed.loc[0, "quantity"] + 1
+    changed["revenue"] = changed["quantity"] * changed["unit_price"]
+    assert workspace.save("transactions", changed) != first
+
+
+def test_contract_is_checked_before_saving(workspace):
+    good = generate_transactions(n_lines=200, seed=2)
+    workspace.save("transactions", good)
+    bad = good.drop(columns=["quantity"])
+    with pytest.raises(ContractError, match="quantity"):
+        workspace.save("transactions", bad)
+    zero = good.copy()
+    zero.loc[:4, "quantity"] = 0
+    with pytest.raises(ContractError, match=r"quantity must not be 0 \(5 rows\)"):
+        workspace.save("transactions", zero)
+    pd.testing.assert_frame_equal(workspace.load("transactions"), good)
+
+
+class _FailsAfterWriting(Workspace):
+    """Writes the new table inside the transaction, then fails before the commit."""
+
+    def _write(self, con, table, frame, version, source):
+        super()._write(con, table, frame, version, source)
+        raise RuntimeError("disk full")
+
+
+def test_failed_save_leaves_the_old_table(tmp_path):
+    path = tmp_path / "ws.duckdb"
+    old = generate_transactions(n_lines=300, seed=4)
+    version = Workspace(path).save("transactions", old)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _FailsAfterWriting(path).save("transactions", generate_transactions(n_lines=900, seed=5))
+    workspace = Workspace(path)
+    assert workspace.version("transactions") == version
+    pd.testing.assert_frame_equal(workspace.load("transactions"), old)
+
+
+def test_crash_during_save_leaves_the_old_table(tmp_path):
+    """A process killed half-way through a save (after writing, before the commit) loses nothing saved before."""
+    path = tmp_path / "ws.duckdb"
+    old = generate_transactions(n_lines=300, seed=6)
+    version = Workspace(path).save("transactions", old)
+    script = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from smbcore.data import Workspace
+        from smbcore.synthetic import generate_transactions
+
+        class Crashes(Workspace):
+            def _write(self, con, table, frame, version, source):
+                super()._write(con, table, frame, version, source)
+                os._exit(9)  # the process dies here, as on a power cut or a kill
+
+        Crashes({str(path)!r}).save("transactions", generate_transactions(n_lines=50_000, seed=7))
+    """)
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert finished.returncode == 9, finished.stderr.decode()
+    workspace = Workspace(path)
+    assert workspace.version("transactions") == version
+    pd.testing.assert_frame_equal(workspace.load("transactions"), old)
+
+
+def test_missing_table_says_what_to_do(workspace):
+    with pytest.raises(MissingTableError, match="Upload it on the Data page"):
+        workspace.load("sessions")
+
+
+def test_bad_table_names_are_refused(workspace):
+    with pytest.raises(ValueError, match="cannot be a table name"):
+        workspace.save('x"; DROP TABLE smbcore_tables; --', pd.DataFrame({"a": [1]}))
+    with pytest.raises(ValueError, match="cannot be a table name"):
+        workspace.save("smbcore_decisions", pd.DataFrame({"a": [1]}))
+
+
+def test_decisions_log_only_appends(tmp_path):
+    path = tmp_path / "ws.duckdb"
+    workspace = Workspace(path)
+    first = workspace.log_decision("churn", "C00042", "override", action="keep on win-back list",
+                                   reason="regular in-store buyer", details={"risk": 0.81})
+    before = workspace.decisions()
+    second = Workspace(path).log_decision("churn", "C00042", "contest", reason="asked by customer")
+    after = Workspace(path).decisions()
+    assert second > first
+    assert len(after) == 2
+    pd.testing.assert_frame_equal(after.iloc[:1], before)  # the first entry is unchanged
+    assert after["reason"].tolist() == ["regular in-store buyer", "asked by customer"]
+    # Saving and removing tables never touches the log.
+    workspace.save("transactions", generate_transactions(n_lines=100, seed=8))
+    workspace.remove("transactions")
+    pd.testing.assert_frame_equal(Workspace(path).decisions(), after)
+
+
+def test_settings_persist(tmp_path):
+    Workspace(tmp_path / "ws.duckdb").set_setting("currency", "€")
+    assert Workspace(tmp_path / "ws.duckdb").setting("currency") == "€"
+    assert Workspace(tmp_path / "ws.duckdb").setting("missing", "x") == "x"
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=32), min_size=1, max_size=30))
+def test_content_version_is_a_function_of_content(values):
+    frame = pd.DataFrame({"y": values})
+    assert content_version(frame) == content_version(frame.copy())
+    if len(set(values)) > 1:
+        assert content_version(frame) != content_version(frame.iloc[::-1].reset_index(drop=True)) or \
+            values == values[::-1]
