@@ -153,6 +153,9 @@ def _column_config(frame: pd.DataFrame) -> dict:
             config[name] = st.column_config.NumberColumn(_PERCENT[name], format="percent")
         elif name in _COUNTS:
             config[name] = st.column_config.NumberColumn(_COUNTS[name], format="localized")
+        elif name in ("period_start", "month") and pd.api.types.is_datetime64_any_dtype(frame[name]):
+            config[name] = st.column_config.DateColumn(_WORDS[name], format="D MMM YYYY" if name == "period_start"
+                                                       else "MMM YYYY")
         elif name == "lift":
             config[name] = st.column_config.NumberColumn("Times as likely", format="%.1f")
         elif name in _WORDS:

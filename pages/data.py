@@ -104,13 +104,11 @@ def upload_section() -> None:
     report = result.report
     if report.empty:
         st.success("No problems found.")
-    else:
-        shown = report.assign(level=report["level"].map(LEVEL_ICONS))
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
-            "level": st.column_config.TextColumn("", width="small"),
-            "column": "Column", "rows": st.column_config.NumberColumn("Rows", format="localized"),
-            "examples": "Examples", "row_numbers": "Rows in your file (first 10)",
-            "message": st.column_config.TextColumn("What it means and what to do", width="large")})
+    for row in report.itertuples():
+        where = f" in **{row.column}**" if row.column else ""
+        examples = f" Examples: {row.examples}." if row.examples else ""
+        rows = f" Rows in your file: {row.row_numbers}{'...' if row.rows > 10 else ''}." if row.row_numbers else ""
+        st.markdown(f"{LEVEL_ICONS[row.level]}{where}: {row.message}{examples}{rows}")
     if not result.ok:
         st.warning("This file cannot be saved yet: fix the problems above (map the missing columns or "
                    "answer the question), or fix the file and upload it again. Your saved data is unchanged.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 import pandas as pd
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--date-order", choices=["auto", "day_first", "month_first"], default="auto",
                        help="how to read dates like 03/04/2011 when the file does not settle it")
     args = parser.parse_args(argv)
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends quietly
     pd.set_option("display.width", 200)
     return {"validate": _validate, "summary": _summary}[args.command](args)
 

@@ -43,7 +43,7 @@ def guess_mapping(columns: list[str], table: str) -> dict[str, str]:
 
 
 def guess_table(columns: list[str]) -> str:
-    """The canonical table whose required columns this file covers best (ties: more optional matches)."""
+    """The canonical table that explains most of this file's columns (ties: the one whose needs it covers best)."""
     preset = detect_preset(columns)
     if preset:
         return PRESETS[preset]["table"]
@@ -52,7 +52,7 @@ def guess_table(columns: list[str]) -> str:
         mapping = guess_mapping(columns, name)
         required = spec.required
         covered = sum(1 for c in required if c in mapping or (spec.column(c).fallback in mapping))
-        score = (covered / len(required), len(mapping))
+        score = (len(mapping), covered / len(required))
         if score > best_score:
             best, best_score = name, score
     return best

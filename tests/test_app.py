@@ -1,0 +1,98 @@
+"""The app without a browser (streamlit AppTest): every page renders on every sample, and widgets do what they say."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from smbcore.data import Workspace
+from smbcore.synthetic import generate_transactions
+
+from .conftest import ROOT
+
+PAGES = ["pages/overview.py", "pages/data.py", "pages/health.py"]
+SOURCES = ["online_retail", "online_shoppers", "bank_marketing", "bike_sharing", "own"]
+
+
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory) -> Path:
+    """One SMBCORE_HOME for the module, so each sample is prepared once."""
+    return tmp_path_factory.mktemp("app_home")
+
+
+def start(monkeypatch, home: Path, source: str | None = None, page: str | None = None) -> AppTest:
+    monkeypatch.setenv("SMBCORE_HOME", str(home))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    if source:
+        app.session_state["data_source"] = source
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    return app
+
+
+def texts(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [i.value for i in app.info] + [s.value for s in app.success]
+    return "\n".join(parts + [c.value for c in app.caption])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_page_renders_on_every_source(monkeypatch, shared_home, page, source):
+    app = start(monkeypatch, shared_home, source, page)
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+
+
+def test_opens_on_the_online_retail_sample(monkeypatch, tmp_path):
+    app = start(monkeypatch, tmp_path / "home")
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Orders"] == "20,726"
+    assert metrics["Customers"] == "4,339"
+    assert metrics["Net revenue"] == "£9.77m"
+    assert app.sidebar.selectbox(key="data_source").value == "online_retail"
+
+
+def test_missing_table_offers_the_sample_that_has_it(monkeypatch, shared_home):
+    app = start(monkeypatch, shared_home, "bike_sharing")
+    assert "This needs **orders (transactions)**" in texts(app)
+    app.button(key="overview_tx_use_online_retail").click().run()
+    assert app.session_state["data_source"] == "online_retail"
+    assert {m.label for m in app.metric} >= {"Net revenue", "Orders"}
+
+
+def test_switching_the_sidebar_source_changes_the_figures(monkeypatch, shared_home):
+    app = start(monkeypatch, shared_home)
+    app.sidebar.selectbox(key="data_source").set_value("online_shoppers").run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Visits"] == "12,330" and metrics["Conversion rate"] == "15.5%"
+
+
+def test_own_saved_data_is_shown_by_default(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    tx = generate_transactions(n_lines=3_000, n_customers=120, seed=21)
+    Workspace(home / "workspace.duckdb").save("transactions", tx, source="test.csv")
+    app = start(monkeypatch, home)
+    assert app.session_state["data_source"] == "own"
+    orders = tx.loc[~tx["is_return"].astype(bool), "order_id"].nunique()
+    assert {m.label: m.value for m in app.metric}["Orders"] == f"{orders:,}"
+    app.switch_page("pages/data.py").run()
+    assert not app.exception
+    saved = app.dataframe[0].value
+    assert saved["name"].tolist() == ["orders (transactions)"] and saved["rows"].tolist() == [3_000]
+    app.switch_page("pages/health.py").run()
+    buyers = tx.loc[~tx["is_return"].astype(bool), "customer_id"].nunique()
+    assert f"12 months of orders from {buyers:,} customers" in texts(app)
+
+
+def test_health_page_on_the_sample(monkeypatch, shared_home):
+    app = start(monkeypatch, shared_home, "online_retail", "pages/health.py")
+    assert "12 months of orders from 4,339 customers" in texts(app)
+    readiness = app.dataframe[0].value
+    assert set(readiness["capability"]) >= {"Churn risk", "Forecasts", "Staffing plan"}
+
+
+def test_empty_workspace_health_page_points_to_upload(monkeypatch, tmp_path):
+    app = start(monkeypatch, tmp_path / "home", "own", "pages/health.py")
+    assert "There is no data to check yet" in texts(app)

@@ -1,0 +1,127 @@
+"""The real app in a real browser: `streamlit run` on a free local port, driven by Playwright in Debian's Chromium."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+MESSY_ORDERS = (
+    "Order;Date;SKU;Item;Qty;Price;Customer\n"
+    "A-1;03/04/2024 10:15;MUG;Café mug;2;3,50;ann\n"
+    "A-1;03/04/2024 10:15;TEA;Green tea;1;4,20;ann\n"
+    "A-2;25/04/2024 14:00;MUG;Café mug;two;3,50;bob\n"
+    "A-3;26/04/2024 09:30;TEA;Green tea;3;4,20;cat\n"
+).encode("cp1252")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `apt-get install -y chromium` (.ci/run does).")
+    port = _free_port()
+    env = dict(os.environ, SMBCORE_HOME=str(tmp_path_factory.mktemp("browser_home")))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        pytest.fail("The app did not start within 60 s: " + server.stderr.read().decode()[-2000:])
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+def test_overview_shows_figures_and_downloads_csv(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200}, accept_downloads=True)
+    page.goto(app_url)
+    page.get_by_text("£9.77m").wait_for(timeout=120_000)
+    assert page.get_by_text("20,726").count() >= 1
+    assert page.get_by_text("4,339").count() >= 1
+    button = page.locator(".st-key-dl_top_revenue button")  # Streamlit marks keyed widgets with st-key-<key>
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "top_products_by_revenue.csv"
+    table = pd.read_csv(download.path())
+    assert len(table) == 10
+    assert table["product_name"].iloc[0] == "REGENCY CAKESTAND 3 TIER"
+    assert table["revenue"].is_monotonic_decreasing
+    page.close()
+
+
+def test_csv_download_matches_the_shown_rows(app_url, browser):
+    """The weekly sales table downloads with one row per week of the sample."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1200}, accept_downloads=True)
+    page.goto(app_url)
+    page.get_by_text("£9.77m").wait_for(timeout=120_000)
+    page.get_by_text("The numbers behind this chart").click()
+    button = page.locator(".st-key-dl_sales_over_time button")
+    button.wait_for(state="visible", timeout=30_000)
+    with page.expect_download() as info:
+        button.click()
+    weekly = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert len(weekly) == 54  # Monday 29 Nov 2010 to Monday 5 Dec 2011
+    assert weekly["net_revenue"].sum() == pytest.approx(9_769_872.05, abs=1)
+    page.close()
+
+
+def test_upload_check_and_save_a_messy_file(app_url, browser):
+    """Runs last: after it, new sessions open on the saved data."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{app_url}/data")
+    page.get_by_text("Choose a CSV or Excel file").wait_for(timeout=60_000)
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "orders.csv", "mimeType": "text/csv", "buffer": MESSY_ORDERS}])
+    page.get_by_text("What we found").wait_for(timeout=60_000)
+    page.get_by_text("has 1 values that are not numbers", exact=False).wait_for(timeout=30_000)
+    page.get_by_text("read day first", exact=False).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Save as my orders (transactions)").click()
+    page.get_by_text("Saved 3 rows as your orders (transactions) table", exact=False).wait_for(timeout=60_000)
+    page.goto(app_url)
+    page.get_by_text("Showing: Your own data.").wait_for(timeout=60_000)
+    page.get_by_text("Orders from 03 Apr 2024 to 26 Apr 2024.").wait_for(timeout=60_000)
+    # Average order: A-1 is 2 x 3.50 + 4.20, A-3 is 3 x 4.20; A-2's quantity 'two' was left out.
+    page.get_by_text("£11.90").wait_for(timeout=30_000)
+    page.close()

@@ -1,0 +1,42 @@
+"""The command line prints the same report and figures as the app."""
+
+import subprocess
+import sys
+
+from smbcore.synthetic import generate_transactions, raw_orders_csv
+
+from .conftest import ROOT
+
+
+def run(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "smbcore", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_validate_reports_bad_rows(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("Order;SKU;Qty;Price;Date\n1;A;2;3,50;2024-01-02\n2;B;two;1,00;2024-01-03\n")
+    out = run("validate", str(path), "--table", "transactions")
+    assert out.returncode == 0, out.stderr
+    assert "separator: semicolon" in out.stdout
+    assert "'Qty' has 1 values that are not numbers" in out.stdout and "rows 3" in out.stdout
+    assert "Ready: 1 rows for the 'transactions' table." in out.stdout
+
+
+def test_validate_fails_on_missing_column(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("Order,SKU,Date\n1,A,2024-01-02\n")
+    out = run("validate", str(path))
+    assert out.returncode == 1
+    assert "No column for 'quantity'" in out.stdout
+
+
+def test_summary_prints_figures(tmp_path):
+    tx = generate_transactions(n_lines=2_000, n_customers=100, seed=3)
+    path = tmp_path / "orders.csv"
+    path.write_text(raw_orders_csv(tx))
+    out = run("summary", str(path), "--currency", "$")
+    assert out.returncode == 0, out.stderr
+    orders = tx.loc[~tx["is_return"].astype(bool), "order_id"].nunique()
+    assert f"Orders               {orders:,}" in out.stdout
+    assert "Top products by revenue:" in out.stdout and "$" in out.stdout

@@ -1,0 +1,68 @@
+"""The data health check on shops with known gaps, short histories and no customer ids."""
+
+import pandas as pd
+
+from smbcore import health
+from smbcore.synthetic import generate_transactions
+
+
+def _status(report) -> dict:
+    return dict(zip(report.readiness["capability"], report.readiness["status"], strict=True))
+
+
+def test_online_retail_sample(retail):
+    report = health.check({"transactions": retail["transactions"]})
+    assert report.headlines[0].startswith("12 months of orders from 4,339 customers")
+    assert "weekly season yes, yearly season only one cycle" in report.headlines[0]
+    topics = set(report.findings["topic"])
+    assert {"Date coverage", "Closed days", "Returns", "One-off bulk orders", "Customers without ids",
+            "Postage, fees and adjustments"} <= topics
+    assert "Saturday" in report.findings.set_index("topic").loc["Closed days", "message"]
+    bulk = report.findings.set_index("topic").loc["One-off bulk orders", "message"]
+    assert "581483" in bulk  # the 80,995-unit paper craft order
+    assert set(_status(report).values()) == {"ready"}
+
+
+def test_gap_and_closed_day_are_found():
+    tx = generate_transactions(n_lines=8_000, days=120, closed_weekdays=(6,), seed=5)
+    gap = tx["timestamp"].between("2024-02-05", "2024-02-09 23:59")  # Monday to Friday
+    report = health.check({"transactions": tx[~gap].reset_index(drop=True)})
+    messages = report.findings.set_index("topic")["message"]
+    assert "Sunday" in messages["Closed days"]
+    assert "longest gap is 5 days (5 Feb 2024 to 9 Feb 2024)" in messages["Missing days"]
+
+
+def test_short_history_is_not_ready_for_churn():
+    tx = generate_transactions(n_lines=2_000, n_customers=40, days=45, seed=6)
+    report = health.check({"transactions": tx})
+    status = _status(report)
+    assert status["Churn risk"] == "not yet"
+    assert status["Customer segments"] == "limited"  # 40 customers
+    assert status["Forecasts"] == "limited"  # 45 days: under 8 weeks
+    assert "weekly season not yet" in report.headlines[0]
+
+
+def test_no_customer_ids():
+    tx = generate_transactions(n_lines=2_000, days=200, seed=7).drop(columns=["customer_id"])
+    report = health.check({"transactions": tx})
+    status = _status(report)
+    assert status["Churn risk"] == "not yet" and "Recommendations" not in status
+    assert report.findings.query("topic == 'Customers without ids'")["level"].tolist() == ["problem"]
+
+
+def test_other_tables(bank, bikes, shoppers):
+    report = health.check({**bank, **bikes, **shoppers})
+    status = _status(report)
+    assert status["Marketing response model"] == "ready"
+    assert status["Fairness checks by group"] == "ready"
+    assert status["Forecasts"] == "ready"
+    assert "12,330 website visits, 15.5% ended in a purchase." in report.headlines
+    coverage = report.findings.query("table == 'demand'")["message"].iloc[0]
+    assert "1 Jan 2011 to 31 Dec 2012" in coverage and "0 missing dates" in coverage
+
+
+def test_missing_dates_in_daily_totals():
+    dates = pd.date_range("2024-01-01", periods=100, freq="D").delete([10, 11, 50])
+    demand = pd.DataFrame({"date": dates, "y": 1.0})
+    report = health.check({"demand": demand})
+    assert "3 missing dates" in report.findings["message"].iloc[0]
