@@ -12,9 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
 from smbcore.errors import SmbcoreError
+
+# Navigation is st.navigation in app.py, never Streamlit's older "every file in pages/ is a page" mode,
+# which would run a page without app.py (no sidebar, no setup) when its file name is typed as the URL.
+PagesManager.uses_pages_directory = False
 
 OWN = "own"
 SOURCE_KEY = "data_source"
@@ -65,8 +70,23 @@ def use_source(source: str) -> None:
     st.session_state[SOURCE_KEY] = source
 
 
+def _snapshot() -> None:
+    """Read the active workspace's table versions and currency once per run (each DuckDB open costs ~30 ms)."""
+    workspace = active_workspace()
+    catalog = workspace.catalog()
+    st.session_state["_versions"] = dict(zip(catalog["name"], catalog["version"], strict=True))
+    st.session_state["_currency"] = workspace.setting("currency", "£") or "£"
+
+
+def version(table: str) -> str | None:
+    """The active table's content version as read at the start of this run (None: no such table)."""
+    if "_versions" not in st.session_state:
+        _snapshot()
+    return st.session_state["_versions"].get(table)
+
+
 def source_picker() -> None:
-    """Sidebar: which data the pages show, and where it comes from."""
+    """Sidebar: which data the pages show, and where it comes from. Runs first on every page."""
     options = [OWN, *SAMPLES]
     active_source()
     with st.sidebar:
@@ -80,49 +100,54 @@ def source_picker() -> None:
         else:
             meta = SAMPLES[source]
             st.caption(f"{meta['about']} Source: {meta['credit']}")
+    _snapshot()
 
 
-@st.cache_data(max_entries=16, show_spinner="Loading your data...")
-def _load(path: str, table: str, version: str) -> pd.DataFrame:
+# A resource, not data: shared by every session without copying. Nothing may modify the returned frame
+# (smbcore's functions never change their inputs).
+@st.cache_resource(max_entries=8, show_spinner="Loading your data...")
+def load_table(path: str, table: str, version: str) -> pd.DataFrame:
+    """A workspace table by path and version (shared, read-only)."""
     return Workspace(path).load(table)
 
 
 def load(table: str) -> pd.DataFrame | None:
     """The active workspace's table (cached per content version), or None if it has none."""
-    workspace = active_workspace()
-    version = workspace.version(table)
-    if version is None:
+    current = version(table)
+    if current is None:
         return None
-    return _load(str(workspace.path), table, version)
+    return load_table(str(active_workspace().path), table, current)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+# Kept on disk as well, keyed by the table's content version: after a restart the figures come back
+# without loading or recomputing anything.
+@st.cache_data(max_entries=256, show_spinner=False, persist="disk")
 def _compute(path: str, table: str, version: str, func: str, args: tuple, kwargs: tuple):
     module, name = func.rsplit(".", 1)
     function = getattr(importlib.import_module(f"smbcore.{module}"), name)
-    return function(_load(path, table, version), *args, **dict(kwargs))
+    return function(load_table(path, table, version), *args, **dict(kwargs))
 
 
 def compute(table: str, func: str, *args, **kwargs):
     """Run smbcore.<func> on the active table, cached per table version (e.g. compute('transactions', 'overview.kpis'))."""
-    workspace = active_workspace()
-    version = workspace.version(table)
-    return _compute(str(workspace.path), table, version, func, args, tuple(sorted(kwargs.items())))
+    return _compute(str(active_workspace().path), table, version(table), func, args, tuple(sorted(kwargs.items())))
 
 
 def currency() -> str:
-    return active_workspace().setting("currency", "£") or "£"
+    if "_currency" not in st.session_state:
+        _snapshot()
+    return st.session_state["_currency"]
 
 
 def needs_table(table: str, why: str, key: str) -> bool:
     """True when the active data has `table`; otherwise explain and offer the samples that have it."""
-    if active_workspace().version(table) is not None:
+    if version(table) is not None:
         return True
     st.info(f"This needs **{TABLE_WORDS.get(table, table)}**, which {source_label(active_source()).lower()} "
             f"does not have. {why}")
     samples = [s for s in samples_with(table) if s != active_source()]
     cols = st.columns(len(samples) + 1)
-    for col, sample in zip(cols, samples):
+    for col, sample in zip(cols[:-1], samples, strict=True):
         col.button(f"Use the {SAMPLES[sample]['label']} sample", key=f"{key}_use_{sample}",
                    on_click=use_source, args=(sample,))
     cols[-1].page_link("pages/data.py", label="Upload your own file", icon=":material/upload:")

@@ -2,8 +2,17 @@
 
 import streamlit as st
 
-from pages._shared import (TABLE_WORDS, active_source, active_workspace, currency, load, plain_errors, source_label,
-                           table_with_download)
+from pages._shared import (
+    TABLE_WORDS,
+    active_source,
+    active_workspace,
+    currency,
+    load_table,
+    plain_errors,
+    source_label,
+    table_with_download,
+    version,
+)
 from smbcore import health
 
 STATUS = {"ready": "✅ ready", "limited": "🟡 limited", "not yet": "⛔ not yet"}
@@ -12,7 +21,7 @@ LEVEL = {"good": "✅", "note": "ℹ️", "problem": "⚠️"}
 
 @st.cache_data(max_entries=8, show_spinner="Checking your data...")
 def _check(path: str, versions: tuple, symbol: str) -> health.HealthReport:
-    tables = {name: load(name) for name, _ in versions}
+    tables = {name: load_table(path, name, table_version) for name, table_version in versions}
     return health.check(tables, symbol)
 
 
@@ -22,7 +31,7 @@ st.caption(f"Checking: {source_label(active_source())}. Before any prediction, t
 
 with plain_errors("checking your data"):
     workspace = active_workspace()
-    versions = tuple((t, workspace.version(t)) for t in workspace.tables())
+    versions = tuple((t, version(t)) for t in workspace.tables())
     if not versions:
         st.info("There is no data to check yet. Upload a file on 'Your data', or pick a sample in the sidebar.")
         st.page_link("pages/data.py", label="Go to Your data", icon=":material/upload:")

@@ -3,8 +3,16 @@
 import altair as alt
 import streamlit as st
 
-from pages._shared import (active_source, compute, currency, money, needs_table, plain_errors, source_label,
-                           table_with_download)
+from pages._shared import (
+    active_source,
+    compute,
+    currency,
+    money,
+    needs_table,
+    plain_errors,
+    source_label,
+    table_with_download,
+)
 
 st.title("How your shop is doing")
 st.caption(f"Showing: {source_label(active_source())}. Change it in the sidebar.")

@@ -110,7 +110,7 @@ def test_csv_download_matches_the_shown_rows(app_url, browser):
 def test_upload_check_and_save_a_messy_file(app_url, browser):
     """Runs last: after it, new sessions open on the saved data."""
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.goto(f"{app_url}/data")
+    page.goto(f"{app_url}/your-data")
     page.get_by_text("Choose a CSV or Excel file").wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(
         files=[{"name": "orders.csv", "mimeType": "text/csv", "buffer": MESSY_ORDERS}])

@@ -9,7 +9,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Union
+from typing import IO
 
 import charset_normalizer
 import pandas as pd
@@ -19,7 +19,7 @@ from smbcore.errors import EMPTY_FILE, HEADER_ONLY, NOT_TABULAR
 
 __all__ = ["RawFile", "read_raw", "Source"]
 
-Source = Union[str, Path, bytes, IO[bytes]]
+Source = str | Path | bytes | IO[bytes]
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _SNIFF_LINES = 50

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -14,7 +14,6 @@ import pandas as pd
 import pyarrow as pa
 
 from smbcore.data.contracts import TABLES
-from smbcore.data.schemas import check_contract
 from smbcore.errors import MissingTableError, SmbcoreError
 
 __all__ = ["Workspace", "default_home", "content_version"]
@@ -47,7 +46,7 @@ def content_version(frame: pd.DataFrame) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Workspace:
@@ -76,6 +75,8 @@ class Workspace:
         """Replace `table` with `frame` (checked against its contract first) and return its new version."""
         self._check_name(table)
         if table in TABLES:
+            from smbcore.data.schemas import check_contract  # pandera is slow to import; only saving needs it
+
             check_contract(table, frame)
         version = content_version(frame)
         con = self._connect()
