@@ -2,18 +2,17 @@
 
 import streamlit as st
 
-from pages._shared import source_picker
+from pages._shared import mark_run_through_app, source_picker
 
-st.set_page_config(page_title="smbcore: your shop's data, decided", page_icon=":material/storefront:",
-                   layout="wide")
+st.set_page_config(page_title="smbcore: your shop's data, decided", page_icon=":material/storefront:", layout="wide")
 
-# URL paths differ from the file names on purpose: Streamlit also treats a `pages/` folder as the old
-# file-based navigation, and a page reached that way would run without this file (no sidebar, no setup).
-navigation = st.navigation([
-    st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True, url_path="shop"),
-    st.Page("pages/data.py", title="Your data", icon=":material/upload_file:", url_path="your-data"),
-    st.Page("pages/health.py", title="Data health check", icon=":material/health_and_safety:",
-            url_path="health-check"),
-])
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
+        st.Page("pages/data.py", title="Your data", icon=":material/upload_file:"),
+        st.Page("pages/health.py", title="Data health check", icon=":material/health_and_safety:"),
+    ]
+)
 source_picker()
+mark_run_through_app()
 navigation.run()

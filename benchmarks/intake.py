@@ -61,14 +61,37 @@ def cold_start(home: Path) -> float:
     port = _free_port()
     env = dict(os.environ, SMBCORE_HOME=str(home))
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         started = time.perf_counter()
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                                   "--server.port", str(port), "--server.address", "127.0.0.1"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             while True:
                 try:
@@ -118,8 +141,9 @@ def main() -> None:
     print(f"Machine: {results['machine']}\n\n{table}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "intake.json").write_text(json.dumps(results, indent=2, default=float) + "\n")
-    (RESULTS / "intake.md").write_text(f"# Intake benchmark\n\n`.venv/bin/python benchmarks/intake.py` on "
-                                       f"{results['machine']}\n\n{table}\n")
+    (RESULTS / "intake.md").write_text(
+        f"# Intake benchmark\n\n`.venv/bin/python benchmarks/intake.py` on {results['machine']}\n\n{table}\n"
+    )
 
 
 if __name__ == "__main__":

@@ -17,9 +17,25 @@ from streamlit.runtime.pages_manager import PagesManager
 from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
 from smbcore.errors import SmbcoreError
 
-# Navigation is st.navigation in app.py, never Streamlit's older "every file in pages/ is a page" mode,
-# which would run a page without app.py (no sidebar, no setup) when its file name is typed as the URL.
+# Navigation is st.navigation in app.py, never Streamlit's older "every file in pages/ is a page" mode.
+# Streamlit still starts in that mode for the first run of a new process (or of each AppTest run), and then
+# runs a page file on its own; require_app() below turns such a run into a proper one.
 PagesManager.uses_pages_directory = False
+_VIA_APP = "_run_via_app"
+
+
+def mark_run_through_app() -> None:
+    """Called by app.py just before it runs the page."""
+    st.session_state[_VIA_APP] = True
+
+
+def require_app() -> None:
+    """First line of every page: if the page was started without app.py (no sidebar, no shared setup),
+    rerun at once, this time through app.py."""
+    if not st.session_state.pop(_VIA_APP, False):
+        PagesManager.uses_pages_directory = False  # AppTest resets it before each run
+        st.rerun()
+
 
 OWN = "own"
 SOURCE_KEY = "data_source"
@@ -90,9 +106,14 @@ def source_picker() -> None:
     options = [OWN, *SAMPLES]
     active_source()
     with st.sidebar:
-        st.selectbox("Data shown", options, key=SOURCE_KEY, format_func=source_label,
-                     help="Your own data is what you saved on the 'Your data' page. The samples are public "
-                          "data sets to try the app with.")
+        st.selectbox(
+            "Data shown",
+            options,
+            key=SOURCE_KEY,
+            format_func=source_label,
+            help="Your own data is what you saved on the 'Your data' page. The samples are public "
+            "data sets to try the app with.",
+        )
         source = st.session_state[SOURCE_KEY]
         if source == OWN:
             tables = own_workspace().tables()
@@ -143,28 +164,60 @@ def needs_table(table: str, why: str, key: str) -> bool:
     """True when the active data has `table`; otherwise explain and offer the samples that have it."""
     if version(table) is not None:
         return True
-    st.info(f"This needs **{TABLE_WORDS.get(table, table)}**, which {source_label(active_source()).lower()} "
-            f"does not have. {why}")
+    st.info(
+        f"This needs **{TABLE_WORDS.get(table, table)}**, which {source_label(active_source()).lower()} "
+        f"does not have. {why}"
+    )
     samples = [s for s in samples_with(table) if s != active_source()]
     cols = st.columns(len(samples) + 1)
     for col, sample in zip(cols[:-1], samples, strict=True):
-        col.button(f"Use the {SAMPLES[sample]['label']} sample", key=f"{key}_use_{sample}",
-                   on_click=use_source, args=(sample,))
+        col.button(
+            f"Use the {SAMPLES[sample]['label']} sample", key=f"{key}_use_{sample}", on_click=use_source, args=(sample,)
+        )
     cols[-1].page_link("pages/data.py", label="Upload your own file", icon=":material/upload:")
     return False
 
 
-_MONEY = {"revenue": "Net revenue", "net_revenue": "Net revenue", "gross_sales": "Sales", "returns": "Returns",
-          "new_revenue": "From new customers", "returning_revenue": "From returning customers"}
-_PERCENT = {"share_of_revenue": "Share of revenue", "conversion_rate": "Conversion rate",
-            "conversion_if_seen": "Conversion if seen", "conversion_if_not": "Conversion if not seen",
-            "bounce_rate": "Bounce rate", "exit_rate": "Exit rate", "share_of_visits": "Share of visits"}
-_COUNTS = {"orders": "Orders", "customers": "Customers", "units": "Units", "buyers": "Customers who bought",
-           "visits": "Visits", "purchases": "Purchases", "visits_seeing": "Visits that saw them",
-           "new_customers": "New customers", "returning_customers": "Returning customers"}
-_WORDS = {"product_id": "Product code", "product_name": "Product", "country": "Country", "period_start": "Starting",
-          "month": "Month", "page_type": "Page type", "traffic_source": "Traffic source",
-          "visitor_type": "Visitor type", "weekday": "Weekday", "hour": "Hour"}
+_MONEY = {
+    "revenue": "Net revenue",
+    "net_revenue": "Net revenue",
+    "gross_sales": "Sales",
+    "returns": "Returns",
+    "new_revenue": "From new customers",
+    "returning_revenue": "From returning customers",
+}
+_PERCENT = {
+    "share_of_revenue": "Share of revenue",
+    "conversion_rate": "Conversion rate",
+    "conversion_if_seen": "Conversion if seen",
+    "conversion_if_not": "Conversion if not seen",
+    "bounce_rate": "Bounce rate",
+    "exit_rate": "Exit rate",
+    "share_of_visits": "Share of visits",
+}
+_COUNTS = {
+    "orders": "Orders",
+    "customers": "Customers",
+    "units": "Units",
+    "buyers": "Customers who bought",
+    "visits": "Visits",
+    "purchases": "Purchases",
+    "visits_seeing": "Visits that saw them",
+    "new_customers": "New customers",
+    "returning_customers": "Returning customers",
+}
+_WORDS = {
+    "product_id": "Product code",
+    "product_name": "Product",
+    "country": "Country",
+    "period_start": "Starting",
+    "month": "Month",
+    "page_type": "Page type",
+    "traffic_source": "Traffic source",
+    "visitor_type": "Visitor type",
+    "weekday": "Weekday",
+    "hour": "Hour",
+}
 
 
 def _column_config(frame: pd.DataFrame) -> dict:
@@ -179,8 +232,9 @@ def _column_config(frame: pd.DataFrame) -> dict:
         elif name in _COUNTS:
             config[name] = st.column_config.NumberColumn(_COUNTS[name], format="localized")
         elif name in ("period_start", "month") and pd.api.types.is_datetime64_any_dtype(frame[name]):
-            config[name] = st.column_config.DateColumn(_WORDS[name], format="D MMM YYYY" if name == "period_start"
-                                                       else "MMM YYYY")
+            config[name] = st.column_config.DateColumn(
+                _WORDS[name], format="D MMM YYYY" if name == "period_start" else "MMM YYYY"
+            )
         elif name == "lift":
             config[name] = st.column_config.NumberColumn("Times as likely", format="%.1f")
         elif name in _WORDS:
@@ -188,13 +242,18 @@ def _column_config(frame: pd.DataFrame) -> dict:
     return config
 
 
-def table_with_download(frame: pd.DataFrame, filename: str, key: str, label: str = "Download as CSV",
-                        column_config: dict | None = None, height: int | None = None) -> None:
+def table_with_download(
+    frame: pd.DataFrame,
+    filename: str,
+    key: str,
+    label: str = "Download as CSV",
+    column_config: dict | None = None,
+    height: int | None = None,
+) -> None:
     """Show a table (plain labels, formatted numbers) and a button to download exactly those rows as CSV."""
     config = _column_config(frame) | (column_config or {})
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height or "auto")
-    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=filename,
-                       mime="text/csv", key=key)
+    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=filename, mime="text/csv", key=key)
 
 
 @contextmanager
@@ -207,8 +266,10 @@ def plain_errors(what: str):
         st.stop()
     except Exception:  # anything else is our bug: say so plainly, keep details for the log
         _log.exception("Unexpected error while %s", what)
-        st.error(f"Something went wrong while {what}. Nothing you saved was changed. Please try again; if it "
-                 "keeps happening, send the server log to whoever runs this app.")
+        st.error(
+            f"Something went wrong while {what}. Nothing you saved was changed. Please try again; if it "
+            "keeps happening, send the server log to whoever runs this app."
+        )
         st.stop()
 
 
@@ -222,6 +283,22 @@ def money(value: float, symbol: str, compact: bool = False) -> str:
     return f"{sign}{symbol}{size:,.0f}"
 
 
-__all__ = ["OWN", "TABLES", "active_source", "active_workspace", "compute", "currency", "load", "money",
-           "needs_table", "own_workspace", "plain_errors", "source_label", "source_picker",
-           "table_with_download", "use_source"]
+__all__ = [
+    "OWN",
+    "mark_run_through_app",
+    "require_app",
+    "TABLES",
+    "active_source",
+    "active_workspace",
+    "compute",
+    "currency",
+    "load",
+    "money",
+    "needs_table",
+    "own_workspace",
+    "plain_errors",
+    "source_label",
+    "source_picker",
+    "table_with_download",
+    "use_source",
+]

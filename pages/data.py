@@ -2,19 +2,25 @@
 
 import streamlit as st
 
-from pages._shared import OWN, TABLE_WORDS, own_workspace, plain_errors, source_label, use_source
+from pages._shared import OWN, TABLE_WORDS, own_workspace, plain_errors, require_app, source_label, use_source
 from smbcore.data import SAMPLES, TABLES, detect_preset, guess_mapping, guess_table, read_raw, read_table
 from smbcore.data.contracts import PRESETS
 
+require_app()
+
 NONE = "(not in my file)"
 LEVEL_ICONS = {"error": "⛔ problem", "question": "❓ question", "warning": "⚠️ check", "info": "ℹ️ note"}
-DATE_ORDERS = {"day_first": "Day first: 03/04/2011 is 3 April 2011",
-               "month_first": "Month first: 03/04/2011 is March 4, 2011"}
+DATE_ORDERS = {
+    "day_first": "Day first: 03/04/2011 is 3 April 2011",
+    "month_first": "Month first: 03/04/2011 is March 4, 2011",
+}
 CURRENCIES = ["£", "$", "€", "¥", "CHF ", "kr ", "R ", "₹"]
 
 st.title("Your data")
-st.caption("Upload exports from your till, web shop or spreadsheet. Nothing leaves this computer: files are "
-           "saved in your workspace, a database file on the machine running this app.")
+st.caption(
+    "Upload exports from your till, web shop or spreadsheet. Nothing leaves this computer: files are "
+    "saved in your workspace, a database file on the machine running this app."
+)
 
 upload_tab, saved_tab, samples_tab = st.tabs(["Upload a file", "Saved in your workspace", "Sample data"])
 
@@ -37,12 +43,14 @@ def _save(table: str, file_name: str) -> None:
         if st.session_state.get("upload_currency"):
             own_workspace().set_setting("currency", st.session_state["upload_currency"])
     except Exception as exc:  # the old table is untouched: say so plainly
-        st.session_state["save_message"] = ("error", f"Saving did not work ({exc}). Your saved data is "
-                                                     "unchanged.")
+        st.session_state["save_message"] = ("error", f"Saving did not work ({exc}). Your saved data is unchanged.")
         return
-    st.session_state["save_message"] = ("success", f"Saved {len(result.frame):,} rows as your "
-                                        f"{TABLE_WORDS[table]} table (version {version}). The other pages now "
-                                        "show your data.")
+    st.session_state["save_message"] = (
+        "success",
+        f"Saved {len(result.frame):,} rows as your "
+        f"{TABLE_WORDS[table]} table (version {version}). The other pages now "
+        "show your data.",
+    )
     use_source(OWN)
 
 
@@ -55,8 +63,9 @@ def _mapping_widgets(columns: list[str], table: str, file_id: str) -> dict:
         options = [NONE, *columns]
         default = options.index(guess[col.name]) if col.name in guess else 0
         label = f"{col.name}" + (" (needed)" if col.required else "")
-        choice = grid[i % 3].selectbox(label, options, index=default, help=col.description,
-                                      key=f"map_{file_id}_{table}_{col.name}")
+        choice = grid[i % 3].selectbox(
+            label, options, index=default, help=col.description, key=f"map_{file_id}_{table}_{col.name}"
+        )
         if choice != NONE:
             mapping[col.name] = choice
     return mapping
@@ -66,12 +75,17 @@ def upload_section() -> None:
     message = st.session_state.pop("save_message", None)
     if message:
         getattr(st, message[0])(message[1])
-    uploaded = st.file_uploader("Choose a CSV or Excel file", type=["csv", "txt", "tsv", "gz", "xlsx"],
-                                key="upload_file", help="CSV with , ; tab or | between values, in UTF-8 or "
-                                "Windows/Latin-1 encoding, optionally gzip-compressed, or an Excel .xlsx.")
+    uploaded = st.file_uploader(
+        "Choose a CSV or Excel file",
+        type=["csv", "txt", "tsv", "gz", "xlsx"],
+        key="upload_file",
+        help="CSV with , ; tab or | between values, in UTF-8 or "
+        "Windows/Latin-1 encoding, optionally gzip-compressed, or an Excel .xlsx.",
+    )
     if uploaded is None:
-        st.markdown("**What can I upload?** " + " ".join(f"*{TABLE_WORDS[t]}*: {s.description}"
-                                                        for t, s in TABLES.items()))
+        st.markdown(
+            "**What can I upload?** " + " ".join(f"*{TABLE_WORDS[t]}*: {s.description}" for t, s in TABLES.items())
+        )
         return
     raw = _raw(uploaded)
     if raw.frame is None:
@@ -79,8 +93,11 @@ def upload_section() -> None:
             st.error(problem.message)
         return
     details = raw.details
-    how = (f"{details.get('encoding', '')} text, values separated by {details.get('delimiter')}"
-           if details.get("file_kind") == "csv" else f"Excel sheet '{details.get('sheet')}'")
+    how = (
+        f"{details.get('encoding', '')} text, values separated by {details.get('delimiter')}"
+        if details.get("file_kind") == "csv"
+        else f"Excel sheet '{details.get('sheet')}'"
+    )
     st.caption(f"Read {len(raw.frame):,} rows and {raw.frame.shape[1]} columns ({how}).")
     columns = list(raw.frame.columns)
     guessed_table = guess_table(columns)
@@ -88,9 +105,13 @@ def upload_section() -> None:
     if preset:
         st.info(f"This looks like {PRESETS[preset]['label']}: its columns were matched for you.")
     tables = list(TABLES)
-    table = st.selectbox("What does this file hold?", tables, index=tables.index(guessed_table),
-                         format_func=lambda t: f"{TABLE_WORDS[t]}: {TABLES[t].description}",
-                         key=f"upload_table_{uploaded.file_id}")
+    table = st.selectbox(
+        "What does this file hold?",
+        tables,
+        index=tables.index(guessed_table),
+        format_func=lambda t: f"{TABLE_WORDS[t]}: {TABLES[t].description}",
+        key=f"upload_table_{uploaded.file_id}",
+    )
     st.markdown("**Which of your columns is which?** We guessed from the column names; change any that are wrong.")
     mapping = _mapping_widgets(columns, table, uploaded.file_id)
     date_key = f"date_order_{uploaded.file_id}"
@@ -98,8 +119,13 @@ def upload_section() -> None:
     with st.spinner("Checking every row..."):
         result = read_table(raw, table, mapping=mapping, date_order=date_order)
     if result.needs_answer or date_key in st.session_state:
-        st.radio("Your dates can be read two ways. How does your system write them?", list(DATE_ORDERS),
-                 format_func=DATE_ORDERS.get, key=date_key, index=None)
+        st.radio(
+            "Your dates can be read two ways. How does your system write them?",
+            list(DATE_ORDERS),
+            format_func=DATE_ORDERS.get,
+            key=date_key,
+            index=None,
+        )
     st.subheader("What we found")
     report = result.report
     if report.empty:
@@ -110,8 +136,10 @@ def upload_section() -> None:
         rows = f" Rows in your file: {row.row_numbers}{'...' if row.rows > 10 else ''}." if row.row_numbers else ""
         st.markdown(f"{LEVEL_ICONS[row.level]}{where}: {row.message}{examples}{rows}")
     if not result.ok:
-        st.warning("This file cannot be saved yet: fix the problems above (map the missing columns or "
-                   "answer the question), or fix the file and upload it again. Your saved data is unchanged.")
+        st.warning(
+            "This file cannot be saved yet: fix the problems above (map the missing columns or "
+            "answer the question), or fix the file and upload it again. Your saved data is unchanged."
+        )
         st.dataframe(raw.frame.head(20), hide_index=True, width="stretch")
         return
     st.subheader("Preview of what will be saved")
@@ -119,12 +147,21 @@ def upload_section() -> None:
     st.dataframe(result.frame.head(50), hide_index=True, width="stretch")
     st.session_state["pending_result"] = result
     left, right = st.columns([1, 3])
-    left.selectbox("Currency of the prices", CURRENCIES, key="upload_currency",
-                   index=CURRENCIES.index(own_workspace().setting("currency", "£") or "£"))
+    left.selectbox(
+        "Currency of the prices",
+        CURRENCIES,
+        key="upload_currency",
+        index=CURRENCIES.index(own_workspace().setting("currency", "£") or "£"),
+    )
     replaces = table in own_workspace().tables()
     right.write("")
-    right.button(f"Save as my {TABLE_WORDS[table]}" + (" (replaces the saved one)" if replaces else ""),
-                 type="primary", on_click=_save, args=(table, uploaded.name), key="save_upload")
+    right.button(
+        f"Save as my {TABLE_WORDS[table]}" + (" (replaces the saved one)" if replaces else ""),
+        type="primary",
+        on_click=_save,
+        args=(table, uploaded.name),
+        key="save_upload",
+    )
 
 
 def saved_section() -> None:
@@ -135,13 +172,25 @@ def saved_section() -> None:
         return
     st.caption(f"Workspace file: {workspace.path.name}, kept between visits.")
     shown = catalog.assign(name=catalog["name"].map(lambda t: TABLE_WORDS.get(t, t)))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "name": "Table", "version": "Version (changes when the content changes)",
-        "rows": st.column_config.NumberColumn("Rows", format="localized"),
-        "saved_at": st.column_config.DatetimeColumn("Saved (UTC)", format="D MMM YYYY, HH:mm"),
-        "source": "From file"})
-    st.button("Show my data on every page", on_click=use_source, args=(OWN,), key="use_own",
-              disabled=st.session_state.get("data_source") == OWN)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": "Table",
+            "version": "Version (changes when the content changes)",
+            "rows": st.column_config.NumberColumn("Rows", format="localized"),
+            "saved_at": st.column_config.DatetimeColumn("Saved (UTC)", format="D MMM YYYY, HH:mm"),
+            "source": "From file",
+        },
+    )
+    st.button(
+        "Show my data on every page",
+        on_click=use_source,
+        args=(OWN,),
+        key="use_own",
+        disabled=st.session_state.get("data_source") == OWN,
+    )
     with st.expander("Remove a saved table"):
         table = st.selectbox("Table", list(catalog["name"]), key="remove_table")
         sure = st.checkbox("Yes, remove it (the decisions log is kept)", key="remove_sure")
@@ -151,14 +200,18 @@ def saved_section() -> None:
 
 
 def samples_section() -> None:
-    st.write("Public data sets to try every page with. They are free to use under CC BY 4.0; "
-             "credit below.")
+    st.write("Public data sets to try every page with. They are free to use under CC BY 4.0; credit below.")
     for name, meta in SAMPLES.items():
         with st.container(border=True):
             st.markdown(f"**{meta['label']}**: {meta['about']}")
             st.caption(f"Tables: {', '.join(TABLE_WORDS[t] for t in meta['tables'])}. Credit: {meta['credit']}")
-            st.button("Show this sample", key=f"use_sample_{name}", on_click=use_source, args=(name,),
-                      disabled=st.session_state.get("data_source") == name)
+            st.button(
+                "Show this sample",
+                key=f"use_sample_{name}",
+                on_click=use_source,
+                args=(name,),
+                disabled=st.session_state.get("data_source") == name,
+            )
 
 
 with upload_tab:

@@ -9,11 +9,14 @@ from pages._shared import (
     currency,
     load_table,
     plain_errors,
+    require_app,
     source_label,
     table_with_download,
     version,
 )
 from smbcore import health
+
+require_app()
 
 STATUS = {"ready": "✅ ready", "limited": "🟡 limited", "not yet": "⛔ not yet"}
 LEVEL = {"good": "✅", "note": "ℹ️", "problem": "⚠️"}
@@ -26,8 +29,10 @@ def _check(path: str, versions: tuple, symbol: str) -> health.HealthReport:
 
 
 st.title("Data health check")
-st.caption(f"Checking: {source_label(active_source())}. Before any prediction, this says what your data "
-           "can support and what to look at.")
+st.caption(
+    f"Checking: {source_label(active_source())}. Before any prediction, this says what your data "
+    "can support and what to look at."
+)
 
 with plain_errors("checking your data"):
     workspace = active_workspace()
@@ -41,8 +46,16 @@ with plain_errors("checking your data"):
         st.success(line)
     st.subheader("What your data is ready for")
     readiness = report.readiness.assign(status=report.readiness["status"].map(STATUS))
-    st.dataframe(readiness, hide_index=True, width="stretch", column_config={
-        "capability": "Capability", "status": "Status", "reason": st.column_config.TextColumn("Why", width="large")})
+    st.dataframe(
+        readiness,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "capability": "Capability",
+            "status": "Status",
+            "reason": st.column_config.TextColumn("Why", width="large"),
+        },
+    )
     st.subheader("Findings")
     for table, group in report.findings.groupby("table", sort=False):
         st.markdown(f"**{TABLE_WORDS.get(table, table).capitalize()}**")

@@ -16,8 +16,10 @@ __all__ = ["main"]
 
 def _print_report(result) -> None:
     details = result.details
-    print(f"Read {details.get('rows_read', 0):,} rows ({details.get('file_kind', '?')}, "
-          f"{details.get('encoding', '-')}, separator: {details.get('delimiter', '-')}).")
+    print(
+        f"Read {details.get('rows_read', 0):,} rows ({details.get('file_kind', '?')}, "
+        f"{details.get('encoding', '-')}, separator: {details.get('delimiter', '-')})."
+    )
     if result.mapping:
         print("Columns used: " + ", ".join(f"{k} <- '{v}'" for k, v in result.mapping.items()))
     report = result.report
@@ -80,8 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     summary.add_argument("file")
     summary.add_argument("--currency", default="£")
     for p in (validate, summary):
-        p.add_argument("--date-order", choices=["auto", "day_first", "month_first"], default="auto",
-                       help="how to read dates like 03/04/2011 when the file does not settle it")
+        p.add_argument(
+            "--date-order",
+            choices=["auto", "day_first", "month_first"],
+            default="auto",
+            help="how to read dates like 03/04/2011 when the file does not settle it",
+        )
     args = parser.parse_args(argv)
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends quietly

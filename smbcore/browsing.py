@@ -32,8 +32,11 @@ def visit_columns(sessions: pd.DataFrame) -> list[str]:
 def visit_kpis(sessions: pd.DataFrame) -> dict:
     """visits, purchases, conversion_rate, and (when present) avg_product_pages and avg_bounce_rate."""
     converted = _converted(sessions)
-    out = {"visits": int(len(sessions)), "purchases": int(converted.sum()),
-           "conversion_rate": float(converted.mean()) if len(sessions) else 0.0}
+    out = {
+        "visits": int(len(sessions)),
+        "purchases": int(converted.sum()),
+        "conversion_rate": float(converted.mean()) if len(sessions) else 0.0,
+    }
     if "product_pages" in sessions:
         out["avg_product_pages"] = float(sessions["product_pages"].mean())
     if "bounce_rate" in sessions:
@@ -54,11 +57,20 @@ def conversion_by_page_type(sessions: pd.DataFrame) -> pd.DataFrame:
         seen = sessions[column].fillna(0) > 0
         rate_seen = float(converted[seen].mean()) if seen.any() else float("nan")
         rate_not = float(converted[~seen].mean()) if (~seen).any() else float("nan")
-        rows.append({"page_type": label, "visits_seeing": int(seen.sum()), "share_of_visits": float(seen.mean()),
-                     "conversion_if_seen": rate_seen, "conversion_if_not": rate_not,
-                     "lift": rate_seen / rate_not if rate_not else float("nan")})
-    return pd.DataFrame(rows, columns=["page_type", "visits_seeing", "share_of_visits", "conversion_if_seen",
-                                       "conversion_if_not", "lift"])
+        rows.append(
+            {
+                "page_type": label,
+                "visits_seeing": int(seen.sum()),
+                "share_of_visits": float(seen.mean()),
+                "conversion_if_seen": rate_seen,
+                "conversion_if_not": rate_not,
+                "lift": rate_seen / rate_not if rate_not else float("nan"),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["page_type", "visits_seeing", "share_of_visits", "conversion_if_seen", "conversion_if_not", "lift"],
+    )
 
 
 def conversion_by(sessions: pd.DataFrame, column: str, min_visits: int = 30) -> pd.DataFrame:
@@ -67,8 +79,9 @@ def conversion_by(sessions: pd.DataFrame, column: str, min_visits: int = 30) -> 
     Values with fewer than `min_visits` visits are pooled as 'Other (small groups)'. Returns columns:
     <column>, visits, purchases, conversion_rate, sorted by visits (months in calendar order).
     """
-    frame = pd.DataFrame({column: sessions[column].astype("string").fillna("Unknown"),
-                          "converted": _converted(sessions)})
+    frame = pd.DataFrame(
+        {column: sessions[column].astype("string").fillna("Unknown"), "converted": _converted(sessions)}
+    )
     sizes = frame[column].value_counts()
     small = sizes[sizes < min_visits].index
     if len(small) > 1:
@@ -90,8 +103,13 @@ def leaving_by(sessions: pd.DataFrame, by: list[str], min_visits: int = 30) -> p
     """
     frame = sessions.assign(**{c: sessions[c].astype("string").fillna("Unknown") for c in by})
     grouped = frame.groupby(by)
-    out = pd.DataFrame({"visits": grouped.size(), "bounce_rate": grouped["bounce_rate"].mean(),
-                        "exit_rate": grouped["exit_rate"].mean()}).reset_index()
+    out = pd.DataFrame(
+        {
+            "visits": grouped.size(),
+            "bounce_rate": grouped["bounce_rate"].mean(),
+            "exit_rate": grouped["exit_rate"].mean(),
+        }
+    ).reset_index()
     out = out[out["visits"] >= min_visits]
     if "month" in by:
         out = out.sort_values("month", key=month_order, kind="stable").reset_index(drop=True)

@@ -59,12 +59,21 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     if len(missing):
         # Runs of consecutive open days (a closed day in between does not break a run).
         runs = pd.Series(open_days.get_indexer(missing)).diff().ne(1).cumsum()
-        longest = pd.Series(missing).groupby(runs.to_numpy()).agg(["min", "max", "size"]).sort_values(
-            "size", ascending=False).iloc[0]
+        longest = (
+            pd.Series(missing)
+            .groupby(runs.to_numpy())
+            .agg(["min", "max", "size"])
+            .sort_values("size", ascending=False)
+            .iloc[0]
+        )
         level = "problem" if len(missing) > 0.1 * len(open_days) else "note"
-        note(level, "Missing days", f"{len(missing)} open days have no orders at all; the longest gap is "
-             f"{longest['size']} days ({_date(longest['min'])} to {_date(longest['max'])}). Check that the "
-             "export covers every day, or that the shop was closed then.")
+        note(
+            level,
+            "Missing days",
+            f"{len(missing)} open days have no orders at all; the longest gap is "
+            f"{longest['size']} days ({_date(longest['min'])} to {_date(longest['max'])}). Check that the "
+            "export covers every day, or that the shop was closed then.",
+        )
     else:
         note("good", "Missing days", "Every open day has orders.")
 
@@ -72,8 +81,11 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     gross = tx.loc[~returns, "revenue"].sum()
     returned = -tx.loc[returns, "revenue"].sum()
     share = returned / gross if gross else 0.0
-    note("problem" if share > 0.2 else "note", "Returns",
-         f"{returns.sum():,} return or cancellation lines, worth {currency}{returned:,.0f}: {share:.1%} of sales.")
+    note(
+        "problem" if share > 0.2 else "note",
+        "Returns",
+        f"{returns.sum():,} return or cancellation lines, worth {currency}{returned:,.0f}: {share:.1%} of sales.",
+    )
 
     order_value = tx.loc[~returns].groupby("order_id")["revenue"].sum()
     if len(order_value) >= 20:
@@ -82,32 +94,47 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
         bulk = order_value[order_value > limit].sort_values(ascending=False)
         if len(bulk):
             examples = ", ".join(f"{oid} ({currency}{val:,.0f})" for oid, val in bulk.head(3).items())
-            note("note", "One-off bulk orders", f"{len(bulk)} orders are far larger than usual (over "
-                 f"{currency}{limit:,.0f}; a typical order is {currency}{order_value.median():,.0f}), e.g. "
-                 f"{examples}. Check them: one-off orders distort averages and forecasts.")
+            note(
+                "note",
+                "One-off bulk orders",
+                f"{len(bulk)} orders are far larger than usual (over "
+                f"{currency}{limit:,.0f}; a typical order is {currency}{order_value.median():,.0f}), e.g. "
+                f"{examples}. Check them: one-off orders distort averages and forecasts.",
+            )
 
     has_ids = "customer_id" in tx
     if has_ids:
         no_id = tx["customer_id"].isna()
         if no_id.any():
-            note("note" if no_id.mean() < 0.5 else "problem", "Customers without ids",
-                 f"{no_id.mean():.0%} of lines ({tx.loc[no_id & ~returns, 'revenue'].sum() / gross:.0%} of "
-                 "sales) have no customer id: they count in sales, not in customer figures.")
+            note(
+                "note" if no_id.mean() < 0.5 else "problem",
+                "Customers without ids",
+                f"{no_id.mean():.0%} of lines ({tx.loc[no_id & ~returns, 'revenue'].sum() / gross:.0%} of "
+                "sales) have no customer id: they count in sales, not in customer figures.",
+            )
     else:
         note("problem", "Customers without ids", "There is no customer column: customer figures are not possible.")
 
     service = non_product_lines(tx)
     if service.any():
         names = tx.loc[service, "product_name"].value_counts().head(3).index
-        note("note", "Postage, fees and adjustments", f"{service.sum():,} lines are postage, fees, discounts or "
-             f"manual adjustments (e.g. {', '.join(repr(n) for n in names)}). They count in sales, not in "
-             "product rankings.")
+        note(
+            "note",
+            "Postage, fees and adjustments",
+            f"{service.sum():,} lines are postage, fees, discounts or "
+            f"manual adjustments (e.g. {', '.join(repr(n) for n in names)}). They count in sales, not in "
+            "product rankings.",
+        )
 
     product_orders = tx.loc[~returns & ~service].groupby("product_id")["order_id"].nunique()
     few = int((product_orders < _FEW_ORDERS).sum())
     if few:
-        note("note", "Rarely sold products", f"{few:,} of {len(product_orders):,} products were sold in fewer than "
-             f"{_FEW_ORDERS} orders: too few to forecast or recommend one by one.")
+        note(
+            "note",
+            "Rarely sold products",
+            f"{few:,} of {len(product_orders):,} products were sold in fewer than "
+            f"{_FEW_ORDERS} orders: too few to forecast or recommend one by one.",
+        )
 
     customers = int(tx.loc[~returns, "customer_id"].nunique()) if has_ids else 0
     readiness = _transaction_readiness(tx, span, customers, has_ids)
@@ -115,9 +142,11 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     yearly = "yes" if span >= 730 else ("only one cycle" if span >= 365 else "not yet (needs a year)")
     enough = [r["capability"].lower() for r in readiness if r["status"] == "ready"]
     who = f" from {customers:,} customers" if customers else ""
-    headline = (f"{_months(span)} of orders{who}: "
-                + (f"enough for {', '.join(enough)}" if enough else "not yet enough for predictions")
-                + f"; weekly season {weekly}, yearly season {yearly}.")
+    headline = (
+        f"{_months(span)} of orders{who}: "
+        + (f"enough for {', '.join(enough)}" if enough else "not yet enough for predictions")
+        + f"; weekly season {weekly}, yearly season {yearly}."
+    )
     return findings, readiness, headline
 
 
@@ -131,21 +160,31 @@ def _transaction_readiness(tx: pd.DataFrame, span: int, customers: int, has_ids:
         add("Customer segments", "not yet", "Needs a customer id on orders.")
         add("Churn risk", "not yet", "Needs a customer id on orders.")
     else:
-        add("Customer segments", "ready" if customers >= _MIN_CUSTOMERS else "limited",
-            f"{customers:,} customers" + ("" if customers >= _MIN_CUSTOMERS else ": segments will be rough"))
-        status = "ready" if span >= _CHURN_DAYS and customers >= _MIN_CUSTOMERS else (
-            "limited" if span >= 90 else "not yet")
+        add(
+            "Customer segments",
+            "ready" if customers >= _MIN_CUSTOMERS else "limited",
+            f"{customers:,} customers" + ("" if customers >= _MIN_CUSTOMERS else ": segments will be rough"),
+        )
+        status = (
+            "ready" if span >= _CHURN_DAYS and customers >= _MIN_CUSTOMERS else ("limited" if span >= 90 else "not yet")
+        )
         add("Churn risk", status, f"{span} days of history (needs {_CHURN_DAYS} for a checked 90-day prediction)")
     if has_ids:
         basket = tx.dropna(subset=["customer_id"]).groupby("customer_id")["product_id"].nunique()
         multi = int((basket >= 2).sum())
-        add("Recommendations", "ready" if multi >= 20 else "limited",
-            f"{multi:,} customers bought two or more different products")
+        add(
+            "Recommendations",
+            "ready" if multi >= 20 else "limited",
+            f"{multi:,} customers bought two or more different products",
+        )
     status = "ready" if span >= 8 * 7 else ("limited" if span >= 28 else "not yet")
     add("Forecasts", status, f"{span} days of history (8 weeks or more shows the weekly pattern)")
     has_hours = tx["timestamp"].dt.hour.nunique() > 1
-    add("Staffing plan", "ready" if has_hours and span >= 28 else "limited",
-        "order times include the hour of day" if has_hours else "order times have no hour of day")
+    add(
+        "Staffing plan",
+        "ready" if has_hours and span >= 28 else "limited",
+        "order times include the hour of day" if has_hours else "order times have no hour of day",
+    )
     return rows
 
 
@@ -156,21 +195,36 @@ def _other_tables(tables: dict[str, pd.DataFrame]) -> tuple[list[dict], list[dic
         rate = sessions["converted"].fillna(False).astype(bool).mean()
         headlines.append(f"{len(sessions):,} website visits, {rate:.1%} ended in a purchase.")
         buyers = int(sessions["converted"].fillna(False).astype(bool).sum())
-        readiness.append({"capability": "Website conversion", "status": "ready" if buyers >= 30 else "limited",
-                          "reason": f"{buyers:,} visits with a purchase"})
+        readiness.append(
+            {
+                "capability": "Website conversion",
+                "status": "ready" if buyers >= 30 else "limited",
+                "reason": f"{buyers:,} visits with a purchase",
+            }
+        )
     campaigns = tables.get("campaigns")
     if campaigns is not None:
         responders = int(campaigns["responded"].fillna(False).astype(bool).sum())
         headlines.append(f"{len(campaigns):,} past contacts, {responders:,} responded.")
-        readiness.append({"capability": "Marketing response model",
-                          "status": "ready" if responders >= 30 and len(campaigns) >= 200 else "limited",
-                          "reason": f"{len(campaigns):,} contacts, {responders:,} responses"})
+        readiness.append(
+            {
+                "capability": "Marketing response model",
+                "status": "ready" if responders >= 30 and len(campaigns) >= 200 else "limited",
+                "reason": f"{len(campaigns):,} contacts, {responders:,} responses",
+            }
+        )
     customers = tables.get("customers")
     if customers is not None:
         sensitive = [c for c in ("age", "gender", "marital", "marital_status") if c in customers]
-        readiness.append({"capability": "Fairness checks by group", "status": "ready" if sensitive else "limited",
-                          "reason": ("attributes to check: " + ", ".join(sensitive)) if sensitive
-                          else "no age, gender or marital status column to check across"})
+        readiness.append(
+            {
+                "capability": "Fairness checks by group",
+                "status": "ready" if sensitive else "limited",
+                "reason": ("attributes to check: " + ", ".join(sensitive))
+                if sensitive
+                else "no age, gender or marital status column to check across",
+            }
+        )
     for name in ("demand", "external"):
         frame = tables.get(name)
         if frame is None:
@@ -181,14 +235,27 @@ def _other_tables(tables: dict[str, pd.DataFrame]) -> tuple[list[dict], list[dic
         expected = span // (7 if step and step >= 6 else 1)
         missing = max(expected - len(dates), 0)
         level = "good" if missing == 0 else "note"
-        findings.append({"table": name, "level": level, "topic": "Date coverage",
-                         "message": f"{_date(dates.min())} to {_date(dates.max())}: {_months(span)}, "
-                         f"{'weekly' if step and step >= 6 else 'daily'}; {missing} missing dates."})
+        findings.append(
+            {
+                "table": name,
+                "level": level,
+                "topic": "Date coverage",
+                "message": f"{_date(dates.min())} to {_date(dates.max())}: {_months(span)}, "
+                f"{'weekly' if step and step >= 6 else 'daily'}; {missing} missing dates.",
+            }
+        )
         if name == "demand":
-            readiness.append({"capability": "Forecasts", "status": "ready" if span >= 56 else "limited",
-                              "reason": f"{span} days of daily or weekly totals"})
-            headlines.append(f"{_months(span)} of daily totals: yearly season "
-                             f"{'yes' if span >= 730 else 'only one cycle' if span >= 365 else 'not yet'}.")
+            readiness.append(
+                {
+                    "capability": "Forecasts",
+                    "status": "ready" if span >= 56 else "limited",
+                    "reason": f"{span} days of daily or weekly totals",
+                }
+            )
+            headlines.append(
+                f"{_months(span)} of daily totals: yearly season "
+                f"{'yes' if span >= 730 else 'only one cycle' if span >= 365 else 'not yet'}."
+            )
     return findings, readiness, headlines
 
 
@@ -202,5 +269,8 @@ def check(tables: dict[str, pd.DataFrame], currency: str = "£") -> HealthReport
     f, r, h = _other_tables(tables)
     known = {row["capability"] for row in readiness}
     readiness += [row for row in r if row["capability"] not in known]
-    return HealthReport(pd.DataFrame(findings + f, columns=["table", "level", "topic", "message"]),
-                        pd.DataFrame(readiness, columns=["capability", "status", "reason"]), headlines + h)
+    return HealthReport(
+        pd.DataFrame(findings + f, columns=["table", "level", "topic", "message"]),
+        pd.DataFrame(readiness, columns=["capability", "status", "reason"]),
+        headlines + h,
+    )

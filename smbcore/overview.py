@@ -84,16 +84,21 @@ def sales_over_time(tx: pd.DataFrame, freq: Literal["D", "W", "M"] = "W") -> pd.
     no orders inside the covered range appear with zeros.
     """
     period = tx["timestamp"].dt.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq]).dt.start_time
-    frame = tx.assign(period_start=period, sale=tx["revenue"].where(~tx["is_return"].astype(bool), 0.0),
-                      returned=-tx["revenue"].where(tx["is_return"].astype(bool), 0.0))
+    frame = tx.assign(
+        period_start=period,
+        sale=tx["revenue"].where(~tx["is_return"].astype(bool), 0.0),
+        returned=-tx["revenue"].where(tx["is_return"].astype(bool), 0.0),
+    )
     sale_orders = frame["order_id"].where(~frame["is_return"].astype(bool))
     grouped = frame.assign(sale_order=sale_orders).groupby("period_start")
-    out = pd.DataFrame({
-        "gross_sales": grouped["sale"].sum(),
-        "returns": grouped["returned"].sum(),
-        "orders": grouped["sale_order"].nunique(),
-        "customers": grouped["customer_id"].nunique() if "customer_id" in tx else 0,
-    })
+    out = pd.DataFrame(
+        {
+            "gross_sales": grouped["sale"].sum(),
+            "returns": grouped["returned"].sum(),
+            "orders": grouped["sale_order"].nunique(),
+            "customers": grouped["customer_id"].nunique() if "customer_id" in tx else 0,
+        }
+    )
     full = pd.date_range(out.index.min(), out.index.max(), freq=_FREQ[freq])
     out = out.reindex(full.union(out.index), fill_value=0)
     out["net_revenue"] = out["gross_sales"] - out["returns"]
@@ -112,16 +117,24 @@ def top_products(tx: pd.DataFrame, by: Literal["revenue", "buyers"] = "revenue",
     sales = _sales(products)
     net = products.groupby("product_id")[["revenue", "quantity"]].sum()
     grouped = sales.groupby("product_id")
-    out = pd.DataFrame({
-        "revenue": net["revenue"],
-        "units": net["quantity"],
-        "orders": grouped["order_id"].nunique(),
-        "buyers": grouped["customer_id"].nunique() if "customer_id" in sales else 0,
-    })
+    out = pd.DataFrame(
+        {
+            "revenue": net["revenue"],
+            "units": net["quantity"],
+            "orders": grouped["order_id"].nunique(),
+            "buyers": grouped["customer_id"].nunique() if "customer_id" in sales else 0,
+        }
+    )
     if "product_name" in sales:
         # The name used most often for each product code (exports sometimes rename a product mid-year).
-        names = (sales.groupby(["product_id", "product_name"]).size().sort_values(ascending=False)
-                 .reset_index().drop_duplicates("product_id").set_index("product_id")["product_name"])
+        names = (
+            sales.groupby(["product_id", "product_name"])
+            .size()
+            .sort_values(ascending=False)
+            .reset_index()
+            .drop_duplicates("product_id")
+            .set_index("product_id")["product_name"]
+        )
         out["product_name"] = names.reindex(out.index)
     else:
         out["product_name"] = out.index
@@ -142,12 +155,18 @@ def new_vs_returning(tx: pd.DataFrame) -> pd.DataFrame:
     frame = sales.assign(month=month, is_new=month == first)
     counts = frame.groupby(["month", "is_new"])["customer_id"].nunique().unstack(fill_value=0)
     revenue = frame.groupby(["month", "is_new"])["revenue"].sum().unstack(fill_value=0.0)
-    out = pd.DataFrame({
-        "new_customers": counts.get(True, 0),
-        "returning_customers": counts.get(False, 0),
-        "new_revenue": revenue.get(True, 0.0),
-        "returning_revenue": revenue.get(False, 0.0),
-    }).rename_axis("month").reset_index()
+    out = (
+        pd.DataFrame(
+            {
+                "new_customers": counts.get(True, 0),
+                "returning_customers": counts.get(False, 0),
+                "new_revenue": revenue.get(True, 0.0),
+                "returning_revenue": revenue.get(False, 0.0),
+            }
+        )
+        .rename_axis("month")
+        .reset_index()
+    )
     return out
 
 
@@ -159,14 +178,20 @@ def sales_by_country(tx: pd.DataFrame, n: int = 15) -> pd.DataFrame:
     """
     lines = tx.assign(country=tx["country"].fillna("Unknown") if "country" in tx else "Unknown")
     sales = _sales(lines)
-    out = pd.DataFrame({
-        "revenue": lines.groupby("country")["revenue"].sum(),
-        "orders": sales.groupby("country")["order_id"].nunique(),
-        "customers": sales.groupby("country")["customer_id"].nunique() if "customer_id" in sales else 0,
-    }).fillna(0).sort_values("revenue", ascending=False)
+    out = (
+        pd.DataFrame(
+            {
+                "revenue": lines.groupby("country")["revenue"].sum(),
+                "orders": sales.groupby("country")["order_id"].nunique(),
+                "customers": sales.groupby("country")["customer_id"].nunique() if "customer_id" in sales else 0,
+            }
+        )
+        .fillna(0)
+        .sort_values("revenue", ascending=False)
+    )
     out[["orders", "customers"]] = out[["orders", "customers"]].astype(int)
     if len(out) > n:
-        rest = out.iloc[n - 1:]
+        rest = out.iloc[n - 1 :]
         out = pd.concat([out.iloc[: n - 1], pd.DataFrame(rest.sum()).T.set_axis(["Other countries"])])
     out["share_of_revenue"] = out["revenue"] / out["revenue"].sum() if out["revenue"].sum() else 0.0
     return out.rename_axis("country").reset_index()

@@ -42,8 +42,24 @@ def app_url(tmp_path_factory):
     port = _free_port()
     env = dict(os.environ, SMBCORE_HOME=str(tmp_path_factory.mktemp("browser_home")))
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -65,9 +81,16 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -110,10 +133,11 @@ def test_csv_download_matches_the_shown_rows(app_url, browser):
 def test_upload_check_and_save_a_messy_file(app_url, browser):
     """Runs last: after it, new sessions open on the saved data."""
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.goto(f"{app_url}/your-data")
+    page.goto(f"{app_url}/data")  # a deep link, as a bookmark would open it
     page.get_by_text("Choose a CSV or Excel file").wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(
-        files=[{"name": "orders.csv", "mimeType": "text/csv", "buffer": MESSY_ORDERS}])
+        files=[{"name": "orders.csv", "mimeType": "text/csv", "buffer": MESSY_ORDERS}]
+    )
     page.get_by_text("What we found").wait_for(timeout=60_000)
     page.get_by_text("has 1 values that are not numbers", exact=False).wait_for(timeout=30_000)
     page.get_by_text("read day first", exact=False).wait_for(timeout=30_000)

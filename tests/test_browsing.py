@@ -8,16 +8,18 @@ from smbcore import browsing
 
 @pytest.fixture()
 def sessions() -> pd.DataFrame:
-    return pd.DataFrame({
-        "converted": pd.array([True, False, False, True, False, False], dtype="boolean"),
-        "admin_pages": [2, 0, 1, 0, 0, 0],
-        "product_pages": [5, 3, 0, 8, 1, 2],
-        "traffic_source": pd.array(["ads", "ads", "email", "email", "email", "ads"], dtype="string"),
-        "visitor_type": pd.array(["new", "new", "returning", "returning", "new", "new"], dtype="string"),
-        "month": pd.array(["Mar", "Feb", "Feb", "Nov", "Mar", "Nov"], dtype="string"),
-        "bounce_rate": [0.0, 0.2, 0.1, 0.0, 0.2, 0.3],
-        "exit_rate": [0.1, 0.2, 0.2, 0.05, 0.3, 0.3],
-    })
+    return pd.DataFrame(
+        {
+            "converted": pd.array([True, False, False, True, False, False], dtype="boolean"),
+            "admin_pages": [2, 0, 1, 0, 0, 0],
+            "product_pages": [5, 3, 0, 8, 1, 2],
+            "traffic_source": pd.array(["ads", "ads", "email", "email", "email", "ads"], dtype="string"),
+            "visitor_type": pd.array(["new", "new", "returning", "returning", "new", "new"], dtype="string"),
+            "month": pd.array(["Mar", "Feb", "Feb", "Nov", "Mar", "Nov"], dtype="string"),
+            "bounce_rate": [0.0, 0.2, 0.1, 0.0, 0.2, 0.3],
+            "exit_rate": [0.1, 0.2, 0.2, 0.05, 0.3, 0.3],
+        }
+    )
 
 
 def test_visit_kpis(sessions):

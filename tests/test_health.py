@@ -15,8 +15,14 @@ def test_online_retail_sample(retail):
     assert report.headlines[0].startswith("12 months of orders from 4,339 customers")
     assert "weekly season yes, yearly season only one cycle" in report.headlines[0]
     topics = set(report.findings["topic"])
-    assert {"Date coverage", "Closed days", "Returns", "One-off bulk orders", "Customers without ids",
-            "Postage, fees and adjustments"} <= topics
+    assert {
+        "Date coverage",
+        "Closed days",
+        "Returns",
+        "One-off bulk orders",
+        "Customers without ids",
+        "Postage, fees and adjustments",
+    } <= topics
     assert "Saturday" in report.findings.set_index("topic").loc["Closed days", "message"]
     bulk = report.findings.set_index("topic").loc["One-off bulk orders", "message"]
     assert "581483" in bulk  # the 80,995-unit paper craft order

@@ -23,10 +23,12 @@ NAMES = {"A": "Mug", "B": "Teapot", "C": "Plate", "POST": "POSTAGE"}
 
 @pytest.fixture()
 def tx() -> pd.DataFrame:
-    frame = pd.DataFrame(LINES, columns=["order_id", "timestamp", "customer_id", "product_id", "quantity",
-                                         "unit_price", "country"])
-    frame = frame.astype({"order_id": "string", "customer_id": "string", "product_id": "string",
-                          "country": "string", "quantity": float})
+    frame = pd.DataFrame(
+        LINES, columns=["order_id", "timestamp", "customer_id", "product_id", "quantity", "unit_price", "country"]
+    )
+    frame = frame.astype(
+        {"order_id": "string", "customer_id": "string", "product_id": "string", "country": "string", "quantity": float}
+    )
     frame["timestamp"] = pd.to_datetime(frame["timestamp"])
     frame["product_name"] = frame["product_id"].map(NAMES).astype("string")
     frame["is_return"] = (frame["quantity"] < 0).astype("boolean")
@@ -50,7 +52,13 @@ def test_kpis_by_hand(tx):
 def test_weekly_sales_fill_empty_weeks(tx):
     weekly = overview.sales_over_time(tx, "W")
     assert weekly["period_start"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22", "2024-01-29", "2024-02-05"]
+        "2024-01-01",
+        "2024-01-08",
+        "2024-01-15",
+        "2024-01-22",
+        "2024-01-29",
+        "2024-02-05",
+    ]
     assert weekly["gross_sales"].tolist() == [35.0, 0.0, 45.0, 0.0, 0.0, 45.0]
     assert weekly["net_revenue"].tolist() == [35.0, 0.0, 35.0, 0.0, 0.0, 45.0]
     assert weekly["orders"].tolist() == [2, 0, 1, 0, 0, 3]
@@ -88,8 +96,19 @@ def test_weekday_hour_grid(tx):
 
 
 def test_non_product_lines():
-    names = pd.Series(["POSTAGE", "DOTCOM POSTAGE", "FRENCH CARRIAGE LANTERN", "Discount", "AMAZON FEE",
-                       "BLUE MUG", "Next Day Carriage", None], dtype="string")
+    names = pd.Series(
+        [
+            "POSTAGE",
+            "DOTCOM POSTAGE",
+            "FRENCH CARRIAGE LANTERN",
+            "Discount",
+            "AMAZON FEE",
+            "BLUE MUG",
+            "Next Day Carriage",
+            None,
+        ],
+        dtype="string",
+    )
     frame = pd.DataFrame({"product_name": names})
     assert overview.non_product_lines(frame).tolist() == [True, True, False, True, True, False, True, False]
 

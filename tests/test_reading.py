@@ -35,10 +35,13 @@ def test_header_only():
     assert HEADER_ONLY.format(name="orders.csv") in messages(result)
 
 
-@pytest.mark.parametrize("garbage", [
-    np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes(),
-    b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20,
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes(),
+        b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20,
+    ],
+)
 def test_binary_garbage(garbage):
     result = read_table(garbage, "transactions", name="photo.png")
     assert not result.ok
@@ -78,10 +81,7 @@ def test_bom_and_gzip():
 
 
 def test_decimal_commas_and_currency_signs():
-    text = ("Order;SKU;Qty;Price;Date\n"
-            "1;A;2;3,50;2024-01-02\n"
-            "2;B;1;1.234,50;2024-01-03\n"
-            "3;C;1;£2,00;2024-01-04\n")
+    text = "Order;SKU;Qty;Price;Date\n1;A;2;3,50;2024-01-02\n2;B;1;1.234,50;2024-01-03\n3;C;1;£2,00;2024-01-04\n"
     result = read_table(text.encode(), "transactions")
     assert result.ok
     assert result.frame["unit_price"].tolist() == [3.5, 1234.5, 2.0]
@@ -125,8 +125,7 @@ def test_non_numeric_quantities_name_rows_and_examples():
 
 
 def test_mixed_date_formats_are_read_and_reported():
-    text = ("Order,SKU,Qty,Price,Date\n1,A,1,2,2024-03-25 10:00\n2,A,1,2,26/03/2024 11:00\n"
-            "3,A,1,2,27 March 2024\n")
+    text = "Order,SKU,Qty,Price,Date\n1,A,1,2,2024-03-25 10:00\n2,A,1,2,26/03/2024 11:00\n3,A,1,2,27 March 2024\n"
     result = read_table(text.encode(), "transactions")
     assert result.ok
     assert result.frame["timestamp"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-25", "2024-03-26", "2024-03-27"]
@@ -193,11 +192,13 @@ def test_damaged_excel_and_old_xls():
 
 
 def test_shopify_export():
-    text = ("Name,Email,Financial Status,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,"
-            "Shipping Country\n"
-            "#1001,ann@example.com,paid,2024-05-01 10:23:45 +0100,2,Blue mug,12.00,MUG-B,GB\n"
-            "#1001,,,,1,Red plate,8.50,,\n"
-            "#1002,bob@example.com,paid,2024-05-02 09:00:00 +0100,1,Blue mug,12.00,MUG-B,FR\n")
+    text = (
+        "Name,Email,Financial Status,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,"
+        "Shipping Country\n"
+        "#1001,ann@example.com,paid,2024-05-01 10:23:45 +0100,2,Blue mug,12.00,MUG-B,GB\n"
+        "#1001,,,,1,Red plate,8.50,,\n"
+        "#1002,bob@example.com,paid,2024-05-02 09:00:00 +0100,1,Blue mug,12.00,MUG-B,FR\n"
+    )
     raw = read_raw(text.encode())
     assert guess_table(list(raw.frame.columns)) == "transactions"
     result = read_table(raw, "transactions")

@@ -21,8 +21,16 @@ def workspace(tmp_path) -> Workspace:
     return Workspace(tmp_path / "ws.duckdb")
 
 
-@pytest.mark.parametrize("sample,table", [("bikes", "demand"), ("bikes", "external"), ("shoppers", "sessions"),
-                                          ("bank", "customers"), ("bank", "campaigns")])
+@pytest.mark.parametrize(
+    "sample,table",
+    [
+        ("bikes", "demand"),
+        ("bikes", "external"),
+        ("shoppers", "sessions"),
+        ("bank", "customers"),
+        ("bank", "campaigns"),
+    ],
+)
 def test_round_trip_keeps_values_and_types(workspace, request, sample, table):
     frame = request.getfixturevalue(sample)[table]
     version = workspace.save(table, frame, source="test")
@@ -122,8 +130,14 @@ def test_bad_table_names_are_refused(workspace):
 def test_decisions_log_only_appends(tmp_path):
     path = tmp_path / "ws.duckdb"
     workspace = Workspace(path)
-    first = workspace.log_decision("churn", "C00042", "override", action="keep on win-back list",
-                                   reason="regular in-store buyer", details={"risk": 0.81})
+    first = workspace.log_decision(
+        "churn",
+        "C00042",
+        "override",
+        action="keep on win-back list",
+        reason="regular in-store buyer",
+        details={"risk": 0.81},
+    )
     before = workspace.decisions()
     second = Workspace(path).log_decision("churn", "C00042", "contest", reason="asked by customer")
     after = Workspace(path).decisions()
@@ -149,5 +163,6 @@ def test_content_version_is_a_function_of_content(values):
     frame = pd.DataFrame({"y": values})
     assert content_version(frame) == content_version(frame.copy())
     if len(set(values)) > 1:
-        assert content_version(frame) != content_version(frame.iloc[::-1].reset_index(drop=True)) or \
-            values == values[::-1]
+        assert (
+            content_version(frame) != content_version(frame.iloc[::-1].reset_index(drop=True)) or values == values[::-1]
+        )

@@ -27,8 +27,9 @@ def _snake(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_") or "column"
 
 
-def _convert(raw: pd.Series, spec: ColumnSpec, source: str, date_order: DateOrder,
-             problems: list[Problem]) -> tuple[pd.Series, pd.Series]:
+def _convert(
+    raw: pd.Series, spec: ColumnSpec, source: str, date_order: DateOrder, problems: list[Problem]
+) -> tuple[pd.Series, pd.Series]:
     """Convert one mapped column; returns (values, bad) and records what could not be read."""
     if spec.kind == "text":
         values = clean_text(raw)
@@ -45,33 +46,54 @@ def _convert(raw: pd.Series, spec: ColumnSpec, source: str, date_order: DateOrde
             values = values.dt.normalize()
         what = "dates"
         if reading.ambiguous:
-            problems.append(Problem(
-                "question", spec.name, reading.styles.get("like 03/04/2011", 0), reading.examples,
-                f"Dates in '{source}' such as '{reading.examples[0]}' can be read two ways (day first: "
-                f"3 April; month first: March 4) and nothing in the file settles it. Tell us which order "
-                "your system writes dates in.",
-            ))
+            problems.append(
+                Problem(
+                    "question",
+                    spec.name,
+                    reading.styles.get("like 03/04/2011", 0),
+                    reading.examples,
+                    f"Dates in '{source}' such as '{reading.examples[0]}' can be read two ways (day first: "
+                    f"3 April; month first: March 4) and nothing in the file settles it. Tell us which order "
+                    "your system writes dates in.",
+                )
+            )
         elif reading.order != "auto" and date_order == "auto":
-            problems.append(Problem(
-                "info", spec.name, reading.styles.get("like 03/04/2011", 0), reading.examples,
-                f"Dates in '{source}' were read {'day' if reading.order == 'day_first' else 'month'} first, "
-                "because some values only make sense that way.",
-            ))
+            problems.append(
+                Problem(
+                    "info",
+                    spec.name,
+                    reading.styles.get("like 03/04/2011", 0),
+                    reading.examples,
+                    f"Dates in '{source}' were read {'day' if reading.order == 'day_first' else 'month'} first, "
+                    "because some values only make sense that way.",
+                )
+            )
         if len(reading.styles) > 1:
             described = "; ".join(f"{n:,} rows {style}" for style, n in reading.styles.items())
-            problems.append(Problem(
-                "warning", spec.name, sum(reading.styles.values()), [], f"'{source}' mixes date styles "
-                f"({described}). Each was read on its own; check the preview looks right.",
-            ))
+            problems.append(
+                Problem(
+                    "warning",
+                    spec.name,
+                    sum(reading.styles.values()),
+                    [],
+                    f"'{source}' mixes date styles "
+                    f"({described}). Each was read on its own; check the preview looks right.",
+                )
+            )
     if bad.any():
         level = "error" if spec.required else "warning"
         outcome = "Those rows are left out." if spec.required else "Those cells are left empty."
-        problems.append(Problem(
-            level, spec.name, int(bad.sum()), _examples(raw, bad),
-            f"'{source}' has {int(bad.sum()):,} values that are not {what}. {outcome} "
-            f"Fix them in your file or map another column to '{spec.name}'.",
-            _row_numbers(bad),
-        ))
+        problems.append(
+            Problem(
+                level,
+                spec.name,
+                int(bad.sum()),
+                _examples(raw, bad),
+                f"'{source}' has {int(bad.sum()):,} values that are not {what}. {outcome} "
+                f"Fix them in your file or map another column to '{spec.name}'.",
+                _row_numbers(bad),
+            )
+        )
     return values, bad
 
 
@@ -92,8 +114,16 @@ def _fill_order_level(frame: pd.DataFrame, problems: list[Problem], mapping: dic
             newly = frame[col].isna() & filled.notna() & frame["order_id"].notna()
             if newly.any():
                 frame.loc[newly, col] = filled[newly]
-                problems.append(Problem("info", col, int(newly.sum()), [], f"Filled in '{mapping.get(col, col)}' "
-                                        f"for {int(newly.sum()):,} lines from other lines of the same order."))
+                problems.append(
+                    Problem(
+                        "info",
+                        col,
+                        int(newly.sum()),
+                        [],
+                        f"Filled in '{mapping.get(col, col)}' "
+                        f"for {int(newly.sum()):,} lines from other lines of the same order.",
+                    )
+                )
 
 
 def _transactions_rules(frame: pd.DataFrame, raw_keep: pd.Series, problems: list[Problem]) -> pd.Series:
@@ -101,44 +131,92 @@ def _transactions_rules(frame: pd.DataFrame, raw_keep: pd.Series, problems: list
     keep = raw_keep.copy()
     zero = frame["quantity"].eq(0) & keep
     if zero.any():
-        problems.append(Problem("warning", "quantity", int(zero.sum()), [], f"{int(zero.sum()):,} lines have a "
-                                "quantity of 0; they are not sales or returns and are left out.", _row_numbers(zero)))
+        problems.append(
+            Problem(
+                "warning",
+                "quantity",
+                int(zero.sum()),
+                [],
+                f"{int(zero.sum()):,} lines have a quantity of 0; they are not sales or returns and are left out.",
+                _row_numbers(zero),
+            )
+        )
         keep &= ~zero
     negative_price = frame["unit_price"].lt(0) & keep
     if negative_price.any():
         names = frame.get("product_name", frame["product_id"])
-        problems.append(Problem(
-            "warning", "unit_price", int(negative_price.sum()), _examples(names, negative_price),
-            f"{int(negative_price.sum()):,} lines have a price below zero (accounting adjustments, not products). "
-            "They are left out of sales and returns.", _row_numbers(negative_price)))
+        problems.append(
+            Problem(
+                "warning",
+                "unit_price",
+                int(negative_price.sum()),
+                _examples(names, negative_price),
+                f"{int(negative_price.sum()):,} lines have a price below zero (accounting adjustments, not products). "
+                "They are left out of sales and returns.",
+                _row_numbers(negative_price),
+            )
+        )
         keep &= ~negative_price
     cancelled = frame["order_id"].str.match(r"^[Cc]\d").fillna(False)
     frame["is_return"] = (frame["quantity"] < 0) | cancelled
     frame["revenue"] = frame["quantity"] * frame["unit_price"]
     returns = frame["is_return"] & keep
     if returns.any():
-        problems.append(Problem("info", "quantity", int(returns.sum()), [], f"{int(returns.sum()):,} lines are "
-                                "returns or cancellations (negative quantity or a 'C' order number); they count "
-                                "as returns, not sales."))
+        problems.append(
+            Problem(
+                "info",
+                "quantity",
+                int(returns.sum()),
+                [],
+                f"{int(returns.sum()):,} lines are "
+                "returns or cancellations (negative quantity or a 'C' order number); they count "
+                "as returns, not sales.",
+            )
+        )
     free = frame["unit_price"].eq(0) & keep
     if free.any():
-        problems.append(Problem("info", "unit_price", int(free.sum()), [], f"{int(free.sum()):,} lines have a "
-                                "price of 0 (free items or stock corrections); they count as units but no revenue."))
+        problems.append(
+            Problem(
+                "info",
+                "unit_price",
+                int(free.sum()),
+                [],
+                f"{int(free.sum()):,} lines have a "
+                "price of 0 (free items or stock corrections); they count as units but no revenue.",
+            )
+        )
     if "customer_id" in frame:
         guests = frame["customer_id"].isna() & keep
         if guests.any():
-            problems.append(Problem(
-                "warning", "customer_id", int(guests.sum()), [], f"{int(guests.sum()):,} lines "
-                f"({guests.sum() / max(keep.sum(), 1):.0%}) have no customer id (guest checkouts). They count "
-                "in sales and product figures, not in customer figures.", _row_numbers(guests)))
+            problems.append(
+                Problem(
+                    "warning",
+                    "customer_id",
+                    int(guests.sum()),
+                    [],
+                    f"{int(guests.sum()):,} lines "
+                    f"({guests.sum() / max(keep.sum(), 1):.0%}) have no customer id (guest checkouts). They count "
+                    "in sales and product figures, not in customer figures.",
+                    _row_numbers(guests),
+                )
+            )
     else:
-        problems.append(Problem("warning", "customer_id", 0, [], "No customer column is mapped: sales and "
-                                "product figures work, customer figures (repeat buyers, churn) need one."))
+        problems.append(
+            Problem(
+                "warning",
+                "customer_id",
+                0,
+                [],
+                "No customer column is mapped: sales and "
+                "product figures work, customer figures (repeat buyers, churn) need one.",
+            )
+        )
     return keep
 
 
-def build_canonical(raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str],
-                    date_order: DateOrder = "auto") -> tuple[pd.DataFrame | None, list[Problem]]:
+def build_canonical(
+    raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str], date_order: DateOrder = "auto"
+) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Canonical frame for `spec` from the owner's text columns and a canonical->owner column mapping.
 
     Returns (frame, problems). The frame holds the spec's mapped columns (converted), table-derived
@@ -149,19 +227,35 @@ def build_canonical(raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str],
     problems: list[Problem] = []
     unknown = [src for src in mapping.values() if src not in raw.columns]
     for src in unknown:
-        problems.append(Problem("error", None, 0, [], f"The column '{src}' is not in the file. Pick one of: "
-                                f"{', '.join(map(str, raw.columns[:30]))}."))
+        problems.append(
+            Problem(
+                "error",
+                None,
+                0,
+                [],
+                f"The column '{src}' is not in the file. Pick one of: {', '.join(map(str, raw.columns[:30]))}.",
+            )
+        )
     mapping = {k: v for k, v in mapping.items() if v in raw.columns}
     for col in spec.columns:
         generated = spec.row_id_prefix is not None and col.name == "customer_id"
         if col.required and not generated and col.name not in mapping and col.fallback not in mapping:
             hint = ""
             if len(raw.columns) == 1:
-                hint = (f" We found only one column ('{str(raw.columns[0])[:60]}'): the file may use a separator "
-                        "we do not read; save it as CSV with commas or semicolons.")
-            problems.append(Problem(
-                "error", col.name, len(raw), [], f"No column for '{col.name}' ({col.description.lower()}), "
-                f"which this table needs. Map one of your columns to it.{hint}"))
+                hint = (
+                    f" We found only one column ('{str(raw.columns[0])[:60]}'): the file may use a separator "
+                    "we do not read; save it as CSV with commas or semicolons."
+                )
+            problems.append(
+                Problem(
+                    "error",
+                    col.name,
+                    len(raw),
+                    [],
+                    f"No column for '{col.name}' ({col.description.lower()}), "
+                    f"which this table needs. Map one of your columns to it.{hint}",
+                )
+            )
     if any(p.level == "error" for p in problems):
         return None, problems
 
@@ -178,8 +272,16 @@ def build_canonical(raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str],
         if col.fallback and col.fallback in frame:
             if col.name not in frame:
                 frame[col.name] = frame[col.fallback]
-                problems.append(Problem("info", col.name, 0, [], f"No product code column: the product name "
-                                        f"('{mapping[col.fallback]}') is used as the product id."))
+                problems.append(
+                    Problem(
+                        "info",
+                        col.name,
+                        0,
+                        [],
+                        f"No product code column: the product name "
+                        f"('{mapping[col.fallback]}') is used as the product id.",
+                    )
+                )
             else:
                 frame[col.name] = frame[col.name].fillna(frame[col.fallback])
     if any(p.level == "question" for p in problems):
@@ -192,9 +294,21 @@ def build_canonical(raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str],
         keep = _transactions_rules(frame, keep, problems)
     if spec.row_id_prefix and "customer_id" not in frame:
         width = len(str(len(raw)))
-        frame.insert(0, "customer_id", pd.array([f"{spec.row_id_prefix}{i + 1:0{width}d}" for i in range(len(raw))], dtype="string"))
-        problems.append(Problem("info", "customer_id", len(raw), [], "No customer id column: each row is given "
-                                f"an id from its row number ({spec.row_id_prefix}{1:0{width}d}, ...)."))
+        frame.insert(
+            0,
+            "customer_id",
+            pd.array([f"{spec.row_id_prefix}{i + 1:0{width}d}" for i in range(len(raw))], dtype="string"),
+        )
+        problems.append(
+            Problem(
+                "info",
+                "customer_id",
+                len(raw),
+                [],
+                "No customer id column: each row is given "
+                f"an id from its row number ({spec.row_id_prefix}{1:0{width}d}, ...).",
+            )
+        )
     if spec.keeps_extra_columns:
         mapped = set(mapping.values())
         for source in raw.columns:
@@ -211,14 +325,23 @@ def build_canonical(raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str],
     frame = frame[keep].reset_index(drop=True)
     duplicated = int(frame.duplicated().sum()) if spec.name == "transactions" else 0
     if duplicated:
-        problems.append(Problem("warning", None, duplicated, [], f"{duplicated:,} lines are exact copies of another "
-                                "line (same order, product, time, quantity and price). They are kept: if your "
-                                "export repeats lines by mistake, remove the copies and upload again."))
+        problems.append(
+            Problem(
+                "warning",
+                None,
+                duplicated,
+                [],
+                f"{duplicated:,} lines are exact copies of another "
+                "line (same order, product, time, quantity and price). They are kept: if your "
+                "export repeats lines by mistake, remove the copies and upload again.",
+            )
+        )
     return frame, problems
 
 
-def _missing_required(frame: pd.DataFrame, spec: TableSpec, mapping: dict[str, str], problems: list[Problem],
-                      keep: pd.Series) -> pd.Series:
+def _missing_required(
+    frame: pd.DataFrame, spec: TableSpec, mapping: dict[str, str], problems: list[Problem], keep: pd.Series
+) -> pd.Series:
     """Rows with an empty required cell (not already reported as unreadable) are left out and reported."""
     ok = pd.Series(True, index=frame.index)
     for name in spec.required:
@@ -227,7 +350,15 @@ def _missing_required(frame: pd.DataFrame, spec: TableSpec, mapping: dict[str, s
         empty = frame[name].isna() & keep
         if empty.any():
             source = mapping.get(name) or mapping.get(spec.column(name).fallback or "", name)
-            problems.append(Problem("error", name, int(empty.sum()), [], f"{int(empty.sum()):,} rows have no "
-                                    f"'{source}'. Those rows are left out.", _row_numbers(empty)))
+            problems.append(
+                Problem(
+                    "error",
+                    name,
+                    int(empty.sum()),
+                    [],
+                    f"{int(empty.sum()):,} rows have no '{source}'. Those rows are left out.",
+                    _row_numbers(empty),
+                )
+            )
             ok &= ~empty
     return ok

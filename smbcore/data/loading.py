@@ -53,8 +53,13 @@ class LoadResult:
         return 0 if self.raw is None else len(self.raw)
 
 
-def read_table(source: Source | RawFile, table: str, mapping: dict | None = None,
-               date_order: DateOrder = "auto", name: str | None = None) -> LoadResult:
+def read_table(
+    source: Source | RawFile,
+    table: str,
+    mapping: dict | None = None,
+    date_order: DateOrder = "auto",
+    name: str | None = None,
+) -> LoadResult:
     """Read `source` (path, bytes, file-like or an already read RawFile) into canonical table `table`.
 
     `mapping` is canonical column -> the file's column; when None it is guessed from the column names.
@@ -71,6 +76,14 @@ def read_table(source: Source | RawFile, table: str, mapping: dict | None = None
     if frame is not None:
         left_out = len(raw.frame) - len(frame)
         if left_out:
-            problems.append(Problem("info", None, left_out, [], f"{left_out:,} of {len(raw.frame):,} rows are "
-                                    "left out for the reasons above; the rest are ready to save."))
+            problems.append(
+                Problem(
+                    "info",
+                    None,
+                    left_out,
+                    [],
+                    f"{left_out:,} of {len(raw.frame):,} rows are "
+                    "left out for the reasons above; the rest are ready to save.",
+                )
+            )
     return LoadResult(table, frame, list(raw.problems) + problems, used, raw.frame, details)

@@ -135,8 +135,9 @@ def parse_dates(series: pd.Series, order: DateOrder = "auto") -> tuple[pd.Series
             month = parts.loc[numeric, 1 - day_col].astype(int)
             fits = (month <= 12) & (day <= 31)
             idx = fits[fits].index
-            parsed[idx] = pd.to_datetime(uniq[idx], format="mixed", dayfirst=chosen == "day_first",
-                                         errors="coerce").astype("datetime64[us]")
+            parsed[idx] = pd.to_datetime(
+                uniq[idx], format="mixed", dayfirst=chosen == "day_first", errors="coerce"
+            ).astype("datetime64[us]")
             reading.contradicting = int(counts[fits[~fits].index].sum())
 
     serial = uniq.str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).to_numpy(bool) & ~iso & ~numeric
@@ -144,19 +145,25 @@ def parse_dates(series: pd.Series, order: DateOrder = "auto") -> tuple[pd.Series
         days = pd.to_numeric(uniq[serial]).astype(float)
         ok = days.between(20_000, 80_000)  # 1954 .. 2119 as Excel day numbers
         parsed[ok[ok].index] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days[ok], unit="D")).astype(
-            "datetime64[us]")
+            "datetime64[us]"
+        )
         reading.styles["Excel day numbers"] = int(counts[serial].sum())
 
     rest = ~iso & ~numeric & ~serial & uniq.notna().to_numpy(bool)
     if rest.any():
-        parsed[rest] = pd.to_datetime(uniq[rest], format="mixed", errors="coerce",
-                                      dayfirst=reading.order == "day_first").astype("datetime64[us]")
+        parsed[rest] = pd.to_datetime(
+            uniq[rest], format="mixed", errors="coerce", dayfirst=reading.order == "day_first"
+        ).astype("datetime64[us]")
         worded = rest & parsed.notna().to_numpy(bool)
         if worded.any():
             reading.styles["written out, like 4 March 2011"] = int(counts[worded].sum())
 
-    values = pd.Series(parsed.to_numpy().take(np.where(codes < 0, 0, codes)) if len(uniq) else
-                       np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[us]"), index=series.index)
+    values = pd.Series(
+        parsed.to_numpy().take(np.where(codes < 0, 0, codes))
+        if len(uniq)
+        else np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[us]"),
+        index=series.index,
+    )
     values = values.mask(codes < 0)
     bad = text.notna() & values.isna()
     if reading.ambiguous:

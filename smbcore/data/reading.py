@@ -52,8 +52,11 @@ def _as_bytes(source: Source) -> tuple[bytes, str]:
 
 def _decode(data: bytes) -> tuple[str | None, str]:
     """Decode text, trusting a BOM, then strict UTF-8, then charset-normalizer (usually cp1252/Latin-1)."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), encoding
     if b"\x00" in data[:8192]:
@@ -104,11 +107,16 @@ def _unique_names(names: list[str]) -> tuple[list[str], list[Problem]]:
         if name in seen:
             seen[name] += 1
             new = f"{name} ({seen[name]})"
-            problems.append(Problem(
-                "warning", name, 0, [],
-                f"The column name '{name}' appears more than once (column {position} is a repeat). "
-                f"We call the repeat '{new}'; check that the right one is mapped.",
-            ))
+            problems.append(
+                Problem(
+                    "warning",
+                    name,
+                    0,
+                    [],
+                    f"The column name '{name}' appears more than once (column {position} is a repeat). "
+                    f"We call the repeat '{new}'; check that the right one is mapped.",
+                )
+            )
             name = new
         else:
             seen[name] = 1
@@ -121,22 +129,33 @@ def _read_csv_text(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Proble
     names, problems = _unique_names(header)
     encoded = text.encode("utf-8")
     try:
-        frame = pd.read_csv(io.BytesIO(encoded), sep=delimiter, dtype=str, keep_default_na=False,
-                            engine="pyarrow")
+        frame = pd.read_csv(io.BytesIO(encoded), sep=delimiter, dtype=str, keep_default_na=False, engine="pyarrow")
         frame.columns = names
     except Exception:
         # Slower reader that tolerates ragged lines and says which ones it skipped.
         bad_lines: list[list[str]] = []
-        frame = pd.read_csv(io.BytesIO(encoded), sep=delimiter, dtype=str, keep_default_na=False,
-                            engine="python", header=0, names=names,
-                            on_bad_lines=lambda line: bad_lines.append(line) or None)
+        frame = pd.read_csv(
+            io.BytesIO(encoded),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            engine="python",
+            header=0,
+            names=names,
+            on_bad_lines=lambda line: bad_lines.append(line) or None,
+        )
         if bad_lines:
-            problems.append(Problem(
-                "warning", None, len(bad_lines), [delimiter.join(bad_lines[0])[:80]],
-                f"{len(bad_lines):,} lines have a different number of values than the header "
-                f"({len(names)} columns) and were left out. A value with a {_DELIMITER_NAMES[delimiter]} "
-                "inside it needs quotes around it.",
-            ))
+            problems.append(
+                Problem(
+                    "warning",
+                    None,
+                    len(bad_lines),
+                    [delimiter.join(bad_lines[0])[:80]],
+                    f"{len(bad_lines):,} lines have a different number of values than the header "
+                    f"({len(names)} columns) and were left out. A value with a {_DELIMITER_NAMES[delimiter]} "
+                    "inside it needs quotes around it.",
+                )
+            )
     return frame, problems
 
 
@@ -144,16 +163,36 @@ def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame | None, list[Probl
     try:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for damaged files
-        return None, [Problem("error", None, 0, [], f"The Excel file '{name}' could not be opened ({exc}). "
-                              "Open it in Excel and save it again as .xlsx or CSV.")], {}
+        return (
+            None,
+            [
+                Problem(
+                    "error",
+                    None,
+                    0,
+                    [],
+                    f"The Excel file '{name}' could not be opened ({exc}). "
+                    "Open it in Excel and save it again as .xlsx or CSV.",
+                )
+            ],
+            {},
+        )
     filled = [(sheet, df) for sheet, df in sheets.items() if not df.dropna(how="all").empty]
     if not filled:
         return None, [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))], {"file_kind": "excel"}
     sheet, frame = filled[0]
     problems = []
     if len(filled) > 1:
-        problems.append(Problem("info", None, 0, [], f"The workbook has {len(filled)} sheets with data; "
-                                f"we read the first one, '{sheet}'. Save another sheet as its own file to use it."))
+        problems.append(
+            Problem(
+                "info",
+                None,
+                0,
+                [],
+                f"The workbook has {len(filled)} sheets with data; "
+                f"we read the first one, '{sheet}'. Save another sheet as its own file to use it.",
+            )
+        )
     names, dup_problems = _unique_names([str(c) for c in frame.columns])
     frame.columns = names
     return frame.dropna(how="all"), problems + dup_problems, {"file_kind": "excel", "sheet": sheet}
@@ -171,14 +210,37 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError):
-            return RawFile(name, None, [Problem("error", None, 0, [], f"The file '{name}' is a damaged gzip "
-                                                "archive. Compress it again or upload the plain CSV.")])
+            return RawFile(
+                name,
+                None,
+                [
+                    Problem(
+                        "error",
+                        None,
+                        0,
+                        [],
+                        f"The file '{name}' is a damaged gzip archive. Compress it again or upload the plain CSV.",
+                    )
+                ],
+            )
     if not data.strip():
         return RawFile(name, None, [Problem("error", None, 0, [], EMPTY_FILE.format(name=name))])
     if data[:4] == b"PK\x03\x04":
         if not zipfile.is_zipfile(io.BytesIO(data)):
-            return RawFile(name, None, [Problem("error", None, 0, [], f"The Excel or zip file '{name}' could not be "
-                                                "opened: it is damaged or cut short. Export it again.")])
+            return RawFile(
+                name,
+                None,
+                [
+                    Problem(
+                        "error",
+                        None,
+                        0,
+                        [],
+                        f"The Excel or zip file '{name}' could not be "
+                        "opened: it is damaged or cut short. Export it again.",
+                    )
+                ],
+            )
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.namelist()
             tables = [m for m in members if m.lower().endswith((".csv", ".txt", ".tsv"))]
@@ -188,8 +250,20 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
                 frame, problems, details = _read_excel(data, name)
                 return _finish(name, frame, problems, details)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return RawFile(name, None, [Problem("error", None, 0, [], f"'{name}' is an old-style Excel .xls file. "
-                                            "Open it in Excel and save it as .xlsx or CSV, then upload that.")])
+        return RawFile(
+            name,
+            None,
+            [
+                Problem(
+                    "error",
+                    None,
+                    0,
+                    [],
+                    f"'{name}' is an old-style Excel .xls file. "
+                    "Open it in Excel and save it as .xlsx or CSV, then upload that.",
+                )
+            ],
+        )
     text, encoding = _decode(data)
     if text is None or _looks_binary(text):
         return RawFile(name, None, [Problem("error", None, 0, [], NOT_TABULAR.format(name=name))])
@@ -204,6 +278,5 @@ def _finish(name: str, frame: pd.DataFrame | None, problems: list[Problem], deta
         return RawFile(name, None, problems, details)
     frame = frame.reset_index(drop=True)
     if frame.empty:
-        return RawFile(name, None, problems + [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))],
-                       details)
+        return RawFile(name, None, problems + [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))], details)
     return RawFile(name, frame, problems, details)

@@ -23,10 +23,9 @@ SAMPLES: dict[str, dict] = {
         "file": "online_retail.csv.gz",
         "tables": ("transactions", "customers"),
         "currency": "£",
-        "about": "541,909 order lines of a UK online gift shop, Dec 2010 to Dec 2011, 4,372 customers in 38 "
-                 "countries.",
+        "about": "541,909 order lines of a UK online gift shop, Dec 2010 to Dec 2011, 4,372 customers in 38 countries.",
         "credit": "Chen, Sain & Guo (2012). UCI Machine Learning Repository, Online Retail, "
-                  "doi:10.24432/C5BW33. Licence CC BY 4.0.",
+        "doi:10.24432/C5BW33. Licence CC BY 4.0.",
     },
     "online_shoppers": {
         "label": "Online Shoppers (web visits)",
@@ -34,9 +33,9 @@ SAMPLES: dict[str, dict] = {
         "tables": ("sessions",),
         "currency": "£",
         "about": "12,330 visits to an online shop over one year, with pages seen and whether the visit "
-                 "ended in a purchase.",
+        "ended in a purchase.",
         "credit": "Sakar, Polat, Katircioglu & Kastro (2019). UCI Machine Learning Repository, Online Shoppers "
-                  "Purchasing Intention, doi:10.24432/C5F88Q. Licence CC BY 4.0.",
+        "Purchasing Intention, doi:10.24432/C5F88Q. Licence CC BY 4.0.",
     },
     "bank_marketing": {
         "label": "Bank Marketing (phone campaign)",
@@ -44,9 +43,9 @@ SAMPLES: dict[str, dict] = {
         "tables": ("customers", "campaigns"),
         "currency": "€",
         "about": "41,188 customers called in a Portuguese bank's campaign (2008-2010), with age, job, marital "
-                 "status, education, and whether they said yes.",
+        "status, education, and whether they said yes.",
         "credit": "Moro, Cortez & Rita (2014). UCI Machine Learning Repository, Bank Marketing, "
-                  "doi:10.24432/C5K306. Licence CC BY 4.0.",
+        "doi:10.24432/C5K306. Licence CC BY 4.0.",
     },
     "bike_sharing": {
         "label": "Bike Sharing (daily demand and weather)",
@@ -55,7 +54,7 @@ SAMPLES: dict[str, dict] = {
         "currency": "$",
         "about": "731 days of bike rentals in Washington D.C. (2011-2012) with weather and holidays.",
         "credit": "Fanaee-T & Gama (2013). UCI Machine Learning Repository, Bike Sharing, "
-                  "doi:10.24432/C5W894. Licence CC BY 4.0.",
+        "doi:10.24432/C5W894. Licence CC BY 4.0.",
     },
 }
 
@@ -83,9 +82,15 @@ def _must(result) -> pd.DataFrame:
 def _online_retail(path: Path) -> dict[str, pd.DataFrame]:
     tx = _must(read_table(path, "transactions"))
     with_id = tx.dropna(subset=["customer_id"])
-    country = (with_id.groupby(["customer_id", "country"], observed=True).size().rename("lines").reset_index()
-               .sort_values(["customer_id", "lines"], ascending=[True, False])
-               .drop_duplicates("customer_id")[["customer_id", "country"]].reset_index(drop=True))
+    country = (
+        with_id.groupby(["customer_id", "country"], observed=True)
+        .size()
+        .rename("lines")
+        .reset_index()
+        .sort_values(["customer_id", "lines"], ascending=[True, False])
+        .drop_duplicates("customer_id")[["customer_id", "country"]]
+        .reset_index(drop=True)
+    )
     return {"transactions": tx, "customers": country}
 
 
@@ -104,24 +109,30 @@ def _bike_sharing(path: Path) -> dict[str, pd.DataFrame]:
     demand = demand.assign(series_id=pd.array(["rentals"] * len(demand), dtype="string"))[["series_id", "date", "y"]]
     external = _must(read_table(raw, "external", mapping={"date": "dteday"}))
     # The file stores weather scaled to 0-1 (see its Readme): turn it back into units people read.
-    external = pd.DataFrame({
-        "date": external["date"],
-        "temperature_c": (external["temp"] * 41).round(1),
-        "feels_like_c": (external["atemp"] * 50).round(1),
-        "humidity_pct": (external["hum"] * 100).round(0),
-        "wind_kmh": (external["windspeed"] * 67).round(1),
-        "weather": external["weathersit"].map(_BIKE_WEATHER).astype("string"),
-        "holiday": external["holiday"].astype("boolean"),
-        "working_day": external["workingday"].astype("boolean"),
-    })
+    external = pd.DataFrame(
+        {
+            "date": external["date"],
+            "temperature_c": (external["temp"] * 41).round(1),
+            "feels_like_c": (external["atemp"] * 50).round(1),
+            "humidity_pct": (external["hum"] * 100).round(0),
+            "wind_kmh": (external["windspeed"] * 67).round(1),
+            "weather": external["weathersit"].map(_BIKE_WEATHER).astype("string"),
+            "holiday": external["holiday"].astype("boolean"),
+            "working_day": external["workingday"].astype("boolean"),
+        }
+    )
     return {"demand": demand, "external": external}
 
 
 def _online_shoppers(path: Path) -> dict[str, pd.DataFrame]:
     sessions = _must(read_table(path, "sessions"))
     # The published file hides source, region, browser and system names behind numbers: say so in the label.
-    for column, word in (("traffic_source", "Source"), ("region", "Region"), ("browser", "Browser"),
-                         ("device", "System")):
+    for column, word in (
+        ("traffic_source", "Source"),
+        ("region", "Region"),
+        ("browser", "Browser"),
+        ("device", "System"),
+    ):
         sessions[column] = (word + " " + sessions[column]).astype("string")
     sessions["visitor_type"] = sessions["visitor_type"].str.replace("_", " ").str.capitalize()
     return {"sessions": sessions}

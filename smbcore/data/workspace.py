@@ -91,13 +91,15 @@ class Workspace:
             con.close()
         return version
 
-    def _write(self, con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, version: str,
-               source: str) -> None:
+    def _write(
+        self, con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, version: str, source: str
+    ) -> None:
         con.register("incoming_frame", frame)
         con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM incoming_frame')
         con.unregister("incoming_frame")
-        con.execute("INSERT OR REPLACE INTO smbcore_tables VALUES (?, ?, ?, ?, ?)",
-                    [table, version, len(frame), _now(), source])
+        con.execute(
+            "INSERT OR REPLACE INTO smbcore_tables VALUES (?, ?, ?, ?, ?)", [table, version, len(frame), _now(), source]
+        )
 
     def load(self, table: str) -> pd.DataFrame:
         """The saved table as a DataFrame; MissingTableError if it was never saved."""
@@ -134,8 +136,16 @@ class Workspace:
         finally:
             con.close()
 
-    def log_decision(self, model: str, subject: str, decision: str, action: str = "", reason: str = "",
-                     decided_by: str = "owner", details: dict | None = None) -> int:
+    def log_decision(
+        self,
+        model: str,
+        subject: str,
+        decision: str,
+        action: str = "",
+        reason: str = "",
+        decided_by: str = "owner",
+        details: dict | None = None,
+    ) -> int:
         """Append one decision (e.g. an override of a model's choice) and return its id. Entries are never changed."""
         with self._connect() as con:
             row = con.execute(
