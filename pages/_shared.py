@@ -61,7 +61,7 @@ def _sample_workspace(name: str, home: str) -> Workspace:
 
 
 def source_label(source: str) -> str:
-    return "Your own data" if source == OWN else f"Sample: {SAMPLES[source]['label']}"
+    return "Your own data" if source == OWN else SAMPLES[source]["label"]
 
 
 def _default_source() -> str:
@@ -120,7 +120,7 @@ def source_picker() -> None:
             st.caption("Saved tables: " + (", ".join(tables) if tables else "none yet. Upload on 'Your data'."))
         else:
             meta = SAMPLES[source]
-            st.caption(f"{meta['about']} Source: {meta['credit']}")
+            st.caption(f"{meta['about']} Credit: {meta['credit']}")
     _snapshot()
 
 

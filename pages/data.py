@@ -9,7 +9,12 @@ from smbcore.data.contracts import PRESETS
 require_app()
 
 NONE = "(not in my file)"
-LEVEL_ICONS = {"error": "⛔ problem", "question": "❓ question", "warning": "⚠️ check", "info": "ℹ️ note"}
+LEVEL_ICONS = {
+    "error": ":red[:material/error: **Problem**]",
+    "question": ":blue[:material/help: **Question**]",
+    "warning": ":orange[:material/warning: **Check**]",
+    "info": ":gray[:material/info: Note]",
+}
 DATE_ORDERS = {
     "day_first": "Day first: 03/04/2011 is 3 April 2011",
     "month_first": "Month first: 03/04/2011 is March 4, 2011",
@@ -62,7 +67,7 @@ def _mapping_widgets(columns: list[str], table: str, file_id: str) -> dict:
     for i, col in enumerate(spec.columns):
         options = [NONE, *columns]
         default = options.index(guess[col.name]) if col.name in guess else 0
-        label = f"{col.name}" + (" (needed)" if col.required else "")
+        label = f"{col.description} ({col.name})" + (", needed" if col.required else "")
         choice = grid[i % 3].selectbox(
             label, options, index=default, help=col.description, key=f"map_{file_id}_{table}_{col.name}"
         )

@@ -18,8 +18,12 @@ from smbcore import health
 
 require_app()
 
-STATUS = {"ready": "✅ ready", "limited": "🟡 limited", "not yet": "⛔ not yet"}
-LEVEL = {"good": "✅", "note": "ℹ️", "problem": "⚠️"}
+STATUS = {"ready": "Ready", "limited": "Limited: works, less sure", "not yet": "Not yet"}
+LEVEL = {
+    "good": ":green[:material/check_circle:]",
+    "note": ":gray[:material/info:]",
+    "problem": ":orange[:material/warning:]",
+}
 
 
 @st.cache_data(max_entries=8, show_spinner="Checking your data...")
@@ -61,4 +65,5 @@ with plain_errors("checking your data"):
         st.markdown(f"**{TABLE_WORDS.get(table, table).capitalize()}**")
         for row in group.itertuples():
             st.markdown(f"{LEVEL[row.level]} **{row.topic}.** {row.message}")
-    table_with_download(report.findings, "data_health_findings.csv", key="dl_health", label="Download the findings")
+    with st.expander("All findings as a table"):
+        table_with_download(report.findings, "data_health_findings.csv", key="dl_health")

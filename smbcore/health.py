@@ -26,6 +26,10 @@ class HealthReport:
     headlines: list[str] = field(default_factory=list)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def _months(days: float) -> str:
     months = days / 30.44
     return f"{days:.0f} days" if months < 2 else f"{months:.0f} months"
@@ -81,11 +85,15 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     gross = tx.loc[~returns, "revenue"].sum()
     returned = -tx.loc[returns, "revenue"].sum()
     share = returned / gross if gross else 0.0
-    note(
-        "problem" if share > 0.2 else "note",
-        "Returns",
-        f"{returns.sum():,} return or cancellation lines, worth {currency}{returned:,.0f}: {share:.1%} of sales.",
-    )
+    if returns.any():
+        lines = _plural(int(returns.sum()), "return or cancellation line")
+        note(
+            "problem" if share > 0.2 else "note",
+            "Returns",
+            f"{lines}, worth {currency}{returned:,.0f}: {share:.1%} of sales.",
+        )
+    else:
+        note("good", "Returns", "No returns or cancellations in the data.")
 
     order_value = tx.loc[~returns].groupby("order_id")["revenue"].sum()
     if len(order_value) >= 20:
@@ -141,7 +149,7 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     weekly = "yes" if span >= 8 * 7 else "not yet (needs 8 weeks)"
     yearly = "yes" if span >= 730 else ("only one cycle" if span >= 365 else "not yet (needs a year)")
     enough = [r["capability"].lower() for r in readiness if r["status"] == "ready"]
-    who = f" from {customers:,} customers" if customers else ""
+    who = f" from {_plural(customers, 'customer')}" if customers else ""
     headline = (
         f"{_months(span)} of orders{who}: "
         + (f"enough for {', '.join(enough)}" if enough else "not yet enough for predictions")
@@ -163,7 +171,7 @@ def _transaction_readiness(tx: pd.DataFrame, span: int, customers: int, has_ids:
         add(
             "Customer segments",
             "ready" if customers >= _MIN_CUSTOMERS else "limited",
-            f"{customers:,} customers" + ("" if customers >= _MIN_CUSTOMERS else ": segments will be rough"),
+            _plural(customers, "customer") + ("" if customers >= _MIN_CUSTOMERS else ": segments will be rough"),
         )
         status = (
             "ready" if span >= _CHURN_DAYS and customers >= _MIN_CUSTOMERS else ("limited" if span >= 90 else "not yet")
@@ -175,7 +183,7 @@ def _transaction_readiness(tx: pd.DataFrame, span: int, customers: int, has_ids:
         add(
             "Recommendations",
             "ready" if multi >= 20 else "limited",
-            f"{multi:,} customers bought two or more different products",
+            f"{_plural(multi, 'customer')} bought two or more different products",
         )
     status = "ready" if span >= 8 * 7 else ("limited" if span >= 28 else "not yet")
     add("Forecasts", status, f"{span} days of history (8 weeks or more shows the weekly pattern)")

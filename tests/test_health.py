@@ -72,3 +72,12 @@ def test_missing_dates_in_daily_totals():
     demand = pd.DataFrame({"date": dates, "y": 1.0})
     report = health.check({"demand": demand})
     assert "3 missing dates" in report.findings["message"].iloc[0]
+
+
+def test_no_returns_and_one_customer_read_naturally():
+    tx = generate_transactions(n_lines=200, n_customers=1, days=30, return_share=0.0, seed=9)
+    report = health.check({"transactions": tx})
+    findings = report.findings.set_index("topic")["message"]
+    assert findings["Returns"] == "No returns or cancellations in the data."
+    assert "from 1 customer:" in report.headlines[0]
+    assert "1 customer: segments will be rough" in report.readiness["reason"].tolist()

@@ -19,40 +19,40 @@ _RELEASE = "4"
 
 SAMPLES: dict[str, dict] = {
     "online_retail": {
-        "label": "Online Retail (UK gift shop)",
+        "label": "Gift shop orders (sample)",
         "file": "online_retail.csv.gz",
         "tables": ("transactions", "customers"),
         "currency": "£",
-        "about": "541,909 order lines of a UK online gift shop, Dec 2010 to Dec 2011, 4,372 customers in 38 countries.",
+        "about": "UCI Online Retail: 541,909 order lines of a UK online gift shop, Dec 2010 to Dec 2011, 4,372 customers in 38 countries.",
         "credit": "Chen, Sain & Guo (2012). UCI Machine Learning Repository, Online Retail, "
         "doi:10.24432/C5BW33. Licence CC BY 4.0.",
     },
     "online_shoppers": {
-        "label": "Online Shoppers (web visits)",
+        "label": "Web shop visits (sample)",
         "file": "online_shoppers_intention.csv.gz",
         "tables": ("sessions",),
         "currency": "£",
-        "about": "12,330 visits to an online shop over one year, with pages seen and whether the visit "
+        "about": "UCI Online Shoppers: 12,330 visits to an online shop over one year, with pages seen and whether the visit "
         "ended in a purchase.",
         "credit": "Sakar, Polat, Katircioglu & Kastro (2019). UCI Machine Learning Repository, Online Shoppers "
         "Purchasing Intention, doi:10.24432/C5F88Q. Licence CC BY 4.0.",
     },
     "bank_marketing": {
-        "label": "Bank Marketing (phone campaign)",
+        "label": "Bank phone campaign (sample)",
         "file": "bank-additional-full.csv.gz",
         "tables": ("customers", "campaigns"),
         "currency": "€",
-        "about": "41,188 customers called in a Portuguese bank's campaign (2008-2010), with age, job, marital "
+        "about": "UCI Bank Marketing: 41,188 customers called in a Portuguese bank's campaign (2008-2010), with age, job, marital "
         "status, education, and whether they said yes.",
         "credit": "Moro, Cortez & Rita (2014). UCI Machine Learning Repository, Bank Marketing, "
         "doi:10.24432/C5K306. Licence CC BY 4.0.",
     },
     "bike_sharing": {
-        "label": "Bike Sharing (daily demand and weather)",
+        "label": "Bike rentals and weather (sample)",
         "file": "day.csv.gz",
         "tables": ("demand", "external"),
         "currency": "$",
-        "about": "731 days of bike rentals in Washington D.C. (2011-2012) with weather and holidays.",
+        "about": "UCI Bike Sharing: 731 days of bike rentals in Washington D.C. (2011-2012) with weather and holidays.",
         "credit": "Fanaee-T & Gama (2013). UCI Machine Learning Repository, Bike Sharing, "
         "doi:10.24432/C5W894. Licence CC BY 4.0.",
     },
