@@ -89,7 +89,8 @@ def upload_section() -> None:
     )
     if uploaded is None:
         st.markdown(
-            "**What can I upload?** " + " ".join(f"*{TABLE_WORDS[t]}*: {s.description}" for t, s in TABLES.items())
+            "**What can I upload?**\n\n"
+            + "\n".join(f"- **{TABLE_WORDS[t].capitalize()}**: {spec.description}" for t, spec in TABLES.items())
         )
         return
     raw = _raw(uploaded)
