@@ -1,0 +1,388 @@
+"""Who buys: recency/frequency/value, named segments, churn risk and 90-day spend learned from the shop's
+own history (checked on a held-out period), and a next best action for each customer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import LogisticRegression, PoissonRegressor
+from sklearn.metrics import mean_absolute_error, roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from smbcore.overview import WEEKDAYS
+
+__all__ = ["SEGMENT_RULES", "CustomerAnalysis", "analyse", "profile", "next_best_actions", "rfm"]
+
+HORIZON_DAYS = 90
+_SMALL = 300  # below this many customers, simpler models (they need less data to be stable)
+_FEATURES = [
+    "recency_days",
+    "frequency",
+    "monetary",
+    "tenure_days",
+    "orders_90d",
+    "orders_180d",
+    "spend_90d",
+    "spend_180d",
+    "products",
+    "avg_gap_days",
+    "return_share",
+]
+
+# (name, rule in words, test on the 1-5 scores R, F, M and the raw frequency/recency) - first match wins.
+SEGMENT_RULES: list[tuple[str, str]] = [
+    ("New", "first order in the last 30 days and only one order so far"),
+    ("Champions", "bought recently (R 4-5), often (F 4-5) and spend a lot (M 4-5)"),
+    ("Loyal", "buy often (F 4-5) and not long ago (R 3-5)"),
+    ("Promising", "bought recently (R 4-5) but only a few times (F 1-3)"),
+    ("Can't lose", "used to buy often and spend a lot (F 4-5, M 4-5) but not for a long time (R 1-2)"),
+    ("At risk", "used to buy fairly often (F 3-5) but not for a while (R 1-2)"),
+    ("Needs attention", "in the middle: neither recent nor long gone (R 3)"),
+    ("Hibernating", "few orders (F 1-2) and not recently (R 2)"),
+    ("Lost", "few orders (F 1-2) and the longest time since the last one (R 1)"),
+]
+
+
+def _segment(r: pd.Series, f: pd.Series, m: pd.Series, frequency: pd.Series, recency: pd.Series) -> pd.Series:
+    conditions = [
+        (frequency == 1) & (recency <= 30),
+        (r >= 4) & (f >= 4) & (m >= 4),
+        (f >= 4) & (r >= 3),
+        (r >= 4) & (f <= 3),
+        (r <= 2) & (f >= 4) & (m >= 4),
+        (r <= 2) & (f >= 3),
+        r == 3,
+        (r == 2) & (f <= 2),
+        r == 1,
+    ]
+    names = [name for name, _ in SEGMENT_RULES]
+    return pd.Series(np.select(conditions, names, default="Needs attention"), index=r.index, dtype="string")
+
+
+def _score(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
+    """1-5 by quintile of rank (ties share the lower rank), 5 = best."""
+    ranks = values.rank(method="min", ascending=higher_is_better, pct=True)
+    return np.ceil(ranks * 5).clip(1, 5).astype(int)
+
+
+def _sales_lines(transactions: pd.DataFrame) -> pd.DataFrame:
+    tx = transactions.dropna(subset=["customer_id"])
+    return tx[["customer_id", "order_id", "timestamp", "product_id", "quantity", "revenue", "is_return"]].assign(
+        is_return=tx["is_return"].fillna(False).astype(bool)
+    )
+
+
+def _features(lines: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
+    """Behaviour up to `asof` for customers with at least one sale by then; one row per customer_id."""
+    past = lines[lines["timestamp"] <= asof]
+    sales = past[~past["is_return"]]
+    orders = (
+        sales.groupby(["customer_id", "order_id"], observed=True)
+        .agg(t=("timestamp", "min"), value=("revenue", "sum"))
+        .reset_index()
+    )
+    by_customer = orders.groupby("customer_id")
+    first, last = by_customer["t"].min(), by_customer["t"].max()
+    frequency = by_customer.size()
+    days = lambda d: (asof - d).dt.total_seconds() / 86_400  # noqa: E731
+    age = days(orders["t"])
+    net = past.groupby("customer_id")["revenue"].sum()
+    returned = -past[past["is_return"]].groupby("customer_id")["revenue"].sum()
+    gross = sales.groupby("customer_id")["revenue"].sum()
+    out = pd.DataFrame(
+        {
+            "first_order": first,
+            "last_order": last,
+            "recency_days": days(last),
+            "frequency": frequency,
+            "monetary": net.reindex(frequency.index).fillna(0.0),
+            "tenure_days": days(first),
+            "orders_90d": (age <= 90).groupby(orders["customer_id"]).sum(),
+            "orders_180d": (age <= 180).groupby(orders["customer_id"]).sum(),
+            "spend_90d": orders["value"].where(age <= 90, 0.0).groupby(orders["customer_id"]).sum(),
+            "spend_180d": orders["value"].where(age <= 180, 0.0).groupby(orders["customer_id"]).sum(),
+            "products": sales.groupby("customer_id")["product_id"].nunique(),
+            "return_share": (returned.reindex(frequency.index).fillna(0.0) / gross.reindex(frequency.index)).fillna(
+                0.0
+            ),
+        }
+    )
+    out["avg_gap_days"] = np.where(
+        out["frequency"] > 1, (out["tenure_days"] - out["recency_days"]) / (out["frequency"] - 1).clip(lower=1), np.nan
+    )
+    out.index = out.index.astype("string")
+    return out
+
+
+def _outcome(lines: pd.DataFrame, start: pd.Timestamp, days: int) -> pd.DataFrame:
+    """Per customer: bought (any sale in (start, start + days]) and spend (net revenue then)."""
+    window = lines[(lines["timestamp"] > start) & (lines["timestamp"] <= start + pd.Timedelta(days=days))]
+    bought = window[~window["is_return"]].groupby("customer_id").size() > 0
+    spend = window.groupby("customer_id")["revenue"].sum()
+    out = pd.DataFrame({"bought": bought, "spend": spend}).fillna({"bought": False, "spend": 0.0})
+    out.index = out.index.astype("string")
+    return out
+
+
+def _training_frame(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    features = _features(lines, cutoff)
+    outcome = _outcome(lines, cutoff, HORIZON_DAYS).reindex(features.index)
+    return features.assign(bought=outcome["bought"].fillna(False).astype(bool), spend=outcome["spend"].fillna(0.0))
+
+
+def _models(n: int):
+    if n < _SMALL:
+        churn = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=1000))
+        spend = make_pipeline(StandardScaler(), PoissonRegressor(alpha=1.0, max_iter=1000))
+    else:
+        churn = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=200, random_state=0)
+        spend = HistGradientBoostingRegressor(
+            loss="poisson", max_depth=3, learning_rate=0.05, max_iter=200, random_state=0
+        )
+    return churn, spend
+
+
+def _x(frame: pd.DataFrame) -> np.ndarray:
+    x = frame[_FEATURES].astype(float).copy()
+    x["avg_gap_days"] = x["avg_gap_days"].fillna(x["tenure_days"] + HORIZON_DAYS)
+    for col in ("monetary", "spend_90d", "spend_180d"):
+        x[col] = np.sign(x[col]) * np.log1p(np.abs(x[col]))
+    return x.to_numpy()
+
+
+def _fit(train: pd.DataFrame):
+    churn, spend = _models(len(train))
+    y_buy = train["bought"].to_numpy()
+    if len(np.unique(y_buy)) < 2:  # everyone (or no one) bought again: nothing to learn, use the rate
+        churn = None
+    else:
+        churn.fit(_x(train), y_buy)
+    spend.fit(_x(train), train["spend"].clip(lower=0).to_numpy())
+    return churn, spend
+
+
+def _predict(models, frame: pd.DataFrame, base_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    churn, spend = models
+    p_buy = churn.predict_proba(_x(frame))[:, 1] if churn is not None else np.full(len(frame), base_rate)
+    return 1.0 - p_buy, np.clip(spend.predict(_x(frame)), 0, None)
+
+
+def _bootstrap_auc(y: np.ndarray, score: np.ndarray, seed: int = 0, rounds: int = 200) -> tuple[float, float]:
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(rounds):
+        idx = rng.integers(0, len(y), len(y))
+        if len(np.unique(y[idx])) == 2:
+            values.append(roc_auc_score(y[idx], score[idx]))
+    return (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))) if values else (np.nan, np.nan)
+
+
+@dataclass
+class CustomerAnalysis:
+    """profile: one row per customer (see `profile`); check: how the churn and spend models did on a
+    held-out 90-day period (dict); notes: plain sentences on how sure the figures are."""
+
+    profile: pd.DataFrame
+    check: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def rfm(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """Recency/frequency/value, 1-5 scores and a named segment for every customer with a sale up to `asof`.
+
+    Returns one row per customer_id with: first_order, last_order, recency_days, frequency (orders), monetary
+    (net spend), tenure_days, orders_90d, orders_180d, spend_90d, spend_180d, products, avg_gap_days,
+    return_share, r_score, f_score, m_score, segment.
+    """
+    lines = _sales_lines(transactions)
+    asof = pd.Timestamp(asof) if asof is not None else lines["timestamp"].max()
+    out = _features(lines, asof)
+    out["r_score"] = _score(out["recency_days"], higher_is_better=False)
+    out["f_score"] = _score(out["frequency"])
+    out["m_score"] = _score(out["monetary"])
+    out["segment"] = _segment(out["r_score"], out["f_score"], out["m_score"], out["frequency"], out["recency_days"])
+    return out.rename_axis("customer_id")
+
+
+def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> CustomerAnalysis:
+    """RFM segments plus churn risk and expected 90-day spend, learned and checked on the shop's own history.
+
+    Models learn from how customers behaved in the 90 days after earlier cut-off dates: the check trains on
+    the cut-off 180 days before `asof` and scores the one 90 days before (its outcome is known), the final
+    models train on both and predict the 90 days after `asof`.
+    """
+    lines = _sales_lines(transactions)
+    asof = pd.Timestamp(asof) if asof is not None else lines["timestamp"].max()
+    out = rfm(transactions, asof)
+    check: dict = {"customers": len(out)}
+    notes: list[str] = []
+    history_days = (asof - lines["timestamp"].min()).days
+    if history_days < 2 * HORIZON_DAYS or len(out) < 20:
+        out["churn_risk"] = np.nan
+        out["expected_spend_90d"] = out["spend_90d"]
+        notes.append(
+            f"{history_days} days of history from {len(out)} customers: churn risk needs at least "
+            f"{2 * HORIZON_DAYS} days and 20 customers, so it is left empty and expected spend is "
+            "simply the last 90 days' spend."
+        )
+        return CustomerAnalysis(out, check, notes)
+
+    test_cut = asof - pd.Timedelta(days=HORIZON_DAYS)
+    train_cut = test_cut - pd.Timedelta(days=HORIZON_DAYS)
+    test = _training_frame(lines, test_cut)
+    has_train = (train_cut - lines["timestamp"].min()).days >= 30
+    train = _training_frame(lines, train_cut) if has_train else test
+    models = _fit(train)
+    churn_risk, spend = _predict(models, test, float(train["bought"].mean()))
+    y = test["bought"].to_numpy()
+    naive = test["spend_90d"].clip(lower=0).to_numpy()
+    actual = test["spend"].to_numpy()
+    check.update(
+        {
+            "checked_customers": len(test),
+            "checked_from": test_cut,
+            "checked_to": asof,
+            "trained_on_cutoff": train_cut if has_train else test_cut,
+            "churn_auc": float(roc_auc_score(y, -churn_risk)) if len(np.unique(y)) == 2 else np.nan,
+            "spend_mae": float(mean_absolute_error(actual, spend)),
+            "naive_spend_mae": float(mean_absolute_error(actual, naive)),
+            "actual_repeat_rate": float(y.mean()),
+        }
+    )
+    check["churn_auc_range"] = _bootstrap_auc(y, -churn_risk) if len(np.unique(y)) == 2 else (np.nan, np.nan)
+    if not has_train:
+        notes.append(
+            "Not enough history for a separate check period: the check reuses the training period, "
+            "so its figures flatter the model."
+        )
+    if len(test) < _SMALL:
+        notes.append(
+            f"Learned from {len(test)} customers only: simpler models are used and the ranges are wide. "
+            "Treat the risks as a rough ordering, not exact chances."
+        )
+
+    final_train = pd.concat([train, test]) if has_train else test
+    final = _fit(final_train)
+    now = out.reindex(columns=_FEATURES)
+    churn_now, spend_now = _predict(final, now.assign(), float(final_train["bought"].mean()))
+    out["churn_risk"] = churn_now
+    out["expected_spend_90d"] = spend_now
+    return CustomerAnalysis(out, check, notes)
+
+
+def profile(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """One row per customer: recency_days, frequency, monetary, r/f/m scores, segment, churn_risk (chance of no
+    purchase in the next 90 days), expected_spend_90d, and the behaviour features they come from."""
+    return analyse(transactions, asof).profile
+
+
+def _send_times(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Per customer the weekday and hour they usually order (the shop's busiest when they ordered < 2 times)."""
+    orders = (
+        transactions.dropna(subset=["customer_id"])
+        .loc[lambda d: ~d["is_return"].fillna(False).astype(bool)]
+        .groupby(["customer_id", "order_id"])["timestamp"]
+        .min()
+        .reset_index()
+    )
+    orders["weekday"] = orders["timestamp"].dt.day_of_week
+    orders["hour"] = orders["timestamp"].dt.hour
+    shop_day = int(orders["weekday"].mode().iat[0]) if len(orders) else 1
+    shop_hour = int(orders["hour"].mode().iat[0]) if len(orders) else 10
+    grouped = orders.groupby("customer_id")
+    day = grouped["weekday"].agg(lambda s: s.mode().iat[0])
+    hour = grouped["hour"].agg(lambda s: s.mode().iat[0])
+    few = grouped.size() < 2
+    out = pd.DataFrame({"send_day": day.where(~few, shop_day), "send_hour": hour.where(~few, shop_hour)})
+    out["send_day"] = out["send_day"].map(dict(enumerate(WEEKDAYS))).astype("string")
+    out.index = out.index.astype("string")
+    return out
+
+
+_ACTIONS = {
+    "Champions": ("Cross-sell", True, "a top customer: show products new to them"),
+    "Loyal": ("Cross-sell", True, "buys often: show products new to them"),
+    "New": ("Welcome series", True, "first order was recent: welcome them and suggest a second product"),
+    "Promising": ("Second-purchase nudge", True, "recent but few orders: a nudge towards the next one"),
+    "Needs attention": ("Re-buy reminder", False, "buying less often than before: remind them of their favourites"),
+    "At risk": ("Win-back offer", False, "has not bought for a while"),
+    "Can't lose": ("Win-back offer", False, "was a big customer and has not bought for a long time"),
+    "Hibernating": ("Win-back offer", False, "few orders, long ago"),
+    "Lost": ("Win-back offer", False, "long gone"),
+}
+
+
+def next_best_actions(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    asof: pd.Timestamp | str | None = None,
+    analysis: CustomerAnalysis | None = None,
+    recommender=None,
+    products: int = 3,
+) -> pd.DataFrame:
+    """The email plan: what to send each customer, with which products, when.
+
+    Customers whose `marketing_consent` (in `customers`) is False are left out entirely. Lost and hibernating
+    customers worth less than the median get "No contact". Returns one row per customer with: customer_id,
+    segment, action, product_ids, product_names (joined with ' | '), send_day, send_hour, churn_risk,
+    expected_spend_90d, monetary, country (when known), reason.
+    """
+    from smbcore import recommend
+
+    analysis = analysis or analyse(transactions, asof)
+    prof = analysis.profile
+    if customers is not None and "marketing_consent" in customers:
+        consent = customers.set_index(customers["customer_id"].astype("string"))["marketing_consent"]
+        refused = consent[consent.fillna(True).astype(bool) == False].index  # noqa: E712 - missing = not refused
+        prof = prof[~prof.index.isin(refused)]
+    value_line = prof["monetary"].median() if len(prof) else 0.0
+    plan = pd.DataFrame(index=prof.index)
+    plan["segment"] = prof["segment"]
+    action = prof["segment"].map({k: v[0] for k, v in _ACTIONS.items()})
+    wants_new = prof["segment"].map({k: v[1] for k, v in _ACTIONS.items()}).astype(bool)
+    why = prof["segment"].map({k: v[2] for k, v in _ACTIONS.items()})
+    skip = prof["segment"].isin(["Lost", "Hibernating"]) & (prof["monetary"] < value_line)
+    action = action.where(~skip, "No contact")
+    why = why.where(~skip, "long gone and below-median value: not worth an email")
+    high_risk = (
+        (prof["churn_risk"].fillna(0) >= 0.7)
+        & (prof["monetary"] >= value_line)
+        & action.isin(["Cross-sell", "Re-buy reminder"])
+    )
+    action = action.where(~high_risk, "Win-back offer")
+    why = why.where(~high_risk, "valuable, and likely not to buy in the next 90 days")
+    plan["action"] = action.astype("string")
+
+    model = recommender or recommend.fit(transactions, asof=asof)
+    contact = plan.index[plan["action"] != "No contact"]
+    picks = []
+    for exclude, ids in (
+        (True, contact[wants_new.reindex(contact).to_numpy()]),
+        (False, contact[~wants_new.reindex(contact).to_numpy()]),
+    ):
+        if len(ids):
+            picks.append(model.recommend(ids, k=products, exclude_purchased=exclude))
+    recs = pd.concat(picks) if picks else pd.DataFrame(columns=["customer_id", "product_id", "product_name"])
+    joined = recs.groupby("customer_id").agg(
+        product_ids=("product_id", " | ".join), product_names=("product_name", " | ".join)
+    )
+    joined.index = joined.index.astype("string")
+    plan = plan.join(joined).join(_send_times(transactions))
+    plan["churn_risk"] = prof["churn_risk"]
+    plan["expected_spend_90d"] = prof["expected_spend_90d"]
+    plan["monetary"] = prof["monetary"]
+    if "country" in transactions:
+        country = (
+            transactions.dropna(subset=["customer_id"])
+            .groupby("customer_id")["country"]
+            .agg(lambda s: s.mode().iat[0] if s.notna().any() else None)
+        )
+        country.index = country.index.astype("string")
+        plan["country"] = country.reindex(plan.index).astype("string")
+    plan["reason"] = (prof["segment"] + ": " + why).astype("string")
+    plan = plan.fillna({"product_ids": "", "product_names": ""})
+    return plan.rename_axis("customer_id").reset_index()
