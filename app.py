@@ -9,6 +9,7 @@ st.set_page_config(page_title="smbcore: your shop's data, decided", page_icon=":
 navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
+        st.Page("pages/customers.py", title="Customers", icon=":material/group:"),
         st.Page("pages/data.py", title="Your data", icon=":material/upload_file:"),
         st.Page("pages/health.py", title="Data health check", icon=":material/health_and_safety:"),
     ]

@@ -302,3 +302,41 @@ __all__ = [
     "table_with_download",
     "use_source",
 ]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Learning which products go together...")
+def _recommender(path: str, version: str):
+    from smbcore import recommend
+
+    return recommend.fit(load_table(path, "transactions", version))
+
+
+def recommender():
+    """The recommender fitted on the active transactions (once per data version, shared by all sessions)."""
+    return _recommender(str(active_workspace().path), version("transactions"))
+
+
+@st.cache_data(max_entries=8, show_spinner="Working out each customer's next best action...", persist="disk")
+def _plan(path: str, tx_version: str, customers_version: str | None):
+    from smbcore import customers
+
+    tx = load_table(path, "transactions", tx_version)
+    people = load_table(path, "customers", customers_version) if customers_version else None
+    analysis = _compute(path, "transactions", tx_version, "customers.analyse", (), ())
+    return customers.next_best_actions(tx, people, analysis=analysis, recommender=_recommender(path, tx_version))
+
+
+def marketing_plan() -> pd.DataFrame:
+    """next_best_actions for the active data (consent from the customers table when there is one)."""
+    return _plan(str(active_workspace().path), version("transactions"), version("customers"))
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring every customer...")
+def _all_recommendations(path: str, version: str, k: int, exclude_purchased: bool) -> pd.DataFrame:
+    model = _recommender(path, version)
+    return model.recommend(model.users_, k=k, exclude_purchased=exclude_purchased)
+
+
+def all_recommendations(k: int, exclude_purchased: bool) -> pd.DataFrame:
+    """Top-k products for every customer of the active data (cached per data version and setting)."""
+    return _all_recommendations(str(active_workspace().path), version("transactions"), k, exclude_purchased)

@@ -1,0 +1,326 @@
+"""Customers and recommendations: segments, churn risk, value, products for each customer, the email plan."""
+
+from datetime import UTC, datetime
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages._shared import (
+    active_source,
+    active_workspace,
+    all_recommendations,
+    compute,
+    currency,
+    load,
+    marketing_plan,
+    money,
+    needs_table,
+    plain_errors,
+    recommender,
+    require_app,
+    source_label,
+    table_with_download,
+)
+from smbcore import campaigns
+from smbcore.customers import SEGMENT_RULES
+
+require_app()
+
+EXPORTS = "campaign_lists"
+
+st.title("Your customers")
+st.caption(f"Showing: {source_label(active_source())}. Everything here is learned from these orders only.")
+
+if not needs_table("transactions", "Customer figures come from order lines with a customer id.", key="cust_tx"):
+    st.stop()
+
+segments_tab, lookup_tab, recs_tab, plan_tab, learn_tab = st.tabs(
+    ["Segments and risk", "Look up a customer", "Recommendations", "Marketing plan", "Did it work?"]
+)
+
+
+def segments_section() -> None:
+    c = currency()
+    analysis = compute("transactions", "customers.analyse")
+    prof, check = analysis.profile, analysis.check
+    for note in analysis.notes:
+        st.info(note)
+    if "churn_auc" in check:
+        cols = st.columns(3)
+        low, high = check["churn_auc_range"]
+        cols[0].metric(
+            "Churn model check (AUC)",
+            f"{check['churn_auc']:.2f}",
+            help=f"On {check['checked_customers']:,} customers, how well the risk ordered who did not buy "
+            f"again from {check['checked_from']:%d %b %Y} to {check['checked_to']:%d %b %Y}: 0.5 is a coin "
+            f"toss, 1.0 perfect. 95% range {low:.2f} to {high:.2f}.",
+        )
+        better = 1 - check["spend_mae"] / check["naive_spend_mae"] if check["naive_spend_mae"] else 0.0
+        cols[1].metric(
+            "90-day spend error",
+            money(check["spend_mae"], c),
+            delta=f"{better:.0%} smaller than 'same as last 90 days'"
+            if better > 0
+            else f"{-better:.0%} larger than 'same as last 90 days'",
+            delta_color="normal" if better > 0 else "inverse",
+            help="Average miss per customer on the held-out 90 days.",
+        )
+        cols[2].metric("Bought again in those 90 days", f"{check['actual_repeat_rate']:.0%}")
+        st.caption(
+            f"How sure: the models learned from the 90 days after {check['trained_on_cutoff']:%d %b %Y} and were "
+            f"checked on the 90 days after {check['checked_from']:%d %b %Y}, which they had not seen."
+        )
+
+    summary = (
+        prof.groupby("segment")
+        .agg(customers=("frequency", "size"), revenue=("monetary", "sum"), churn_risk=("churn_risk", "mean"))
+        .reset_index()
+    )
+    order = [name for name, _ in SEGMENT_RULES]
+    left, right = st.columns(2)
+    left.altair_chart(
+        alt.Chart(summary, title="Customers per segment")
+        .mark_bar(color="#1f6f8b")
+        .encode(
+            x=alt.X("customers:Q", title="Customers"),
+            y=alt.Y("segment:N", sort=order, title=None),
+            tooltip=["segment", "customers"],
+        ),
+        width="stretch",
+    )
+    right.altair_chart(
+        alt.Chart(summary, title=f"Net spend per segment ({c})")
+        .mark_bar(color="#8b5a1f")
+        .encode(
+            x=alt.X("revenue:Q", title=f"Net spend to date ({c})"),
+            y=alt.Y("segment:N", sort=order, title=None),
+            tooltip=["segment", alt.Tooltip("revenue:Q", format=",.0f"), alt.Tooltip("churn_risk:Q", format=".0%")],
+        ),
+        width="stretch",
+    )
+    with st.expander("How each segment is defined"):
+        st.caption(
+            "Each customer gets 1-5 for how recently (R), how often (F) and how much (M) they bought, by "
+            "fifths of all customers (5 = best fifth). The first rule that fits names the segment."
+        )
+        st.dataframe(pd.DataFrame(SEGMENT_RULES, columns=["Segment", "Rule"]), hide_index=True, width="stretch")
+    shown = prof.reset_index()[
+        [
+            "customer_id",
+            "segment",
+            "recency_days",
+            "frequency",
+            "monetary",
+            "churn_risk",
+            "expected_spend_90d",
+            "r_score",
+            "f_score",
+            "m_score",
+        ]
+    ]
+    table_with_download(
+        shown.round({"recency_days": 0}),
+        "customers.csv",
+        key="dl_customers",
+        column_config={
+            "recency_days": st.column_config.NumberColumn("Days since last order", format="%.0f"),
+            "frequency": st.column_config.NumberColumn("Orders"),
+            "monetary": st.column_config.NumberColumn(f"Net spend ({c})", format="%.0f"),
+            "churn_risk": st.column_config.ProgressColumn(
+                "Risk of no order in 90 days", format="percent", min_value=0.0, max_value=1.0
+            ),
+            "expected_spend_90d": st.column_config.NumberColumn(f"Expected spend, next 90 days ({c})", format="%.0f"),
+            "customer_id": "Customer",
+            "segment": "Segment",
+        },
+    )
+
+
+def lookup_section() -> None:
+    c = currency()
+    prof = compute("transactions", "customers.analyse").profile
+    ids = prof.sort_values("monetary", ascending=False).index.tolist()
+    customer = st.selectbox("Customer (largest spend first; type to search)", ids, key="lookup_customer")
+    if customer is None:
+        return
+    row = prof.loc[customer]
+    cols = st.columns(5)
+    cols[0].metric("Segment", row["segment"])
+    cols[1].metric("Orders", f"{int(row['frequency'])}")
+    cols[2].metric("Net spend", money(row["monetary"], c))
+    cols[3].metric("Last order", f"{row['recency_days']:.0f} days ago")
+    risk = row["churn_risk"]
+    cols[4].metric("Risk of no order in 90 days", "unknown" if pd.isna(risk) else f"{risk:.0%}")
+    tx = load("transactions")
+    mine = tx[tx["customer_id"] == customer]
+    orders = mine.groupby("order_id").agg(date=("timestamp", "min"), value=("revenue", "sum")).reset_index()
+    st.altair_chart(
+        alt.Chart(orders, title=f"Orders of customer {customer} ({c})")
+        .mark_circle(size=80)
+        .encode(
+            x=alt.X("date:T", title="Order date"),
+            y=alt.Y("value:Q", title=f"Order value ({c})"),
+            color=alt.condition(alt.datum.value < 0, alt.value("#c0392b"), alt.value("#1f6f8b")),
+            tooltip=["order_id", "date", alt.Tooltip("value:Q", format=",.2f")],
+        ),
+        width="stretch",
+    )
+    only_new = st.toggle("Only products new to this customer", key="lookup_new")
+    recs = recommender().recommend([customer], k=10, exclude_purchased=only_new)
+    st.markdown("**Suggested products, and why**")
+    st.dataframe(recs[["rank", "product_id", "product_name", "reason"]], hide_index=True, width="stretch")
+
+
+def recommendations_section() -> None:
+    left, right = st.columns([2, 1])
+    mode = left.radio(
+        "Suggest", ["Re-buys and new products", "Only products new to them"], horizontal=True, key="recs_mode"
+    )
+    k = right.slider("Products per customer", 1, 20, 10, key="recs_k")
+    recs = all_recommendations(k, mode.startswith("Only"))
+    st.caption(f"{recs['customer_id'].nunique():,} customers, {len(recs):,} suggestions.")
+    table_with_download(recs, "recommendations.csv", key="dl_recs", height=360)
+    st.subheader("Frequently bought together")
+    model = recommender()
+    top = compute("transactions", "overview.top_products", "buyers", 200)
+    labels = dict(zip(top["product_id"], top["product_name"], strict=True))
+    product = st.selectbox("Product", list(labels), format_func=lambda p: f"{labels[p]} ({p})", key="together")
+    together = model.similar(product, k=10)
+    if together.empty:
+        st.info("Too few orders with this product to say what goes with it.")
+    else:
+        table_with_download(
+            together,
+            f"bought_together_{product}.csv",
+            key="dl_together",
+            column_config={
+                "orders_together": "Orders with both",
+                "share": st.column_config.NumberColumn("Share", format="percent"),
+                "score": st.column_config.NumberColumn("Times more often than chance", format="%.1f"),
+            },
+        )
+
+
+def plan_section() -> None:
+    c = currency()
+    plan = marketing_plan()
+    st.caption(
+        "One action per customer: who to email, with which products, on which day and hour (when they "
+        "usually buy). Customers who refused marketing are never on the list."
+    )
+    f1, f2, f3, f4 = st.columns(4)
+    segments = f1.multiselect("Segments", sorted(plan["segment"].unique()), key="plan_segments")
+    countries = f2.multiselect(
+        "Countries", sorted(plan["country"].dropna().unique()) if "country" in plan else [], key="plan_countries"
+    )
+    minimum = f3.number_input(f"Minimum net spend ({c})", min_value=0.0, value=0.0, step=50.0, key="plan_min")
+    control = f4.slider(
+        "Hold back as control",
+        0,
+        50,
+        10,
+        format="%d%%",
+        key="plan_control",
+        help="A random share of each action's customers is not contacted, so you can later "
+        "measure what the emails changed.",
+    )
+    chosen = plan
+    if segments:
+        chosen = chosen[chosen["segment"].isin(segments)]
+    if countries:
+        chosen = chosen[chosen["country"].isin(countries)]
+    chosen = chosen[chosen["monetary"] >= minimum]
+    counts = chosen["action"].value_counts().rename_axis("action").reset_index(name="customers")
+    st.altair_chart(
+        alt.Chart(counts, title="Customers per action")
+        .mark_bar(color="#1f6f8b")
+        .encode(
+            x=alt.X("customers:Q", title="Customers"),
+            y=alt.Y("action:N", sort="-x", title=None),
+            tooltip=["action", "customers"],
+        ),
+        width="stretch",
+    )
+    assigned = campaigns.hold_out_control(chosen, control / 100, seed=len(chosen))
+    sending = int((assigned["group"] == "send").sum())
+    st.markdown(
+        f"**{sending:,} customers to email**, {len(assigned) - sending:,} held back as control, "
+        f"{int((chosen['action'] == 'No contact').sum()):,} not worth contacting."
+    )
+    st.dataframe(chosen, hide_index=True, width="stretch", height=320)
+    d1, d2, d3, d4 = st.columns(4)
+    for holder, tool, label in (
+        (d1, "csv", "Email list (CSV)"),
+        (d2, "mailchimp", "For Mailchimp"),
+        (d3, "klaviyo", "For Klaviyo"),
+    ):
+        data = campaigns.export_list(assigned, tool).to_csv(index=False).encode("utf-8")
+        holder.download_button(label, data, f"email_list_{tool}.csv", "text/csv", key=f"dl_plan_{tool}")
+    d4.button(
+        "Record this send",
+        key="record_send",
+        on_click=_record,
+        args=(assigned,),
+        help="Saves who was sent what and who was held back, so 'Did it work?' can measure it later.",
+    )
+    message = st.session_state.pop("record_message", None)
+    if message:
+        st.success(message)
+
+
+def _record(assigned: pd.DataFrame) -> None:
+    workspace = active_workspace()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    export_id = f"send-{now:%Y%m%d-%H%M%S}"
+    rows = assigned[["customer_id", "segment", "action", "group"]].assign(export_id=export_id, exported_at=now)
+    if EXPORTS in workspace.tables():
+        rows = pd.concat([workspace.load(EXPORTS), rows], ignore_index=True)
+    workspace.save(EXPORTS, rows, source="marketing plan")
+    workspace.log_decision(
+        "marketing plan",
+        export_id,
+        "sent",
+        action="email list exported",
+        details={
+            "send": int((assigned["group"] == "send").sum()),
+            "control": int((assigned["group"] == "control").sum()),
+        },
+    )
+    st.session_state["record_message"] = f"Recorded as {export_id}. Check 'Did it work?' once orders have come in."
+
+
+def learn_section() -> None:
+    workspace = active_workspace()
+    if EXPORTS not in workspace.tables():
+        st.info(
+            "No send recorded yet. On 'Marketing plan', download a list and press 'Record this send'. After "
+            "the campaign, upload the new orders on 'Your data' and come back here."
+        )
+        return
+    sends = workspace.load(EXPORTS)
+    export_id = st.selectbox("Send", sorted(sends["export_id"].unique(), reverse=True), key="learn_export")
+    chosen = sends[sends["export_id"] == export_id]
+    sent_at = pd.Timestamp(chosen["exported_at"].iloc[0])
+    days = st.slider("Count orders within this many days of the send", 7, 90, 30, key="learn_days")
+    result = campaigns.measure_uplift(chosen, load("transactions"), sent_at, days)
+    overall = result.iloc[0]
+    if overall["control"] == 0:
+        st.warning("This send had no control group, so its effect cannot be measured.")
+    st.markdown(
+        f"Of the emailed customers **{overall['rate_sent']:.1%}** bought within {days} days, against "
+        f"**{overall['rate_control']:.1%}** of the control group: a difference of "
+        f"**{overall['uplift']:+.1%}** (95% range {overall['uplift_low']:+.1%} to {overall['uplift_high']:+.1%})."
+    )
+    table_with_download(result, f"uplift_{export_id}.csv", key="dl_uplift")
+
+
+for tab, section, what in (
+    (segments_tab, segments_section, "working out your customer segments"),
+    (lookup_tab, lookup_section, "looking up the customer"),
+    (recs_tab, recommendations_section, "working out recommendations"),
+    (plan_tab, plan_section, "building the marketing plan"),
+    (learn_tab, learn_section, "measuring the campaign"),
+):
+    with tab, plain_errors(what):
+        section()

@@ -1,0 +1,124 @@
+"""Email lists that can learn: a random control group held back, exports for email tools, measured uplift."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["hold_out_control", "export_list", "measure_uplift"]
+
+_Z95 = 1.96
+
+
+def hold_out_control(plan: pd.DataFrame, control_share: float = 0.10, seed: int = 0) -> pd.DataFrame:
+    """Mark a random `control_share` of each action's customers as 'control' (never contacted).
+
+    Takes the next_best_actions frame (customer_id, action, ...); rows with action 'No contact' stay out of
+    both groups. Returns the contactable rows with an added column `group` ('send' or 'control').
+    """
+    if not 0 <= control_share < 1:
+        raise ValueError(f"control_share must be from 0 to under 1, not {control_share}.")
+    rng = np.random.default_rng(seed)
+    rows = plan[plan["action"] != "No contact"].copy()
+    group = pd.Series("send", index=rows.index, dtype="string")
+    for _, idx in rows.groupby("action").groups.items():
+        n_control = int(round(len(idx) * control_share))
+        group[rng.choice(np.asarray(idx), size=n_control, replace=False)] = "control"
+    rows["group"] = group
+    return rows.reset_index(drop=True)
+
+
+def export_list(assigned: pd.DataFrame, tool: Literal["csv", "mailchimp", "klaviyo"] = "csv") -> pd.DataFrame:
+    """The rows to send (group 'send') in the layout an email tool imports.
+
+    csv: customer_id, segment, action, product_ids, product_names, send_day, send_hour, churn_risk,
+    expected_spend_90d, reason. mailchimp: 'Email Address', 'Tags' (segment, action) and merge fields
+    PRODUCTS, SENDDAY, SENDHOUR. klaviyo: 'Email', 'External ID', 'Segment', 'Action', 'Products', 'Send Day',
+    'Send Hour'. Customer ids that are email addresses go in the email column; others are left for the owner
+    to match (the id is kept).
+    """
+    send = assigned[assigned["group"] == "send"]
+    columns = [
+        "customer_id",
+        "segment",
+        "action",
+        "product_ids",
+        "product_names",
+        "send_day",
+        "send_hour",
+        "churn_risk",
+        "expected_spend_90d",
+        "reason",
+    ]
+    if tool == "csv":
+        return send[columns].reset_index(drop=True)
+    ids = send["customer_id"].astype("string")
+    email = ids.where(ids.str.contains("@", regex=False), "")
+    if tool == "mailchimp":
+        return pd.DataFrame(
+            {
+                "Email Address": email,
+                "Customer ID": ids,
+                "Tags": send["segment"] + "," + send["action"],
+                "PRODUCTS": send["product_names"],
+                "SENDDAY": send["send_day"],
+                "SENDHOUR": send["send_hour"],
+            }
+        ).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "Email": email,
+            "External ID": ids,
+            "Segment": send["segment"],
+            "Action": send["action"],
+            "Products": send["product_names"],
+            "Send Day": send["send_day"],
+            "Send Hour": send["send_hour"],
+        }
+    ).reset_index(drop=True)
+
+
+def measure_uplift(
+    assigned: pd.DataFrame, transactions: pd.DataFrame, sent_at: pd.Timestamp | str, days: int = 30
+) -> pd.DataFrame:
+    """How much more the contacted customers bought than the held-back control, per action and overall.
+
+    `assigned` has customer_id, action, group; `transactions` holds the orders after the send. Returns
+    columns: action, sent, control, bought_sent, bought_control, rate_sent, rate_control, uplift (difference
+    of purchase rates), uplift_low, uplift_high (95% range), spend_per_sent, spend_per_control.
+    """
+    start = pd.Timestamp(sent_at)
+    window = transactions[
+        (transactions["timestamp"] >= start) & (transactions["timestamp"] < start + pd.Timedelta(days=days))
+    ].dropna(subset=["customer_id"])
+    sales = window[~window["is_return"].fillna(False).astype(bool)]
+    bought = set(sales["customer_id"].astype(str))
+    spend = window.groupby(window["customer_id"].astype(str))["revenue"].sum()
+    frame = assigned.assign(customer_id=assigned["customer_id"].astype(str))
+    frame["bought"] = frame["customer_id"].isin(bought)
+    frame["spend"] = frame["customer_id"].map(spend).fillna(0.0)
+    rows = []
+    for action, part in [("All actions", frame), *frame.groupby("action")]:
+        sent, control = part[part["group"] == "send"], part[part["group"] == "control"]
+        p1 = sent["bought"].mean() if len(sent) else np.nan
+        p0 = control["bought"].mean() if len(control) else np.nan
+        se = np.sqrt(p1 * (1 - p1) / max(len(sent), 1) + p0 * (1 - p0) / max(len(control), 1))
+        rows.append(
+            {
+                "action": action,
+                "sent": len(sent),
+                "control": len(control),
+                "bought_sent": int(sent["bought"].sum()),
+                "bought_control": int(control["bought"].sum()),
+                "rate_sent": p1,
+                "rate_control": p0,
+                "uplift": p1 - p0,
+                "uplift_low": p1 - p0 - _Z95 * se,
+                "uplift_high": p1 - p0 + _Z95 * se,
+                "spend_per_sent": sent["spend"].mean() if len(sent) else np.nan,
+                "spend_per_control": control["spend"].mean() if len(control) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
