@@ -1,4 +1,5 @@
-"""Command line: `python -m smbcore validate FILE --table transactions`, `python -m smbcore summary FILE`."""
+"""Command line: `python -m smbcore validate FILE --table transactions`, `python -m smbcore summary FILE`,
+`python -m smbcore recommend FILE --k 10 --out recs.csv`."""
 
 from __future__ import annotations
 
@@ -72,6 +73,20 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recommend(args: argparse.Namespace) -> int:
+    from smbcore import recommend
+
+    result = read_table(args.file, "transactions", date_order=args.date_order)
+    if not result.ok:
+        _print_report(result)
+        return 1
+    model = recommend.fit(result.frame)
+    recs = model.recommend(model.users_, k=args.k, exclude_purchased=args.new)
+    recs.to_csv(args.out, index=False)
+    print(f"Wrote {len(recs):,} suggestions for {recs['customer_id'].nunique():,} customers to {args.out}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m smbcore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -81,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     summary = sub.add_parser("summary", help="print the overview figures of an orders file")
     summary.add_argument("file")
     summary.add_argument("--currency", default="£")
-    for p in (validate, summary):
+    rec = sub.add_parser("recommend", help="write the top products for every customer to a CSV")
+    rec.add_argument("file")
+    rec.add_argument("--k", type=int, default=10, help="products per customer")
+    rec.add_argument("--out", default="recommendations.csv")
+    rec.add_argument("--new", action="store_true", help="only products the customer has not bought")
+    for p in (validate, summary, rec):
         p.add_argument(
             "--date-order",
             choices=["auto", "day_first", "month_first"],
@@ -92,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends quietly
     pd.set_option("display.width", 200)
-    return {"validate": _validate, "summary": _summary}[args.command](args)
+    return {"validate": _validate, "summary": _summary, "recommend": _recommend}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -96,8 +96,8 @@ class Recommender:
         scores += 1e-3 * self.profile_[rows].toarray() + 1e-4 * self.popular_ / max(self.popular_.max(), 1)
         return scores
 
-    def _fallback(self, customer_id, k: int) -> list[tuple[int, float, str]]:
-        country = self.country_.get(customer_id)
+    def _fallback(self, customer_id, k: int, countries: dict) -> list[tuple[int, float, str]]:
+        country = countries.get(customer_id, self.country_.get(customer_id))
         counts, where = self.popular_by_country_.get(country, (None, None)) if country else (None, None)
         if counts is None or (counts > 0).sum() < k:
             counts, where = self.popular_, "the shop"
@@ -138,12 +138,15 @@ class Recommender:
         share = both / max(self.buyers_[anchor_item], 1)
         return f"Bought by {share:.0%} of customers who bought {self.names_.iloc[anchor_item]}"
 
-    def recommend(self, customer_ids, k: int = 10, exclude_purchased: bool = False) -> pd.DataFrame:
+    def recommend(
+        self, customer_ids, k: int = 10, exclude_purchased: bool = False, countries: dict | None = None
+    ) -> pd.DataFrame:
         """Top-k products per customer, best first.
 
         Returns columns: customer_id, rank (1 = best), product_id, product_name, score, reason. Customers
-        the model has not seen get popular products of their country or of the shop. With
-        `exclude_purchased`, products the customer already bought are never suggested.
+        the model has not seen get what is popular in their country (from `countries`, customer_id -> country,
+        e.g. from the customers table) or in the shop. With `exclude_purchased`, products the customer already
+        bought are never suggested.
         """
         ids = pd.Index(pd.unique(pd.Series(list(customer_ids), dtype="string")))
         rows = self.users_.get_indexer(ids)
@@ -159,7 +162,7 @@ class Recommender:
                 for rank, (item, reason) in enumerate(zip(order, self._reasons(row, order), strict=True), 1):
                     records.append((cid, rank, int(item), float(scores[n, item]), reason))
         for cid in ids[~known]:
-            for rank, (item, score, reason) in enumerate(self._fallback(cid, k), start=1):
+            for rank, (item, score, reason) in enumerate(self._fallback(cid, k, countries or {}), start=1):
                 records.append((cid, rank, item, score, reason))
         out = pd.DataFrame(records, columns=["customer_id", "rank", "item", "score", "reason"])
         out.insert(2, "product_id", pd.array(self.items_[out["item"].to_numpy()], dtype="string"))

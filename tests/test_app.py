@@ -10,7 +10,7 @@ from smbcore.synthetic import generate_transactions
 
 from .conftest import ROOT
 
-PAGES = ["pages/overview.py", "pages/data.py", "pages/health.py"]
+PAGES = ["pages/overview.py", "pages/customers.py", "pages/data.py", "pages/health.py"]
 SOURCES = ["online_retail", "online_shoppers", "bank_marketing", "bike_sharing", "own"]
 
 
@@ -96,3 +96,20 @@ def test_health_page_on_the_sample(monkeypatch, shared_home):
 def test_empty_workspace_health_page_points_to_upload(monkeypatch, tmp_path):
     app = start(monkeypatch, tmp_path / "home", "own", "pages/health.py")
     assert "There is no data to check yet" in texts(app)
+
+
+def test_customers_page_on_a_small_shop(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    tx = generate_transactions(n_lines=4_000, n_customers=150, days=300, seed=22)
+    Workspace(home / "workspace.duckdb").save("transactions", tx, source="test.csv")
+    app = start(monkeypatch, home, page="pages/customers.py")
+    assert not app.exception and not app.error
+    metrics = {m.label: m.value for m in app.metric}
+    assert "Churn model check (AUC)" in metrics
+    assert any("rough ordering" in i.value for i in app.info)  # 150 customers: the page says how sure it is
+    app.slider(key="plan_control").set_value(20).run()
+    assert "held back as control" in texts(app)
+    app.button(key="record_send").click().run()
+    assert "Recorded as send-" in "".join(s.value for s in app.success)
+    log = Workspace(home / "workspace.duckdb").decisions()
+    assert log["model"].tolist() == ["marketing plan"] and log["decision"].tolist() == ["sent"]

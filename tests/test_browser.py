@@ -130,6 +130,24 @@ def test_csv_download_matches_the_shown_rows(app_url, browser):
     page.close()
 
 
+def test_email_list_download(app_url, browser):
+    """The marketing plan's email list downloads with exactly the customers the page says it will email."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
+    page.goto(f"{app_url}/customers")
+    page.get_by_role("tab", name="Marketing plan").click(timeout=180_000)
+    summary = page.get_by_text("customers to email", exact=False)
+    summary.wait_for(timeout=240_000)
+    to_email = int(summary.inner_text().split(" customers to email")[0].replace(",", ""))
+    with page.expect_download(timeout=60_000) as info:
+        page.locator(".st-key-dl_plan_csv button").click()
+    emails = pd.read_csv(info.value.path())
+    assert len(emails) == to_email > 1000
+    assert "No contact" not in set(emails["action"])
+    assert emails["customer_id"].is_unique
+    assert emails["product_ids"].str.count(r"\|").eq(2).all()
+    page.close()
+
+
 def test_upload_check_and_save_a_messy_file(app_url, browser):
     """Runs last: after it, new sessions open on the saved data."""
     page = browser.new_page(viewport={"width": 1400, "height": 1600})

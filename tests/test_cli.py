@@ -41,3 +41,17 @@ def test_summary_prints_figures(tmp_path):
     orders = tx.loc[~tx["is_return"].astype(bool), "order_id"].nunique()
     assert f"Orders               {orders:,}" in out.stdout
     assert "Top products by revenue:" in out.stdout and "$" in out.stdout
+
+
+def test_recommend_writes_k_rows_per_customer(tmp_path):
+    tx = generate_transactions(n_lines=3_000, n_customers=80, seed=4)
+    path = tmp_path / "orders.csv"
+    path.write_text(raw_orders_csv(tx))
+    out = run("recommend", str(path), "--k", "5", "--out", str(tmp_path / "recs.csv"))
+    assert out.returncode == 0, out.stderr
+    import pandas as pd
+
+    recs = pd.read_csv(tmp_path / "recs.csv")
+    assert list(recs.columns) == ["customer_id", "rank", "product_id", "product_name", "score", "reason"]
+    assert (recs.groupby("customer_id").size() == 5).all()
+    assert f"for {recs['customer_id'].nunique():,} customers" in out.stdout

@@ -1,0 +1,101 @@
+"""Recommendations on hand-built shops with known answers, and invariants on random ones."""
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smbcore import recommend
+
+
+def shop(lines: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """Canonical transactions from (customer, order, product, date) tuples, 1 unit at 1.00 each."""
+    frame = pd.DataFrame(lines, columns=["customer_id", "order_id", "product_id", "timestamp"])
+    frame = frame.astype({"customer_id": "string", "order_id": "string", "product_id": "string"})
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    frame["quantity"], frame["unit_price"] = 1.0, 1.0
+    frame["product_name"] = ("Item " + frame["product_id"]).astype("string")
+    frame["country"] = pd.array(["UK"] * len(frame), dtype="string")
+    frame["is_return"] = pd.array([False] * len(frame), dtype="boolean")
+    frame["revenue"] = 1.0
+    return frame
+
+
+def a_then_b_shop() -> pd.DataFrame:
+    lines = []
+    for n in range(6):  # six customers buy A, then B a week later
+        lines += [(f"c{n}", f"o{n}a", "A", "2024-01-01"), (f"c{n}", f"o{n}b", "B", "2024-01-08")]
+    for n in range(6, 12):  # others buy C with D, never A
+        lines += [(f"c{n}", f"o{n}c", "C", "2024-01-02"), (f"c{n}", f"o{n}c", "D", "2024-01-02")]
+    lines += [("x", "ox", "A", "2024-02-01")]  # x has bought only A
+    return shop(lines)
+
+
+def test_a_buyers_get_b():
+    model = recommend.fit(a_then_b_shop())
+    recs = model.recommend(["x"], k=2, exclude_purchased=True)
+    assert recs["product_id"].iloc[0] == "B"
+    assert recs["reason"].iloc[0] == "Bought by 86% of customers who bought Item A"  # 6 of the 7 A-buyers
+
+
+def test_rebuys_come_first_for_regulars_and_say_so():
+    lines = [("r", f"o{i}", "A", f"2024-0{i + 1}-01") for i in range(4)] + [("r", "o9", "B", "2024-01-15")]
+    lines += [(f"c{n}", f"p{n}", "C", "2024-03-01") for n in range(5)]
+    recs = recommend.fit(shop(lines)).recommend(["r"], k=3)
+    assert recs["product_id"].tolist()[:2] == ["A", "B"]
+    assert recs["reason"].iloc[0].startswith("Re-buy: bought 4 times, last")
+
+
+def test_new_customers_get_popular_products_of_their_country():
+    model = recommend.fit(a_then_b_shop())
+    recs = model.recommend(["someone-new"], k=2, countries={"someone-new": "UK"})
+    assert recs["reason"].str.startswith("Popular in UK").all() and len(recs) == 2
+    anywhere = model.recommend(["someone-new"], k=2)
+    assert anywhere["reason"].str.startswith("Popular in the shop").all()
+
+
+def test_bought_together():
+    together = recommend.fit(a_then_b_shop()).similar("C", k=3, min_orders=3)
+    assert together["product_id"].tolist() == ["D"]
+    assert together["orders_together"].tolist() == [6]
+    assert together["reason"].iloc[0] == "In 100% of the 6 orders with Item C"
+    assert recommend.fit(a_then_b_shop()).similar("unknown").empty
+
+
+def test_returns_postage_and_guests_are_ignored():
+    frame = a_then_b_shop()
+    extra = shop([("x", "ox2", "POST", "2024-02-02"), ("x", "ox3", "Z", "2024-02-03")])
+    extra.loc[0, "product_name"] = "POSTAGE"
+    extra.loc[1, ["quantity", "revenue"]] = -1.0
+    extra.loc[1, "is_return"] = True
+    model = recommend.fit(pd.concat([frame, extra], ignore_index=True))
+    assert "POST" not in set(model.items_) and "Z" not in set(model.items_)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 11), st.integers(0, 40)), min_size=5, max_size=80),
+    st.integers(1, 6),
+    st.booleans(),
+)
+def test_k_rows_sorted_no_duplicates(purchases, k, exclude):
+    lines = [
+        (f"c{c}", f"o{c}-{day}", f"P{p}", str(pd.Timestamp("2024-01-01") + pd.Timedelta(days=day)))
+        for c, p, day in purchases
+    ]
+    frame = shop(lines)
+    model = recommend.fit(frame)
+    customers = sorted(frame["customer_id"].unique())
+    recs = model.recommend(customers + ["stranger"], k=k, exclude_purchased=exclude)
+    n_items = frame["product_id"].nunique()
+    for customer, rows in recs.groupby("customer_id"):
+        bought = set(frame.loc[frame["customer_id"] == customer, "product_id"])
+        expected = min(k, n_items - len(bought)) if exclude and customer != "stranger" else min(k, n_items)
+        assert len(rows) <= k
+        assert rows["product_id"].is_unique
+        assert rows["rank"].tolist() == list(range(1, len(rows) + 1))
+        assert np.all(np.diff(rows["score"].to_numpy()) <= 1e-12)
+        if customer != "stranger":
+            assert len(rows) == expected
+            if exclude:
+                assert not bought & set(rows["product_id"])
