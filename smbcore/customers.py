@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from smbcore.overview import WEEKDAYS
 
-__all__ = ["SEGMENT_RULES", "CustomerAnalysis", "analyse", "profile", "next_best_actions", "rfm"]
+__all__ = ["SEGMENT_RULES", "CustomerAnalysis", "analyse", "check_models", "profile", "next_best_actions", "rfm"]
 
 HORIZON_DAYS = 90
 _SMALL = 300  # below this many customers, simpler models (they need less data to be stable)
@@ -191,6 +191,36 @@ class CustomerAnalysis:
     notes: list[str] = field(default_factory=list)
 
 
+def _check(lines: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Train on behaviour 90 days before `cutoff`, score customers at `cutoff`, compare with the next 90 days."""
+    train_cut = cutoff - pd.Timedelta(days=HORIZON_DAYS)
+    test = _training_frame(lines, cutoff)
+    has_train = (train_cut - lines["timestamp"].min()).days >= 30
+    train = _training_frame(lines, train_cut) if has_train else test
+    churn_risk, spend = _predict(_fit(train), test, float(train["bought"].mean()))
+    y = test["bought"].to_numpy()
+    both = len(np.unique(y)) == 2
+    actual = test["spend"].to_numpy()
+    check = {
+        "checked_customers": len(test),
+        "checked_from": cutoff,
+        "checked_to": cutoff + pd.Timedelta(days=HORIZON_DAYS),
+        "trained_on_cutoff": train_cut if has_train else cutoff,
+        "churn_auc": float(roc_auc_score(y, -churn_risk)) if both else np.nan,
+        "churn_auc_range": _bootstrap_auc(y, -churn_risk) if both else (np.nan, np.nan),
+        "spend_mae": float(mean_absolute_error(actual, spend)),
+        "naive_spend_mae": float(mean_absolute_error(actual, test["spend_90d"].clip(lower=0).to_numpy())),
+        "actual_repeat_rate": float(y.mean()),
+    }
+    return check, train, test
+
+
+def check_models(transactions: pd.DataFrame, cutoff: pd.Timestamp | str) -> dict:
+    """The held-out check alone: models learn from the 90 days before `cutoff` and are judged on the 90 days
+    after it. Returns churn_auc (+ 95% range), spend_mae, naive_spend_mae ('same as last 90 days'), sizes."""
+    return _check(_sales_lines(transactions), pd.Timestamp(cutoff))[0]
+
+
 def rfm(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """Recency/frequency/value, 1-5 scores and a named segment for every customer with a sale up to `asof`.
 
@@ -232,28 +262,9 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
         return CustomerAnalysis(out, check, notes)
 
     test_cut = asof - pd.Timedelta(days=HORIZON_DAYS)
-    train_cut = test_cut - pd.Timedelta(days=HORIZON_DAYS)
-    test = _training_frame(lines, test_cut)
-    has_train = (train_cut - lines["timestamp"].min()).days >= 30
-    train = _training_frame(lines, train_cut) if has_train else test
-    models = _fit(train)
-    churn_risk, spend = _predict(models, test, float(train["bought"].mean()))
-    y = test["bought"].to_numpy()
-    naive = test["spend_90d"].clip(lower=0).to_numpy()
-    actual = test["spend"].to_numpy()
-    check.update(
-        {
-            "checked_customers": len(test),
-            "checked_from": test_cut,
-            "checked_to": asof,
-            "trained_on_cutoff": train_cut if has_train else test_cut,
-            "churn_auc": float(roc_auc_score(y, -churn_risk)) if len(np.unique(y)) == 2 else np.nan,
-            "spend_mae": float(mean_absolute_error(actual, spend)),
-            "naive_spend_mae": float(mean_absolute_error(actual, naive)),
-            "actual_repeat_rate": float(y.mean()),
-        }
-    )
-    check["churn_auc_range"] = _bootstrap_auc(y, -churn_risk) if len(np.unique(y)) == 2 else (np.nan, np.nan)
+    held_out, train, test = _check(lines, test_cut)
+    check.update(held_out)
+    has_train = train is not test
     if not has_train:
         notes.append(
             "Not enough history for a separate check period: the check reuses the training period, "

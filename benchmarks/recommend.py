@@ -1,0 +1,97 @@
+"""Recommendation and customer-value benchmark on the Online Retail sample.
+
+    .venv/bin/pip install -r benchmarks/requirements.txt   # implicit, for the ALS peer only
+    .venv/bin/python benchmarks/recommend.py
+
+Protocol (issue 4): clean sale lines, train before 2011-09-01, test from then, customers present in both;
+Recall@10 (hits / min(10, bought)) and NDCG@10 in two modes: "all" (re-buys count) and "new" (products bought
+in train are excluded from ranking and truth). Peers come from benchmarks/recsys_peers.py and run in the same
+process. Our model's settings were chosen on a validation period (train before 2011-06-01, judged on
+June-August), never on this test period. Churn AUC and 90-day spend error against "same as last 90 days" use
+the same cut-off: models learn from the 90 days before it and are judged on the 90 days after.
+Writes benchmarks/results/recommend.json and recommend.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+import recsys_peers as peers  # noqa: E402
+
+from smbcore import customers, recommend  # noqa: E402
+from smbcore.data import load_sample  # noqa: E402
+
+CUTOFF = "2011-09-01"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def ours(tx: pd.DataFrame, users: list, truth_all: dict, truth_new: dict) -> tuple[list[dict], dict]:
+    cut = pd.Timestamp(CUTOFF)
+    started = time.perf_counter()
+    model = recommend.fit(tx[tx["timestamp"] < cut])
+    fit_seconds = time.perf_counter() - started
+    rows, timing = [], {"fit_seconds": round(fit_seconds, 2)}
+    for mode, truth in (("all", truth_all), ("new", truth_new)):
+        started = time.perf_counter()
+        recs = model.recommend([str(u) for u in users], k=10, exclude_purchased=mode == "new")
+        scored = time.perf_counter() - started
+        lists = recs.groupby("customer_id")["product_id"].agg(list).to_dict()
+        result = peers.evaluate(lists, truth, k=10)
+        rows.append({"method": "smbcore (re-buy + EASE)", "mode": mode, **result, "fit_seconds": fit_seconds})
+        timing[f"score_{len(users)}_{mode}_seconds"] = round(scored, 2)
+    started = time.perf_counter()
+    full = recommend.fit(tx)  # all of the sample: 4,334 customers, as the app fits it
+    timing["fit_full_sample_seconds"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    full.recommend(full.users_[:4000], k=10)
+    timing["score_4000_customers_seconds"] = round(time.perf_counter() - started, 2)
+    return rows, timing
+
+
+def main() -> None:
+    tx = load_sample("online_retail")["transactions"]
+    sales = peers.clean_sales(tx)
+    _, truth_all, truth_new, users = peers.split(sales, CUTOFF)
+    table = peers.run_peers(tx, cutoff=CUTOFF, k=10)
+    our_rows, timing = ours(tx, users, truth_all, truth_new)
+    table = pd.concat([table, pd.DataFrame(our_rows)], ignore_index=True)
+    table = table[["method", "mode", "recall_capped", "ndcg", "users", "fit_seconds"]].rename(
+        columns={"recall_capped": "recall@10", "ndcg": "ndcg@10"})
+    value = customers.check_models(tx, CUTOFF)
+    verdict = {}
+    for mode in ("all", "new"):
+        part = table[table["mode"] == mode]
+        best_peer = part[~part["method"].str.startswith("smbcore")]
+        mine = part[part["method"].str.startswith("smbcore")].iloc[0]
+        verdict[mode] = {m: bool(mine[m] > best_peer[m].max()) for m in ("recall@10", "ndcg@10")}
+    shown = table.assign(**{c: table[c].round(4) for c in ("recall@10", "ndcg@10")},
+                         fit_seconds=table["fit_seconds"].round(2))
+    value_lines = [
+        f"churn AUC (no purchase in the 90 days after {CUTOFF}): {value['churn_auc']:.3f} "
+        f"(95% range {value['churn_auc_range'][0]:.3f}-{value['churn_auc_range'][1]:.3f}, "
+        f"{value['checked_customers']:,} customers)",
+        f"90-day spend error (mean absolute, £): model {value['spend_mae']:.1f}, "
+        f"'same as last 90 days' {value['naive_spend_mae']:.1f}",
+    ]
+    text = (shown.to_markdown(index=False) + "\n\n" + "\n".join(f"- {line}" for line in value_lines)
+            + f"\n- timing: {timing}\n- beats the best peer: {verdict}\n")
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "recommend.md").write_text("# Recommendation benchmark\n\n`.venv/bin/python benchmarks/recommend.py`"
+                                          f"\n\n{text}")
+    (RESULTS / "recommend.json").write_text(json.dumps({
+        "table": shown.to_dict(orient="records"), "timing": timing, "beats_best_peer": verdict,
+        "churn_spend": {k: (list(v) if isinstance(v, tuple) else v) for k, v in value.items()},
+    }, indent=2, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()
