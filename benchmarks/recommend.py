@@ -64,7 +64,8 @@ def main() -> None:
     our_rows, timing = ours(tx, users, truth_all, truth_new)
     table = pd.concat([table, pd.DataFrame(our_rows)], ignore_index=True)
     table = table[["method", "mode", "recall_capped", "ndcg", "users", "fit_seconds"]].rename(
-        columns={"recall_capped": "recall@10", "ndcg": "ndcg@10"})
+        columns={"recall_capped": "recall@10", "ndcg": "ndcg@10"}
+    )
     value = customers.check_models(tx, CUTOFF)
     verdict = {}
     for mode in ("all", "new"):
@@ -72,8 +73,9 @@ def main() -> None:
         best_peer = part[~part["method"].str.startswith("smbcore")]
         mine = part[part["method"].str.startswith("smbcore")].iloc[0]
         verdict[mode] = {m: bool(mine[m] > best_peer[m].max()) for m in ("recall@10", "ndcg@10")}
-    shown = table.assign(**{c: table[c].round(4) for c in ("recall@10", "ndcg@10")},
-                         fit_seconds=table["fit_seconds"].round(2))
+    shown = table.assign(
+        **{c: table[c].round(4) for c in ("recall@10", "ndcg@10")}, fit_seconds=table["fit_seconds"].round(2)
+    )
     value_lines = [
         f"churn AUC (no purchase in the 90 days after {CUTOFF}): {value['churn_auc']:.3f} "
         f"(95% range {value['churn_auc_range'][0]:.3f}-{value['churn_auc_range'][1]:.3f}, "
@@ -81,16 +83,30 @@ def main() -> None:
         f"90-day spend error (mean absolute, £): model {value['spend_mae']:.1f}, "
         f"'same as last 90 days' {value['naive_spend_mae']:.1f}",
     ]
-    text = (shown.to_markdown(index=False) + "\n\n" + "\n".join(f"- {line}" for line in value_lines)
-            + f"\n- timing: {timing}\n- beats the best peer: {verdict}\n")
+    text = (
+        shown.to_markdown(index=False)
+        + "\n\n"
+        + "\n".join(f"- {line}" for line in value_lines)
+        + f"\n- timing: {timing}\n- beats the best peer: {verdict}\n"
+    )
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "recommend.md").write_text("# Recommendation benchmark\n\n`.venv/bin/python benchmarks/recommend.py`"
-                                          f"\n\n{text}")
-    (RESULTS / "recommend.json").write_text(json.dumps({
-        "table": shown.to_dict(orient="records"), "timing": timing, "beats_best_peer": verdict,
-        "churn_spend": {k: (list(v) if isinstance(v, tuple) else v) for k, v in value.items()},
-    }, indent=2, default=str) + "\n")
+    (RESULTS / "recommend.md").write_text(
+        f"# Recommendation benchmark\n\n`.venv/bin/python benchmarks/recommend.py`\n\n{text}"
+    )
+    (RESULTS / "recommend.json").write_text(
+        json.dumps(
+            {
+                "table": shown.to_dict(orient="records"),
+                "timing": timing,
+                "beats_best_peer": verdict,
+                "churn_spend": {k: (list(v) if isinstance(v, tuple) else v) for k, v in value.items()},
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":
