@@ -220,7 +220,7 @@ _WORDS = {
 }
 
 
-def _column_config(frame: pd.DataFrame) -> dict:
+def labels_for(frame: pd.DataFrame) -> dict:
     """Plain labels and number formats for the columns smbcore commonly returns (the CSV keeps the raw names)."""
     c = currency().strip()
     config: dict = {}
@@ -251,7 +251,7 @@ def table_with_download(
     height: int | None = None,
 ) -> None:
     """Show a table (plain labels, formatted numbers) and a button to download exactly those rows as CSV."""
-    config = _column_config(frame) | (column_config or {})
+    config = labels_for(frame) | (column_config or {})
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height or "auto")
     st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=filename, mime="text/csv", key=key)
 

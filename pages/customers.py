@@ -12,6 +12,7 @@ from pages._shared import (
     all_recommendations,
     compute,
     currency,
+    labels_for,
     load,
     marketing_plan,
     money,
@@ -169,7 +170,8 @@ def lookup_section() -> None:
     only_new = st.toggle("Only products new to this customer", key="lookup_new")
     recs = recommender().recommend([customer], k=10, exclude_purchased=only_new)
     st.markdown("**Suggested products, and why**")
-    st.dataframe(recs[["rank", "product_id", "product_name", "reason"]], hide_index=True, width="stretch")
+    shown = recs[["rank", "product_id", "product_name", "reason"]]
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=labels_for(shown))
 
 
 def recommendations_section() -> None:
@@ -248,7 +250,7 @@ def plan_section() -> None:
         f"**{sending:,} customers to email**, {len(assigned) - sending:,} held back as control, "
         f"{int((chosen['action'] == 'No contact').sum()):,} not worth contacting."
     )
-    st.dataframe(chosen, hide_index=True, width="stretch", height=320)
+    st.dataframe(chosen, hide_index=True, width="stretch", height=320, column_config=labels_for(chosen))
     d1, d2, d3, d4 = st.columns(4)
     for holder, tool, label in (
         (d1, "csv", "Email list (CSV)"),
