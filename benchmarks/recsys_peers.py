@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from smbcore.overview import non_product_lines
+from smbcore import recommend
 
 __all__ = [
     "clean_sales",
@@ -49,21 +49,12 @@ BM25_K1, BM25_B = 1.2, 0.75
 
 
 def clean_sales(tx: pd.DataFrame) -> pd.DataFrame:
-    """Goods actually sold to known customers.
+    """Goods actually sold to known customers: the same lines smbcore's recommender learns from.
 
-    In: the canonical `transactions` table (customer_id, is_return, quantity, unit_price, product_name, ...).
-    Out: columns customer_id, product_id, order_id, timestamp, quantity; one row per kept line: customer_id
-    present, not a return, quantity > 0, unit_price > 0, and not a postage/fee/adjustment line.
+    In: the canonical `transactions` table. Out: columns customer_id, product_id, order_id, timestamp,
+    quantity (see smbcore.recommend.clean_sales for which lines are kept).
     """
-    keep = (
-        tx["customer_id"].notna()
-        & ~tx["is_return"].fillna(False).astype(bool)
-        & (tx["quantity"] > 0)
-        & (tx["unit_price"] > 0)
-        & ~non_product_lines(tx)
-    )
-    cols = ["customer_id", "product_id", "order_id", "timestamp", "quantity"]
-    return tx.loc[keep, cols].reset_index(drop=True)
+    return recommend.clean_sales(tx)[["customer_id", "product_id", "order_id", "timestamp", "quantity"]]
 
 
 def split(
