@@ -25,6 +25,7 @@ from pages._shared import (
 )
 from smbcore import campaigns
 from smbcore.customers import SEGMENT_RULES
+from smbcore.data import read_table
 
 require_app()
 
@@ -305,7 +306,24 @@ def learn_section() -> None:
     chosen = sends[sends["export_id"] == export_id]
     sent_at = pd.Timestamp(chosen["exported_at"].iloc[0])
     days = st.slider("Count orders within this many days of the send", 7, 90, 30, key="learn_days")
-    result = campaigns.measure_uplift(chosen, load("transactions"), sent_at, days)
+    upload = st.file_uploader(
+        "Orders since the send (CSV or Excel; leave empty to use your saved orders)",
+        type=["csv", "txt", "tsv", "gz", "xlsx"],
+        key="learn_orders",
+    )
+    orders = load("transactions")
+    if upload is not None:
+        result = read_table(upload.getvalue(), "transactions", name=upload.name)
+        if not result.ok:
+            st.error(
+                "That file cannot be read as orders: "
+                + " ".join(result.report.query("level in ['error', 'question']")["message"])
+                + " Fix it and upload it again."
+            )
+            return
+        orders = result.frame
+        st.caption(f"Using {len(orders):,} order lines from {upload.name}.")
+    result = campaigns.measure_uplift(chosen, orders, sent_at, days)
     overall = result.iloc[0]
     if overall["control"] == 0:
         st.warning("This send had no control group, so its effect cannot be measured.")

@@ -67,6 +67,7 @@ class Recommender:
     profile_: sparse.csr_matrix | None = None  # users x items, recency-weighted order counts
     orders_: sparse.csr_matrix | None = None  # users x items, number of orders with the item
     last_days_: sparse.csr_matrix | None = None  # users x items, days since last bought (+1, 0 = never)
+    first_days_: sparse.csr_matrix | None = None  # users x items, days since first bought (+1, 0 = never)
     buyers_: np.ndarray | None = None  # items: distinct buyers
     co_buyers_: np.ndarray | None = None  # items x items: customers who bought both (EASE items only)
     ease_items_: np.ndarray | None = None  # positions of the items EASE covers
@@ -120,6 +121,7 @@ class Recommender:
         start, end = self.orders_.indptr[row], self.orders_.indptr[row + 1]
         bought, counts = self.orders_.indices[start:end], self.orders_.data[start:end]
         last = self.last_days_.data[self.last_days_.indptr[row] : self.last_days_.indptr[row + 1]]
+        first = self.first_days_.data[self.first_days_.indptr[row] : self.first_days_.indptr[row + 1]]
         history = np.array([], dtype=int)
         if self.ease_ is not None and len(bought):
             pos = np.minimum(np.searchsorted(self.ease_items_, bought), len(self.ease_items_) - 1)
@@ -128,12 +130,15 @@ class Recommender:
         reasons = []
         for item, at in zip(items, where, strict=True):
             mine = len(bought) and bought[at] == item
-            reasons.append(self._reason(int(item), counts[at] if mine else 0, last[at] if mine else 0, history))
+            cycle = (first[at] - last[at]) / (counts[at] - 1) if mine and counts[at] > 1 else 0.0
+            reasons.append(self._reason(int(item), counts[at] if mine else 0, last[at] if mine else 0, cycle, history))
         return reasons
 
-    def _reason(self, item: int, orders: float, last: float, history: np.ndarray) -> str:
+    def _reason(self, item: int, orders: float, last: float, cycle: float, history: np.ndarray) -> str:
         if orders:
             days = int(last) - 1
+            if orders >= 2 and cycle >= 1:
+                return f"Re-buy: you buy this every ~{cycle:.0f} days ({int(orders)} orders), last {days} days ago"
             if orders >= 2:
                 return f"Re-buy: bought {int(orders)} times, last {days} days ago"
             return f"Bought once before, {days} days ago"
@@ -257,9 +262,10 @@ def fit(
     age = ((asof - lines["t"]).dt.total_seconds() / 86_400).to_numpy()
     model.profile_ = sparse.csr_matrix((_weights(age, half_life_days), (lines["u"], lines["i"])), shape=shape)
     model.orders_ = sparse.csr_matrix((np.ones(len(lines)), (lines["u"], lines["i"])), shape=shape)
-    last = lines.assign(age=np.floor(age) + 1).groupby(["u", "i"])["age"].min().reset_index()
-    model.last_days_ = sparse.csr_matrix((last["age"], (last["u"], last["i"])), shape=shape)
-    for matrix in (model.profile_, model.orders_, model.last_days_):
+    span = lines.assign(age=np.floor(age) + 1).groupby(["u", "i"])["age"].agg(["min", "max"]).reset_index()
+    model.last_days_ = sparse.csr_matrix((span["min"], (span["u"], span["i"])), shape=shape)
+    model.first_days_ = sparse.csr_matrix((span["max"], (span["u"], span["i"])), shape=shape)
+    for matrix in (model.profile_, model.orders_, model.last_days_, model.first_days_):
         matrix.sum_duplicates()  # sorted indices, one entry per cell: _reasons reads rows directly
 
     bought = (model.orders_ > 0).astype(np.float64)
