@@ -1,0 +1,110 @@
+"""Forecasts on synthetic series of known structure, and histories that are hard to forecast."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smbcore.forecast import ForecastError, backtest, forecast, infer_freq
+
+
+def daily(values, start="2024-01-01", sid="shop") -> pd.DataFrame:
+    dates = pd.date_range(start, periods=len(values), freq="D")
+    return pd.DataFrame({"series_id": sid, "date": dates, "y": np.asarray(values, dtype=float)})
+
+
+WEEK = np.array([10, 12, 14, 16, 30, 45, 20], dtype=float)  # Monday..Sunday
+
+
+def test_pure_weekly_season_is_recovered():
+    history = daily(np.tile(WEEK, 16))  # starts on a Monday
+    out = forecast(history, 14)
+    assert out["date"].iloc[0] == pd.Timestamp("2024-04-22")
+    np.testing.assert_allclose(out["yhat"].to_numpy(), np.tile(WEEK, 2), rtol=0.02)
+
+
+def test_a_factor_moves_the_forecast_by_its_coefficient():
+    rng = np.random.default_rng(0)
+    n = 140
+    x = rng.normal(0, 1, n + 14)
+    y = 100 + 3.0 * x[:n] + rng.normal(0, 0.5, n)
+    history = daily(y)
+    dates = pd.date_range("2024-01-01", periods=n + 14, freq="D")
+    external = pd.DataFrame({"date": dates[:n], "x": x[:n]})
+    base = pd.DataFrame({"date": dates[n:], "x": 0.0})
+    plus = base.assign(x=1.0)
+    low = forecast(history, 14, external=external, future_external=base)["yhat"]
+    high = forecast(history, 14, external=external, future_external=plus)["yhat"]
+    np.testing.assert_allclose((high - low).to_numpy(), 3.0, atol=0.3)
+
+
+def test_a_holiday_spike_is_predicted_next_year():
+    dates = pd.date_range("2022-01-03", "2024-06-30", freq="W-MON")
+    y = pd.Series(100.0, index=dates)
+    spikes = [pd.Timestamp("2022-12-26"), pd.Timestamp("2023-12-25")]
+    y[y.index.isin(spikes)] = 300.0
+    history = pd.DataFrame({"series_id": "s", "date": dates, "y": y.to_numpy()})
+    holidays = [pd.Timestamp("2022-12-26"), pd.Timestamp("2023-12-25"), pd.Timestamp("2024-12-25")]
+    out = forecast(history, 30, holidays=holidays).set_index("date")["yhat"]
+    assert out[pd.Timestamp("2024-12-23")] > 250  # the week holding 25 Dec 2024
+    assert out.drop(pd.Timestamp("2024-12-23")).max() < 140
+
+
+def test_intervals_widen_with_the_horizon_and_hold_the_forecast():
+    rng = np.random.default_rng(1)
+    history = daily(50 + np.cumsum(rng.normal(0, 2, 200)) + np.tile(WEEK, 29)[:200])
+    out = forecast(history, 28)
+    width80 = (out["yhat_hi_80"] - out["yhat_lo_80"]).to_numpy()
+    width95 = (out["yhat_hi_95"] - out["yhat_lo_95"]).to_numpy()
+    assert np.all(np.diff(width80) >= -1e-9) and width80[-1] > width80[0]
+    assert np.all(width95 >= width80 - 1e-9)
+    assert (out["yhat_lo_80"] <= out["yhat"]).all() and (out["yhat"] <= out["yhat_hi_80"]).all()
+
+
+def test_many_series_and_missing_future_factor_fallback():
+    a, b = daily(np.tile(WEEK, 8), sid="a"), daily(np.tile(WEEK * 2, 8), sid="b")
+    temps = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=56, freq="D"), "temperature": 10.0})
+    out = forecast(pd.concat([a, b]), 7, external=temps)
+    assert sorted(out["series_id"].unique()) == ["a", "b"]
+    assert (out["fallback"] == "temperature: seasonal average").all()
+    assert out.groupby("series_id")["yhat"].sum()["b"] == pytest.approx(
+        2 * out.groupby("series_id")["yhat"].sum()["a"], rel=0.05
+    )
+
+
+def test_slow_movers_use_an_intermittent_method_and_never_go_negative():
+    y = np.zeros(120)
+    y[::10] = 5.0  # a sale of 5 every tenth day
+    out = forecast(daily(y), 14)
+    # About 0.5 a day on average; TSB lowers it a little after the nine quiet days that end the history.
+    assert out["yhat"].nunique() == 1 and 0.2 < out["yhat"].iloc[0] < 0.6
+    assert (out[["yhat", "yhat_lo_80", "yhat_lo_95"]] >= 0).all().all()
+
+
+def test_bad_histories():
+    with pytest.raises(ForecastError, match="at least two"):
+        forecast(daily([5.0]), 7)
+    with pytest.raises(ForecastError, match="'y' column"):
+        forecast(daily([1, 2, 3]).rename(columns={"y": "sales"}), 7)
+    zeros = forecast(daily(np.zeros(60)), 7)
+    assert (zeros["yhat"] == 0).all()
+    gaps = daily(np.tile(WEEK, 8)).drop(index=[10, 11, 12])  # three missing days count as no sales
+    assert len(forecast(gaps, 7)) == 7
+    doubled = pd.concat([daily(np.tile(WEEK, 8)), daily(np.tile(WEEK, 8))])  # duplicated dates add up
+    np.testing.assert_allclose(forecast(doubled, 7)["yhat"].to_numpy(), 2 * WEEK, rtol=0.05)
+    negative = daily(np.r_[np.tile(WEEK, 8), [-5.0]])  # a refund-heavy day
+    assert (forecast(negative, 7)["yhat"] >= 0).all()
+    with pytest.raises(ForecastError, match="horizon"):
+        forecast(daily(np.tile(WEEK, 8)), 0)
+
+
+def test_backtest_scores_a_seasonal_series_well():
+    rng = np.random.default_rng(2)
+    history = daily(np.tile(WEEK, 30) * rng.normal(1, 0.05, 210))
+    result = backtest(history, 14)
+    assert result["mase"].iloc[0] < 1.0  # better than 'same as last week'
+    assert 0 <= result["coverage_80"].iloc[0] <= 1
+
+
+def test_frequency_is_inferred():
+    assert infer_freq(pd.Series(pd.date_range("2024-01-05", periods=10, freq="W-FRI"))) == "W-FRI"
+    assert infer_freq(pd.Series(pd.date_range("2024-01-01", periods=10, freq="D"))) == "D"
