@@ -17,7 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-__all__ = ["forecast", "backtest", "season_length", "infer_freq", "ForecastError"]
+__all__ = [
+    "forecast",
+    "backtest",
+    "season_length",
+    "infer_freq",
+    "series_from_transactions",
+    "holiday_dates",
+    "ForecastError",
+]
 
 _ALPHAS = np.linspace(0.02, 0.98, 25)
 _ORIGINS = 8  # rolling origins used to measure this series' own errors
@@ -46,10 +54,11 @@ def season_length(freq: str) -> int:
     return 7 if freq == "D" else 12 if freq == "MS" else 52
 
 
-def _seasonal_indices(y: np.ndarray, m: int) -> np.ndarray | None:
-    """Multiplicative seasonal indices by classical decomposition, or None when the season is not significant."""
+def _seasonal_indices(y: np.ndarray, m: int) -> tuple[str, np.ndarray] | None:
+    """Seasonal pattern by classical decomposition: ('mul', indices) for positive series, ('add', offsets) when
+    there are zero or negative periods (e.g. closed days); None when the season is not significant."""
     n = len(y)
-    if m < 2 or n < 2 * m or np.any(y <= 0):
+    if m < 2 or n < 2 * m:
         return None
     centred = y - y.mean()
     denom = (centred**2).sum()
@@ -63,12 +72,13 @@ def _seasonal_indices(y: np.ndarray, m: int) -> np.ndarray | None:
     trend = np.convolve(y, kernel, mode="same")
     half = len(kernel) // 2
     trend[:half], trend[-half:] = np.nan, np.nan
-    ratio = y / trend
+    multiplicative = bool(np.all(y > 0))
+    detrended = y / trend if multiplicative else y - trend
     positions = np.arange(n) % m
-    indices = np.array([np.nanmean(ratio[positions == p]) for p in range(m)])
-    if np.any(~np.isfinite(indices)):
+    pattern = np.array([np.nanmean(detrended[positions == p]) for p in range(m)])
+    if np.any(~np.isfinite(pattern)):
         return None
-    return indices / indices.mean()
+    return ("mul", pattern / pattern.mean()) if multiplicative else ("add", pattern - pattern.mean())
 
 
 def _ses(x: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -91,7 +101,7 @@ def _ses(x: np.ndarray) -> tuple[float, float, np.ndarray]:
 class _Theta:
     """A fitted Theta model of one series (multiplicative season when it is significant)."""
 
-    season: np.ndarray | None
+    season: tuple[str, np.ndarray] | None
     alpha: float
     level: float
     slope: float
@@ -101,19 +111,31 @@ class _Theta:
     @classmethod
     def fit(cls, y: np.ndarray, m: int) -> _Theta:
         season = _seasonal_indices(y, m)
-        idx = season[np.arange(len(y)) % m] if season is not None else np.ones(len(y))
-        x = y / idx
+        x = _deseason(y, season, 0, m)
         slope = np.polyfit(np.arange(len(x)), x, 1)[0] if len(x) > 2 else 0.0
         alpha, level, fitted = _ses(x)
-        return cls(season, alpha, level, slope, len(y), fitted * idx)
+        return cls(season, alpha, level, slope, len(y), _reseason(fitted, season, 0, m))
 
     def predict(self, horizon: int, m: int) -> np.ndarray:
         h = np.arange(1, horizon + 1)
         drift = self.slope / 2 * (h - 1 + 1 / self.alpha - (1 - self.alpha) ** self.n / self.alpha)
-        path = self.level + drift
-        if self.season is not None:
-            path = path * self.season[(self.n + h - 1) % m]
-        return path
+        return _reseason(self.level + drift, self.season, self.n, m)
+
+
+def _deseason(y: np.ndarray, season, start: int, m: int) -> np.ndarray:
+    if season is None:
+        return y
+    kind, pattern = season
+    part = pattern[(start + np.arange(len(y))) % m]
+    return y / part if kind == "mul" else y - part
+
+
+def _reseason(x: np.ndarray, season, start: int, m: int) -> np.ndarray:
+    if season is None:
+        return x
+    kind, pattern = season
+    part = pattern[(start + np.arange(len(x))) % m]
+    return x * part if kind == "mul" else x + part
 
 
 def _tsb(y: np.ndarray, horizon: int, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
@@ -347,3 +369,62 @@ def backtest(
         inside = (test >= part[f"yhat_lo_{level}"].to_numpy()) & (test <= part[f"yhat_hi_{level}"].to_numpy())
         rows.append({"series_id": sid, "mase": error / scale, f"coverage_{level}": inside.mean(), "points": len(y)})
     return pd.DataFrame(rows)
+
+
+def series_from_transactions(
+    transactions: pd.DataFrame, measure: str = "revenue", by: str | None = None, freq: str = "D", top: int = 10
+) -> pd.DataFrame:
+    """Sales per period from order lines, ready for `forecast`.
+
+    measure: 'revenue' (net of returns), 'orders' (orders with a sale) or 'units' (net units). by: None for
+    the whole shop, 'store_id', 'country' or 'product_id' (the `top` series by revenue; products also leave
+    out postage and fees). Returns columns: series_id, date, y.
+    """
+    from smbcore.overview import non_product_lines
+
+    tx = transactions
+    if by == "product_id":
+        tx = tx[~non_product_lines(tx)]
+    key = tx[by].astype("string").fillna("Unknown") if by else pd.Series("All sales", index=tx.index)
+    if by:
+        keep = tx.groupby(key)["revenue"].sum().nlargest(top).index
+        tx, key = tx[key.isin(keep)], key[key.isin(keep)]
+    period = tx["timestamp"].dt.to_period(freq).dt.start_time
+    if measure == "orders":
+        sales = ~tx["is_return"].fillna(False).astype(bool)
+        y = tx[sales].groupby([key[sales], period[sales]])["order_id"].nunique()
+    else:
+        y = tx.groupby([key, period])["revenue" if measure == "revenue" else "quantity"].sum()
+    out = y.rename("y").reset_index()
+    out.columns = ["series_id", "date", "y"]
+    return out
+
+
+def holiday_dates(country: str, years: range) -> list[pd.Timestamp]:
+    """Public holidays of a country (ISO code such as 'GB', 'US', 'DE'; or a name such as 'United Kingdom') from
+    the offline `holidays` package; an empty list when the country is not known to it."""
+    import holidays as holiday_calendars
+
+    names = {
+        "united kingdom": "GB",
+        "uk": "GB",
+        "eire": "IE",
+        "ireland": "IE",
+        "usa": "US",
+        "united states": "US",
+        "germany": "DE",
+        "france": "FR",
+        "spain": "ES",
+        "netherlands": "NL",
+        "portugal": "PT",
+        "australia": "AU",
+        "belgium": "BE",
+        "switzerland": "CH",
+        "italy": "IT",
+    }
+    code = names.get(country.strip().lower(), country.strip().upper())
+    try:
+        calendar = holiday_calendars.country_holidays(code, years=list(years))
+    except NotImplementedError:
+        return []
+    return sorted(pd.Timestamp(day) for day in calendar)
