@@ -209,13 +209,14 @@ def _factor_frame(
         part = part.groupby("date")[columns].mean()
         frame = frame.join(part, how="left")
     if holidays:
+        # A row dated d covers d up to the next row's date (a day, or the week starting d).
         days = pd.DatetimeIndex(sorted(holidays))
-        if freq == "D":
-            frame["holiday"] = dates.isin(days).astype(float)
-        else:
-            period = pd.Series(days).dt.to_period(freq).dt.start_time
-            starts = pd.Series(dates).dt.to_period(freq).dt.start_time
-            frame["holiday"] = starts.isin(set(period)).astype(float).to_numpy()
+        step = pd.Timedelta(days={"D": 1, "MS": 31}.get(freq, 7))
+        row = dates.searchsorted(days, side="right") - 1
+        inside = (row >= 0) & (days < dates[np.clip(row, 0, None)] + step)
+        flag = np.zeros(len(dates))
+        flag[row[inside]] = 1.0
+        frame["holiday"] = flag
     return frame
 
 
@@ -254,30 +255,21 @@ def forecast(
     for sid, y in _regular(history, freq).items():
         values = y.to_numpy()
         future = pd.date_range(y.index[-1], periods=horizon + 1, freq=freq)[1:]
-        path, fitted = (
-            _base_forecast(values, horizon, m)
-            if len(values) >= 3
-            else (np.full(horizon, values.mean()), np.full(len(values), values.mean()))
-        )
-        widths = (
-            _interval_widths(values, fitted, horizon, m, levels)
-            if len(values) >= 3
-            else {lv: (np.full(horizon, abs(values).mean()), np.full(horizon, abs(values).mean())) for lv in levels}
-        )
-        used_fallback = [""] * horizon
+        used_fallback, effect_future, adjusted = [""] * horizon, np.zeros(horizon), values
         if columns or days:
             past = _factor_frame(y.index, sid, external, columns, days, freq)
-            ahead = _factor_frame(
-                future,
-                sid,
-                future_external if future_external is not None else None,
-                [c for c in columns if future_external is not None and c in future_external],
-                days,
-                freq,
-            )
+            known_future = [c for c in columns if future_external is not None and c in future_external]
+            ahead = _factor_frame(future, sid, future_external, known_future, days, freq)
             ahead, used_fallback = _fill_future(ahead, past, columns, m)
-            effect_past, effect_future = _factor_effects(values - fitted, past, ahead)
-            path = path + effect_future
+            effect_past, effect_future = _factor_effects(values, past, ahead)
+            adjusted = values - effect_past  # season and level are learned from what the factors leave over
+        if len(values) >= 3:
+            path, fitted = _base_forecast(adjusted, horizon, m)
+            widths = _interval_widths(adjusted, fitted, horizon, m, levels)
+        else:
+            path = np.full(horizon, values.mean())
+            widths = {lv: (np.full(horizon, abs(values).mean()),) * 2 for lv in levels}
+        path = path + effect_future
         row = pd.DataFrame({"series_id": sid, "date": future, "yhat": np.clip(path, 0, None)})
         for level in levels:
             lo, hi = widths[level]
@@ -311,16 +303,18 @@ def _fill_future(ahead: pd.DataFrame, past: pd.DataFrame, columns: list[str], m:
 
 
 def _factor_effects(
-    residual: np.ndarray, past: pd.DataFrame, ahead: pd.DataFrame, ridge: float = 1.0
+    y: np.ndarray, past: pd.DataFrame, ahead: pd.DataFrame, ridge: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Ridge regression of what the base model leaves over on the factors; returns past and future effects."""
+    """Ridge regression of the series on the factors (with a time trend, so slow drifts such as prices are not
+    credited with the shop's growth); returns the factors' effects on the past and the future periods."""
     names = [c for c in past.columns if past[c].notna().any() and past[c].std() > 0]
     if not names:
         return np.zeros(len(past)), np.zeros(len(ahead))
     x = past[names].fillna(past[names].mean())
     mean, std = x.mean(), x.std().replace(0, 1)
     xs = ((x - mean) / std).to_numpy()
-    coef = np.linalg.solve(xs.T @ xs + ridge * np.eye(len(names)), xs.T @ (residual - residual.mean()))
+    design = np.hstack([xs, np.linspace(-1, 1, len(past))[:, None]])
+    coef = np.linalg.solve(design.T @ design + ridge * np.eye(design.shape[1]), design.T @ (y - y.mean()))[:-1]
     future = ((ahead[names].fillna(mean) - mean) / std).to_numpy()
     return xs @ coef, future @ coef
 
