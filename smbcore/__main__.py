@@ -1,5 +1,6 @@
 """Command line: `python -m smbcore validate FILE --table transactions`, `python -m smbcore summary FILE`,
-`python -m smbcore recommend FILE --k 10 --out recs.csv`."""
+`python -m smbcore recommend FILE --k 10 --out recs.csv`, `python -m smbcore forecast FILE --horizon 28 --out f.csv`.
+"""
 
 from __future__ import annotations
 
@@ -87,6 +88,31 @@ def _recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _forecast(args: argparse.Namespace) -> int:
+    from smbcore import forecast
+
+    raw = read_raw(args.file)
+    table = guess_table(list(raw.frame.columns)) if raw.frame is not None else "transactions"
+    table = table if table in ("transactions", "demand") else "transactions"
+    result = read_table(raw, table, date_order=args.date_order)
+    if not result.ok:
+        _print_report(result)
+        return 1
+    if table == "transactions":
+        history = forecast.series_from_transactions(result.frame, args.measure, None, "D")
+    else:
+        history = result.frame.assign(series_id=result.frame.get("series_id", "All sales"))
+    out = forecast.forecast(history[["series_id", "date", "y"]], args.horizon)
+    out.to_csv(args.out, index=False)
+    check = forecast.backtest(history[["series_id", "date", "y"]], args.horizon)
+    print(
+        f"Wrote {len(out):,} forecast rows to {args.out}. On the last {args.horizon} periods the forecast missed "
+        f"{check['mase'].mean():.2f} times as much as 'same as one season ago'; "
+        f"{check['coverage_80'].mean():.0%} of actual values fell inside the 80% band."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m smbcore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     rec.add_argument("--k", type=int, default=10, help="products per customer")
     rec.add_argument("--out", default="recommendations.csv")
     rec.add_argument("--new", action="store_true", help="only products the customer has not bought")
-    for p in (validate, summary, rec):
+    fcast = sub.add_parser("forecast", help="forecast daily sales from an orders file or daily totals")
+    fcast.add_argument("file")
+    fcast.add_argument("--horizon", type=int, default=28, help="periods ahead")
+    fcast.add_argument("--measure", choices=["revenue", "orders", "units"], default="revenue")
+    fcast.add_argument("--out", default="forecast.csv")
+    for p in (validate, summary, rec, fcast):
         p.add_argument(
             "--date-order",
             choices=["auto", "day_first", "month_first"],
@@ -112,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends quietly
     pd.set_option("display.width", 200)
-    return {"validate": _validate, "summary": _summary, "recommend": _recommend}[args.command](args)
+    return {"validate": _validate, "summary": _summary, "recommend": _recommend, "forecast": _forecast}[args.command](
+        args
+    )
 
 
 if __name__ == "__main__":

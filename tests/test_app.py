@@ -10,7 +10,7 @@ from smbcore.synthetic import generate_transactions
 
 from .conftest import ROOT
 
-PAGES = ["pages/overview.py", "pages/customers.py", "pages/data.py", "pages/health.py"]
+PAGES = ["pages/overview.py", "pages/customers.py", "pages/forecast.py", "pages/data.py", "pages/health.py"]
 SOURCES = ["online_retail", "online_shoppers", "bank_marketing", "bike_sharing", "own"]
 
 
@@ -115,3 +115,26 @@ def test_customers_page_on_a_small_shop(monkeypatch, tmp_path):
     assert log["model"].tolist() == ["marketing plan"] and log["decision"].tolist() == ["sent"]
     # "Did it work?" now measures that send; the saved orders all predate it, so nobody bought after it.
     assert "Of the emailed customers **0.0%** bought within 30 days" in texts(app)
+
+
+def test_forecast_page_scenario_and_download(monkeypatch, shared_home):
+    app = start(monkeypatch, shared_home, "bike_sharing", "pages/forecast.py")
+    assert not app.exception and not app.error
+    assert any("typical miss was" in m.value for m in app.markdown)
+    table = app.dataframe[-1].value
+    assert len(table) == 28 and {"yhat", "yhat_lo_80", "yhat_hi_95", "fallback"} <= set(table.columns)
+    assert table["fallback"].str.contains("temperature_c: seasonal average").all()
+    app.slider(key="fc_shift_temperature_c").set_value(10.0).run()
+    warmer = app.dataframe[-1].value
+    assert warmer["yhat"].sum() > table["yhat"].sum()  # warmer days, more rentals
+    assert (warmer["fallback"] == table["fallback"]).all() or warmer["fallback"].eq("").all()
+    downloads = app.get("download_button")
+    assert len(downloads) == 2  # the accuracy table and the forecast
+
+
+def test_forecast_page_on_orders(monkeypatch, shared_home):
+    app = start(monkeypatch, shared_home, "online_retail", "pages/forecast.py")
+    assert not app.exception and not app.error
+    app.selectbox(key="fc_level").set_value("Top 10 products").run()
+    assert not app.exception
+    assert app.dataframe[-1].value["series_id"].nunique() == 10

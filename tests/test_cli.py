@@ -55,3 +55,17 @@ def test_recommend_writes_k_rows_per_customer(tmp_path):
     assert list(recs.columns) == ["customer_id", "rank", "product_id", "product_name", "score", "reason"]
     assert (recs.groupby("customer_id").size() == 5).all()
     assert f"for {recs['customer_id'].nunique():,} customers" in out.stdout
+
+
+def test_forecast_writes_the_horizon(tmp_path):
+    tx = generate_transactions(n_lines=4_000, n_customers=100, days=200, seed=8)
+    path = tmp_path / "orders.csv"
+    path.write_text(raw_orders_csv(tx))
+    out = run("forecast", str(path), "--horizon", "14", "--out", str(tmp_path / "f.csv"))
+    assert out.returncode == 0, out.stderr
+    import pandas as pd
+
+    result = pd.read_csv(tmp_path / "f.csv", parse_dates=["date"])
+    assert len(result) == 14 and (result["yhat"] >= 0).all()
+    assert result["date"].min() == tx["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    assert "inside the 80% band" in out.stdout
