@@ -41,7 +41,16 @@ OWN = "own"
 SOURCE_KEY = "data_source"
 _log = logging.getLogger("smbcore.app")
 
-TABLE_WORDS = {
+TABLE_FORECAST = {
+    "yhat": "Forecast",
+    "yhat_lo_80": "80% range from",
+    "yhat_hi_80": "80% range to",
+    "yhat_lo_95": "95% range from",
+    "yhat_hi_95": "95% range to",
+}
+_WORDS = {
+    "series_id": "Series",
+    "fallback": "Future factor values taken as",
     "transactions": "orders (transactions)",
     "customers": "customers",
     "sessions": "website visits (sessions)",
@@ -206,7 +215,16 @@ _COUNTS = {
     "new_customers": "New customers",
     "returning_customers": "Returning customers",
 }
+_FORECAST = {
+    "yhat": "Forecast",
+    "yhat_lo_80": "80% range from",
+    "yhat_hi_80": "80% range to",
+    "yhat_lo_95": "95% range from",
+    "yhat_hi_95": "95% range to",
+}
 _WORDS = {
+    "series_id": "Series",
+    "fallback": "Future factor values taken as",
     "product_id": "Product code",
     "product_name": "Product",
     "country": "Country",
@@ -235,6 +253,10 @@ def labels_for(frame: pd.DataFrame) -> dict:
             config[name] = st.column_config.DateColumn(
                 _WORDS[name], format="D MMM YYYY" if name == "period_start" else "MMM YYYY"
             )
+        elif name == "date" and pd.api.types.is_datetime64_any_dtype(frame[name]):
+            config[name] = st.column_config.DateColumn("Date", format="ddd D MMM YYYY")
+        elif name in _FORECAST:
+            config[name] = st.column_config.NumberColumn(_FORECAST[name], format="%.0f")
         elif name == "lift":
             config[name] = st.column_config.NumberColumn("Times as likely", format="%.1f")
         elif name in _WORDS:
