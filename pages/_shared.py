@@ -41,16 +41,7 @@ OWN = "own"
 SOURCE_KEY = "data_source"
 _log = logging.getLogger("smbcore.app")
 
-TABLE_FORECAST = {
-    "yhat": "Forecast",
-    "yhat_lo_80": "80% range from",
-    "yhat_hi_80": "80% range to",
-    "yhat_lo_95": "95% range from",
-    "yhat_hi_95": "95% range to",
-}
-_WORDS = {
-    "series_id": "Series",
-    "fallback": "Future factor values taken as",
+TABLE_WORDS = {
     "transactions": "orders (transactions)",
     "customers": "customers",
     "sessions": "website visits (sessions)",
@@ -188,6 +179,10 @@ def needs_table(table: str, why: str, key: str) -> bool:
 
 
 _MONEY = {
+    "monetary": "Net spend",
+    "expected_spend_90d": "Expected spend, next 90 days",
+    "spend_per_sent": "Spend per emailed customer",
+    "spend_per_control": "Spend per control customer",
     "revenue": "Net revenue",
     "net_revenue": "Net revenue",
     "gross_sales": "Sales",
@@ -196,6 +191,12 @@ _MONEY = {
     "returning_revenue": "From returning customers",
 }
 _PERCENT = {
+    "churn_risk": "Risk of no order in 90 days",
+    "rate_sent": "Bought (emailed)",
+    "rate_control": "Bought (control)",
+    "uplift": "Difference",
+    "uplift_low": "Difference, low",
+    "uplift_high": "Difference, high",
     "share_of_revenue": "Share of revenue",
     "conversion_rate": "Conversion rate",
     "conversion_if_seen": "Conversion if seen",
@@ -235,6 +236,18 @@ _WORDS = {
     "visitor_type": "Visitor type",
     "weekday": "Weekday",
     "hour": "Hour",
+    "customer_id": "Customer",
+    "segment": "Segment",
+    "action": "Action",
+    "product_ids": "Product codes",
+    "product_names": "Products to feature",
+    "send_day": "Send on",
+    "send_hour": "At hour",
+    "reason": "Why",
+    "rank": "Rank",
+    "r_score": "R",
+    "f_score": "F",
+    "m_score": "M",
 }
 
 
