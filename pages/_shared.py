@@ -165,14 +165,14 @@ def needs_table(table: str, why: str, key: str) -> bool:
     if version(table) is not None:
         return True
     st.info(
-        f"This needs **{TABLE_WORDS.get(table, table)}**, which {source_label(active_source()).lower()} "
+        f"This needs **{TABLE_WORDS.get(table, table)}**, which the data shown ({source_label(active_source())}) "
         f"does not have. {why}"
     )
     samples = [s for s in samples_with(table) if s != active_source()]
     cols = st.columns(len(samples) + 1)
     for col, sample in zip(cols[:-1], samples, strict=True):
         col.button(
-            f"Use the {SAMPLES[sample]['label']} sample", key=f"{key}_use_{sample}", on_click=use_source, args=(sample,)
+            f"Show the {SAMPLES[sample]['label']}", key=f"{key}_use_{sample}", on_click=use_source, args=(sample,)
         )
     cols[-1].page_link("pages/data.py", label="Upload your own file", icon=":material/upload:")
     return False
