@@ -149,32 +149,65 @@ def _tsb(y: np.ndarray, horizon: int, alpha: float = 0.1, beta: float = 0.1) -> 
     return np.full(horizon, chance * size)
 
 
-def _base_forecast(y: np.ndarray, horizon: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """(forecast, one-step in-sample fits) of one series without outside factors."""
-    if (y == 0).mean() > _INTERMITTENT:
+def _seasonal_naive_level(y: np.ndarray, horizon: int, m: int) -> np.ndarray | None:
+    """Last season's values shifted by how much the recent level moved against a season before; None when the
+    series is shorter than a season plus a few periods."""
+    k = m if m <= 12 else m // 6  # a full week (or year of months); 8 weeks of a yearly weekly season
+    if m < 2 or len(y) < m + k:
+        return None
+    shift = y[-k:].mean() - y[len(y) - m - k : len(y) - m].mean()
+    return y[len(y) - m + (np.arange(horizon) % m)] + shift
+
+
+def _candidate(y: np.ndarray, horizon: int, m: int, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """(forecast, one-step in-sample fits) by one method: 'tsb', 'theta', 'seasonal' (last season shifted to
+    the current level) or 'average' (of theta and seasonal)."""
+    if method == "tsb":
         flat = _tsb(y, horizon)
         return flat, np.full(len(y), flat[0])
     model = _Theta.fit(y, m)
-    return model.predict(horizon, m), model.fitted
+    if method == "theta":
+        return model.predict(horizon, m), model.fitted
+    seasonal = _seasonal_naive_level(y, horizon, m)
+    if method == "seasonal":
+        return seasonal, model.fitted
+    return (model.predict(horizon, m) + seasonal) / 2, model.fitted
 
 
-def _step_errors(y: np.ndarray, horizon: int, m: int) -> np.ndarray:
+def _choose(y: np.ndarray, horizon: int, m: int) -> str:
+    """TSB for slow movers; otherwise the average of Theta and last-season-shifted when a season of history
+    exists (the two err in different ways: on Walmart weekly the average beat both and per-series picking by
+    recent error, see benchmarks/forecast.py); Theta alone for shorter series."""
+    if (y == 0).mean() > _INTERMITTENT:
+        return "tsb"
+    return "average" if _seasonal_naive_level(y, horizon, m) is not None else "theta"
+
+
+def _base_forecast(y: np.ndarray, horizon: int, m: int, method: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(forecast, one-step in-sample fits) of one series without outside factors, by `method` or, when None,
+    the default for the series (see _choose)."""
+    return _candidate(y, horizon, m, method or _choose(y, horizon, m))
+
+
+def _step_errors(y: np.ndarray, horizon: int, m: int, method: str) -> np.ndarray:
     """Errors (actual - forecast) at each step ahead from rolling origins at the end of the series:
     an array origins x horizon (NaN where an origin has fewer steps left)."""
     origins = [len(y) - horizon - k for k in range(_ORIGINS)]
     origins = [o for o in origins if o >= max(2 * m, 8)] or [o for o in origins if o >= 4][:2]
     errors = np.full((max(len(origins), 1), horizon), np.nan)
     for row, origin in enumerate(origins):
-        path, _ = _base_forecast(y[:origin], horizon, m)
+        needs_season = method in ("seasonal", "average")
+        usable = "theta" if needs_season and _seasonal_naive_level(y[:origin], horizon, m) is None else method
+        path, _ = _candidate(y[:origin], horizon, m, usable)
         actual = y[origin : origin + horizon]
         errors[row, : len(actual)] = actual - path[: len(actual)]
     return errors
 
 
-def _interval_widths(y: np.ndarray, fitted: np.ndarray, horizon: int, m: int, levels) -> dict[int, tuple]:
+def _interval_widths(y: np.ndarray, fitted: np.ndarray, horizon: int, m: int, levels, method: str) -> dict[int, tuple]:
     """Lower/upper offsets per level and step: rolling-origin error quantiles where at least 3 origins reach
     that step, else the one-step spread grown with the square root of the step; never narrower later on."""
-    errors = _step_errors(y, horizon, m)
+    errors = _step_errors(y, horizon, m, method)
     one_step = float(np.std(y[1:] - fitted[1:])) if len(y) > 2 else 0.0
     steps = np.arange(1, horizon + 1)
     enough = np.isfinite(errors).sum(axis=0) >= 3
@@ -264,8 +297,9 @@ def forecast(
             effect_past, effect_future = _factor_effects(values, past, ahead)
             adjusted = values - effect_past  # season and level are learned from what the factors leave over
         if len(values) >= 3:
-            path, fitted = _base_forecast(adjusted, horizon, m)
-            widths = _interval_widths(adjusted, fitted, horizon, m, levels)
+            method = _choose(adjusted, horizon, m)
+            path, fitted = _base_forecast(adjusted, horizon, m, method)
+            widths = _interval_widths(adjusted, fitted, horizon, m, levels, method)
         else:
             path = np.full(horizon, values.mean())
             widths = {lv: (np.full(horizon, abs(values).mean()),) * 2 for lv in levels}
