@@ -175,12 +175,14 @@ def _candidate(y: np.ndarray, horizon: int, m: int, method: str) -> tuple[np.nda
 
 
 def _choose(y: np.ndarray, horizon: int, m: int) -> str:
-    """TSB for slow movers; otherwise the average of Theta and last-season-shifted when a season of history
-    exists (the two err in different ways: on Walmart weekly the average beat both and per-series picking by
-    recent error, see benchmarks/forecast.py); Theta alone for shorter series."""
+    """TSB for slow movers. For a yearly season (weekly or monthly data) with a year of history, the average of
+    Theta and last year shifted to the current level: last year's same weeks carry holidays and the yearly
+    shape that a short decomposition misses (on Walmart weekly the average beat both, and per-series picking
+    by recent error did worse; see benchmarks/forecast.py). Otherwise Theta, whose decomposition already
+    learns a weekly pattern from many weeks rather than repeating the last one."""
     if (y == 0).mean() > _INTERMITTENT:
         return "tsb"
-    return "average" if _seasonal_naive_level(y, horizon, m) is not None else "theta"
+    return "average" if m >= 12 and _seasonal_naive_level(y, horizon, m) is not None else "theta"
 
 
 def _base_forecast(y: np.ndarray, horizon: int, m: int, method: str | None = None) -> tuple[np.ndarray, np.ndarray]:
