@@ -198,8 +198,13 @@ def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame | None, list[Probl
     return frame.dropna(how="all"), problems + dup_problems, {"file_kind": "excel", "sheet": sheet}
 
 
+def _unreadable(name: str, message: str) -> RawFile:
+    """A file that could not be read at all, with the one reason why."""
+    return RawFile(name, None, [Problem("error", None, 0, [], message)])
+
+
 def read_raw(source: Source, name: str | None = None) -> RawFile:
-    """Read a CSV/TSV (plain or gzip) or .xlsx into text cells; never raises for a bad file.
+    """Read a CSV/TSV (plain, gzip or a zip holding one CSV) or .xlsx into text cells; never raises for a bad file.
 
     Returns a RawFile whose `frame` is None when nothing usable could be read, with the reason in
     `problems` (level 'error').
@@ -210,36 +215,16 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError):
-            return RawFile(
-                name,
-                None,
-                [
-                    Problem(
-                        "error",
-                        None,
-                        0,
-                        [],
-                        f"The file '{name}' is a damaged gzip archive. Compress it again or upload the plain CSV.",
-                    )
-                ],
+            return _unreadable(
+                name, f"The file '{name}' is a damaged gzip archive. Compress it again or upload the plain CSV."
             )
     if not data.strip():
-        return RawFile(name, None, [Problem("error", None, 0, [], EMPTY_FILE.format(name=name))])
+        return _unreadable(name, EMPTY_FILE.format(name=name))
     if data[:4] == b"PK\x03\x04":
         if not zipfile.is_zipfile(io.BytesIO(data)):
-            return RawFile(
+            return _unreadable(
                 name,
-                None,
-                [
-                    Problem(
-                        "error",
-                        None,
-                        0,
-                        [],
-                        f"The Excel or zip file '{name}' could not be "
-                        "opened: it is damaged or cut short. Export it again.",
-                    )
-                ],
+                f"The Excel or zip file '{name}' could not be opened: it is damaged or cut short. Export it again.",
             )
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.namelist()
@@ -250,23 +235,14 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
                 frame, problems, details = _read_excel(data, name)
                 return _finish(name, frame, problems, details)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return RawFile(
+        return _unreadable(
             name,
-            None,
-            [
-                Problem(
-                    "error",
-                    None,
-                    0,
-                    [],
-                    f"'{name}' is an old-style Excel .xls file. "
-                    "Open it in Excel and save it as .xlsx or CSV, then upload that.",
-                )
-            ],
+            f"'{name}' is an old-style Excel .xls file. Open it in Excel and save it as "
+            ".xlsx or CSV, then upload that.",
         )
     text, encoding = _decode(data)
     if text is None or _looks_binary(text):
-        return RawFile(name, None, [Problem("error", None, 0, [], NOT_TABULAR.format(name=name))])
+        return _unreadable(name, NOT_TABULAR.format(name=name))
     delimiter = _sniff_delimiter(text)
     frame, problems = _read_csv_text(text, delimiter)
     details = {"file_kind": "csv", "encoding": encoding, "delimiter": _DELIMITER_NAMES[delimiter]}
