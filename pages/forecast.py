@@ -145,7 +145,7 @@ def forecast_section() -> None:
 def _fallback_values(external: pd.DataFrame, dates: pd.DatetimeIndex, columns: list[str], m: int) -> pd.DataFrame:
     past = external.groupby("date")[columns].mean()
     filled = pd.DataFrame(index=dates, columns=columns, dtype=float)
-    filled, _ = fc._fill_future(filled, past, columns, m)
+    filled, _ = fc.fill_future_factors(filled, past, columns, m)
     return filled.rename_axis("date").reset_index()
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "infer_freq",
     "series_from_transactions",
     "holiday_dates",
+    "fill_future_factors",
     "ForecastError",
 ]
 
@@ -295,7 +296,7 @@ def forecast(
             past = _factor_frame(y.index, sid, external, columns, days, freq)
             known_future = [c for c in columns if future_external is not None and c in future_external]
             ahead = _factor_frame(future, sid, future_external, known_future, days, freq)
-            ahead, used_fallback = _fill_future(ahead, past, columns, m)
+            ahead, used_fallback = fill_future_factors(ahead, past, columns, m)
             effect_past, effect_future = _factor_effects(values, past, ahead)
             adjusted = values - effect_past  # season and level are learned from what the factors leave over
         if len(values) >= 3:
@@ -316,8 +317,12 @@ def forecast(
     return pd.concat(rows, ignore_index=True)
 
 
-def _fill_future(ahead: pd.DataFrame, past: pd.DataFrame, columns: list[str], m: int) -> tuple[pd.DataFrame, list]:
-    """Fill factors with no future value: seasonal average with a full season of history, else the last value."""
+def fill_future_factors(
+    ahead: pd.DataFrame, past: pd.DataFrame, columns: list[str], m: int
+) -> tuple[pd.DataFrame, list]:
+    """Fill factors that have no future value: their average at the same point of the season when two seasons
+    of history exist (weather), else their last value (prices). `ahead` and `past` are indexed by date with one
+    column per factor; returns the filled `ahead` and, per row, which factors were filled and how ('' if none)."""
     notes = [[] for _ in range(len(ahead))]
     for column in columns:
         if column not in ahead:
