@@ -109,9 +109,9 @@ def forecast_section() -> None:
             "the seasonal average for weather and the last value for the rest, as the table says)."
         )
         shifts = {f: st.slider(f"{f}: change by", -50.0, 50.0, 0.0, 1.0, key=f"fc_shift_{f}") for f in chosen}
-        future_dates = pd.date_range(history["date"].max(), periods=horizon + 1, freq=freq)[1:]
         if any(shifts.values()):
             # Future values = the stated fallback, shifted by the scenario.
+            future_dates = pd.date_range(history["date"].max(), periods=horizon + 1, freq=freq)[1:]
             filled = _fallback_values(external, future_dates, chosen, fc.season_length(freq))
             future_external = filled.assign(**{f: filled[f] + shift for f, shift in shifts.items()})
     else:
@@ -150,7 +150,7 @@ def _fallback_values(external: pd.DataFrame, dates: pd.DatetimeIndex, columns: l
 
 
 def draw(history: pd.DataFrame, result: pd.DataFrame, unit: str, days_per_period: int, holidays: tuple) -> None:
-    recent = history[history["date"] >= history["date"].max() - pd.Timedelta(days=180 * days_per_period // 1)]
+    recent = history[history["date"] >= history["date"].max() - pd.Timedelta(days=180 * days_per_period)]
     series = list(result["series_id"].unique())
     shown = st.selectbox("Series", series, key="fc_series") if len(series) > 1 else series[0]
     past = recent[recent["series_id"] == shown].assign(kind="History")

@@ -278,8 +278,7 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
 
     final_train = pd.concat([train, test]) if has_train else test
     final = _fit(final_train)
-    now = out.reindex(columns=_FEATURES)
-    churn_now, spend_now = _predict(final, now.assign(), float(final_train["bought"].mean()))
+    churn_now, spend_now = _predict(final, out, float(final_train["bought"].mean()))
     out["churn_risk"] = churn_now
     out["expected_spend_90d"] = spend_now
     return CustomerAnalysis(out, check, notes)
