@@ -120,26 +120,33 @@ def forecast_section() -> None:
     result = _forecast(history, horizon, freq, external, future_external, holidays)
     draw(history, result, unit, days_per_period, holidays)
     with st.expander("How accurate has this been?", expanded=True):
-        check = _backtest(history, horizon, freq, external, holidays)
-        mase, coverage = check["mase"].mean(), check["coverage_80"].mean()
-        verdict = "better than" if mase < 1 else "worse than"
-        st.markdown(
-            f"Forecasting the last {horizon} {'days' if freq == 'D' else 'weeks'} from the rest, the "
-            f"typical miss was **{mase:.2f} times** that of 'same as one season ago' ({verdict} that simple "
-            f"rule), and **{coverage:.0%}** of actual values fell inside the 80% band (80% is right)."
-        )
-        table_with_download(
-            check,
-            "forecast_accuracy.csv",
-            key="dl_fc_check",
-            column_config={
-                "mase": st.column_config.NumberColumn("Miss vs 'same as last season' (MASE)", format="%.2f"),
-                "coverage_80": st.column_config.NumberColumn("Inside the 80% band", format="percent"),
-                "series_id": "Series",
-                "points": "Periods of history",
-            },
-        )
+        try:
+            show_check(_backtest(history, horizon, freq, external, holidays), horizon, freq)
+        except fc.ForecastError as exc:  # too short to check: say so, and still offer the forecast
+            st.info(str(exc))
     table_with_download(result, "forecast.csv", key="dl_forecast", label="Download the forecast (CSV)")
+
+
+def show_check(check: pd.DataFrame, horizon: int, freq: str) -> None:
+    """The backtest in words and as a table."""
+    mase, coverage = check["mase"].mean(), check["coverage_80"].mean()
+    verdict = "better than" if mase < 1 else "worse than"
+    st.markdown(
+        f"Forecasting the last {horizon} {'days' if freq == 'D' else 'weeks'} from the rest, the "
+        f"typical miss was **{mase:.2f} times** that of 'same as one season ago' ({verdict} that simple "
+        f"rule), and **{coverage:.0%}** of actual values fell inside the 80% band (80% is right)."
+    )
+    table_with_download(
+        check,
+        "forecast_accuracy.csv",
+        key="dl_fc_check",
+        column_config={
+            "mase": st.column_config.NumberColumn("Miss vs 'same as last season' (MASE)", format="%.2f"),
+            "coverage_80": st.column_config.NumberColumn("Inside the 80% band", format="percent"),
+            "series_id": "Series",
+            "points": "Periods of history",
+        },
+    )
 
 
 def _fallback_values(external: pd.DataFrame, dates: pd.DatetimeIndex, columns: list[str], m: int) -> pd.DataFrame:

@@ -378,16 +378,17 @@ def backtest(
     freq = freq or infer_freq(history["date"])
     m = season_length(freq)
     series = _regular(history, freq)
-    train = pd.concat(
-        [
-            pd.DataFrame({"series_id": sid, "date": y.index[:-horizon], "y": y.to_numpy()[:-horizon]})
-            for sid, y in series.items()
-            if len(y) > horizon + 2
-        ],
-        ignore_index=True,
-    )
-    if train.empty:
-        raise ForecastError(f"Every series is shorter than the horizon ({horizon}) plus 3 periods: nothing to check.")
+    parts = [
+        pd.DataFrame({"series_id": sid, "date": y.index[:-horizon], "y": y.to_numpy()[:-horizon]})
+        for sid, y in series.items()
+        if len(y) > horizon + 2
+    ]
+    if not parts:
+        raise ForecastError(
+            f"Every series is shorter than the horizon ({horizon} periods) plus 3: too little history to check the "
+            "forecast against. Shorten the horizon or come back with more history."
+        )
+    train = pd.concat(parts, ignore_index=True)
     future_external = external
     predicted = forecast(
         train, horizon, freq, external=external, future_external=future_external, holidays=holidays, levels=(level,)

@@ -138,3 +138,14 @@ def test_forecast_page_on_orders(monkeypatch, shared_home):
     app.selectbox(key="fc_level").set_value("Top 10 products").run()
     assert not app.exception
     assert app.dataframe[-1].value["series_id"].nunique() == 10
+
+
+def test_forecast_page_on_a_few_days_of_own_orders(monkeypatch, tmp_path):
+    """Three weeks of orders: the forecast is still drawn and downloadable; the check says why it cannot run."""
+    home = tmp_path / "home"
+    tx = generate_transactions(n_lines=300, n_customers=20, days=21, seed=23)
+    Workspace(home / "workspace.duckdb").save("transactions", tx, source="test.csv")
+    app = start(monkeypatch, home, page="pages/forecast.py")
+    assert not app.exception and not app.error
+    assert any("too little history" in i.value for i in app.info)
+    assert len(app.dataframe[-1].value) == 28

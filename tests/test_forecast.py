@@ -108,3 +108,8 @@ def test_backtest_scores_a_seasonal_series_well():
 def test_frequency_is_inferred():
     assert infer_freq(pd.Series(pd.date_range("2024-01-05", periods=10, freq="W-FRI"))) == "W-FRI"
     assert infer_freq(pd.Series(pd.date_range("2024-01-01", periods=10, freq="D"))) == "D"
+
+
+def test_backtest_on_a_too_short_history_says_why():
+    with pytest.raises(ForecastError, match="too little history"):
+        backtest(daily([3.0, 4.0, 5.0, 6.0]), 28)
