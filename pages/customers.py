@@ -85,7 +85,7 @@ def segments_section() -> None:
         alt.Chart(summary, title="Customers per segment")
         .mark_bar(color="#1f6f8b")
         .encode(
-            x=alt.X("customers:Q", title="Customers"),
+            x=alt.X("customers:Q", title="Customers", axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("segment:N", sort=order, title=None),
             tooltip=["segment", "customers"],
         ),
@@ -239,7 +239,7 @@ def plan_section() -> None:
         alt.Chart(counts, title="Customers per action")
         .mark_bar(color="#1f6f8b")
         .encode(
-            x=alt.X("customers:Q", title="Customers"),
+            x=alt.X("customers:Q", title="Customers", axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("action:N", sort="-x", title=None),
             tooltip=["action", "customers"],
         ),
