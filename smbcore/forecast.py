@@ -85,17 +85,16 @@ def _seasonal_indices(y: np.ndarray, m: int) -> tuple[str, np.ndarray] | None:
 def _ses(x: np.ndarray) -> tuple[float, float, np.ndarray]:
     """Simple exponential smoothing with the alpha that minimises in-sample squared one-step errors.
 
+    All candidate alphas run side by side (one pass over time), which keeps thousands of series fast.
     Returns (alpha, last level, one-step fitted values)."""
-    best = (np.inf, 0.5, x[-1], x)
-    for alpha in _ALPHAS:
-        level, fitted = x[0], np.empty_like(x)
-        for t, value in enumerate(x):
-            fitted[t] = level
-            level = alpha * value + (1 - alpha) * level
-        sse = ((x[1:] - fitted[1:]) ** 2).sum()
-        if sse < best[0]:
-            best = (sse, alpha, level, fitted)
-    return best[1], best[2], best[3]
+    levels = np.full(len(_ALPHAS), x[0], dtype=float)
+    fitted = np.empty((len(x), len(_ALPHAS)))
+    for t, value in enumerate(x):
+        fitted[t] = levels
+        levels = _ALPHAS * value + (1 - _ALPHAS) * levels
+    sse = ((x[1:, None] - fitted[1:]) ** 2).sum(axis=0)
+    best = int(np.argmin(sse))
+    return float(_ALPHAS[best]), float(levels[best]), fitted[:, best]
 
 
 @dataclass
