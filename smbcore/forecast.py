@@ -11,6 +11,7 @@ ahead, so they widen with the horizon. No forecast goes below zero.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,11 +26,14 @@ __all__ = [
     "series_from_transactions",
     "holiday_dates",
     "fill_future_factors",
+    "choose_factors",
+    "drivers",
     "ForecastError",
 ]
 
 _ALPHAS = np.linspace(0.02, 0.98, 25)
 _ORIGINS = 8  # rolling origins used to measure this series' own errors
+HOLIDAY = "public_holiday"  # the name the holiday flag gets among the factors
 _INTERMITTENT = 0.3  # share of zero periods above which a series is treated as a slow mover
 
 
@@ -75,10 +79,10 @@ def _seasonal_indices(y: np.ndarray, m: int) -> tuple[str, np.ndarray] | None:
     trend[:half], trend[-half:] = np.nan, np.nan
     multiplicative = bool(np.all(y > 0))
     detrended = y / trend if multiplicative else y - trend
-    positions = np.arange(n) % m
-    pattern = np.array([np.nanmean(detrended[positions == p]) for p in range(m)])
-    if np.any(~np.isfinite(pattern)):
+    by_position = np.r_[detrended, np.full(-n % m, np.nan)].reshape(-1, m)  # row = one season, column = position
+    if np.isnan(by_position).all(axis=0).any():
         return None
+    pattern = np.nanmean(by_position, axis=0)
     return ("mul", pattern / pattern.mean()) if multiplicative else ("add", pattern - pattern.mean())
 
 
@@ -251,8 +255,34 @@ def _factor_frame(
         inside = (row >= 0) & (days < dates[np.clip(row, 0, None)] + step)
         flag = np.zeros(len(dates))
         flag[row[inside]] = 1.0
-        frame["holiday"] = flag
+        frame[HOLIDAY] = flag
     return frame
+
+
+@dataclass
+class _Prepared:
+    """One series on a regular grid with its past factors (a DataFrame indexed like `y`, maybe no columns)."""
+
+    sid: str
+    y: pd.Series
+    past: pd.DataFrame
+
+
+def _prepare(history: pd.DataFrame, freq: str, external, columns: list[str], days: set | None) -> list[_Prepared]:
+    for column in ("series_id", "date", "y"):
+        if column not in history:
+            raise ForecastError(f"The history needs a '{column}' column (it has: {', '.join(history.columns)}).")
+    history = history.dropna(subset=["date", "y"])
+    if len(history) < 2:
+        raise ForecastError("A forecast needs at least two dated values; this history has fewer.")
+    return [
+        _Prepared(sid, y, _factor_frame(y.index, sid, external, columns, days, freq))
+        for sid, y in _regular(history, freq).items()
+    ]
+
+
+def _factor_columns(external: pd.DataFrame | None) -> list[str]:
+    return [c for c in (external.columns if external is not None else []) if c not in ("date", "series_id")]
 
 
 def forecast(
@@ -263,6 +293,7 @@ def forecast(
     future_external: pd.DataFrame | None = None,
     holidays=None,
     levels: tuple[int, ...] = (80, 95),
+    factors: list[str] | None = None,
 ) -> pd.DataFrame:
     """Forecast every series `horizon` periods past its last date.
 
@@ -270,34 +301,35 @@ def forecast(
     external / future_external: date (and series_id when per series) plus factor columns for the past and the
     forecast periods. A factor with no future values uses a stated fallback: its average for the same period of
     the season (e.g. weather) when a year of history exists, else its last value (e.g. prices).
-    holidays: dates of holidays (any iterable of dates); they become a 0/1 factor.
+    holidays: dates of holidays (any iterable of dates); they become a 0/1 factor named 'public_holiday'.
+    factors: which factors to use (names from `external`, and 'public_holiday'); None keeps those that made
+    this history's own past forecasts more accurate (see `choose_factors`).
     Returns columns: series_id, date, yhat, yhat_lo_<level>, yhat_hi_<level> for each level, and `fallback`
     (which factors used a fallback for that row, '' when none). Forecasts are never below zero.
     """
-    for column in ("series_id", "date", "y"):
-        if column not in history:
-            raise ForecastError(f"The history needs a '{column}' column (it has: {', '.join(history.columns)}).")
-    history = history.dropna(subset=["date", "y"])
-    if len(history) < 2:
-        raise ForecastError("A forecast needs at least two dated values; this history has fewer.")
     if horizon < 1:
         raise ForecastError(f"The horizon must be at least 1 period, not {horizon}.")
     freq = freq or infer_freq(history["date"])
     m = season_length(freq)
-    columns = [c for c in (external.columns if external is not None else []) if c not in ("date", "series_id")]
+    columns = _factor_columns(external)
     days = {pd.Timestamp(d) for d in holidays} if holidays is not None else None
+    prepared = _prepare(history, freq, external, columns, days)
+    if factors is None:
+        factors = _choose_factors(prepared, horizon, m)["kept"]
     rows = []
-    for sid, y in _regular(history, freq).items():
-        values = y.to_numpy()
+    for item in prepared:
+        values, y = item.y.to_numpy(), item.y
         future = pd.date_range(y.index[-1], periods=horizon + 1, freq=freq)[1:]
         used_fallback, effect_future, adjusted = [""] * horizon, np.zeros(horizon), values
-        if columns or days:
-            past = _factor_frame(y.index, sid, external, columns, days, freq)
-            known_future = [c for c in columns if future_external is not None and c in future_external]
-            ahead = _factor_frame(future, sid, future_external, known_future, days, freq)
-            ahead, used_fallback = fill_future_factors(ahead, past, columns, m)
-            effect_past, effect_future = _factor_effects(values, past, ahead)
-            adjusted = values - effect_past  # season and level are learned from what the factors leave over
+        use = [c for c in factors if c in item.past]
+        if use:
+            past = item.past[use]
+            known_future = [c for c in use if future_external is not None and c in future_external]
+            ahead = _factor_frame(future, item.sid, future_external, known_future, days, freq)
+            ahead, used_fallback = fill_future_factors(ahead, past, [c for c in use if c != HOLIDAY], m)
+            fit = _FactorFit.fit(values, past)
+            effect_future = fit.effect(ahead[use])
+            adjusted = values - fit.effect(past)  # season and level are learned from what the factors leave over
         if len(values) >= 3:
             method = _choose(adjusted, horizon, m)
             path, fitted = _base_forecast(adjusted, horizon, m, method)
@@ -306,7 +338,7 @@ def forecast(
             path = np.full(horizon, values.mean())
             widths = {lv: (np.full(horizon, abs(values).mean()),) * 2 for lv in levels}
         path = path + effect_future
-        row = pd.DataFrame({"series_id": sid, "date": future, "yhat": np.clip(path, 0, None)})
+        row = pd.DataFrame({"series_id": item.sid, "date": future, "yhat": np.clip(path, 0, None)})
         for level in levels:
             lo, hi = widths[level]
             row[f"yhat_lo_{level}"] = np.clip(path - lo, 0, None)
@@ -314,6 +346,65 @@ def forecast(
         row["fallback"] = used_fallback
         rows.append(row)
     return pd.concat(rows, ignore_index=True)
+
+
+_BETTER_BY = 0.01  # a factor is kept only when it cuts the past forecasts' error by at least 1%
+
+
+def choose_factors(history: pd.DataFrame, horizon: int, freq: str | None = None, external=None, holidays=None) -> dict:
+    """Which outside factors (and the holiday flag) made this history's own past forecasts more accurate.
+
+    Forecasts the last `horizon` periods, and the `horizon` before those, from the history before them, with
+    and without each
+    factor (factors' values taken as known), adds factors one at a time while each cuts the error by 1% or more.
+    Returns {"kept": [names], "error": {"none": e, name: e with that factor alone, ...}} where e is the mean
+    scaled absolute error across series (lower is better)."""
+    freq = freq or infer_freq(history["date"])
+    days = {pd.Timestamp(d) for d in holidays} if holidays is not None else None
+    prepared = _prepare(history, freq, external, _factor_columns(external), days)
+    return _choose_factors(prepared, horizon, season_length(freq))
+
+
+def _choose_factors(prepared: list[_Prepared], horizon: int, m: int) -> dict:
+    candidates = [c for c in prepared[0].past.columns] if prepared else []
+    if not candidates:
+        return {"kept": [], "error": {}}
+    error = {"none": _inner_error(prepared, horizon, m, [])}
+    if not np.isfinite(error["none"]):
+        return {"kept": [], "error": error}  # too short to check: no factor can show it helps
+    for name in candidates:
+        error[name] = _inner_error(prepared, horizon, m, [name])
+    kept, best = [], error["none"]
+    for name in sorted(candidates, key=error.get):
+        if error[name] >= best * (1 - _BETTER_BY):
+            continue
+        trial = error[name] if not kept else _inner_error(prepared, horizon, m, [*kept, name])
+        if trial < best * (1 - _BETTER_BY):
+            kept, best = [*kept, name], trial
+    return {"kept": kept, "error": error}
+
+
+def _inner_error(prepared: list[_Prepared], horizon: int, m: int, names: list[str]) -> float:
+    """Mean scaled absolute error of point forecasts made `horizon` and 2 x `horizon` periods before the end."""
+    scores = []
+    for item in prepared:
+        values, x = item.y.to_numpy(), item.past[names].to_numpy(dtype=float)
+        for origin in (len(values) - horizon, len(values) - 2 * horizon):
+            if origin < max(m + 4, 8):
+                continue
+            fit_part, actual = values[:origin], values[origin : origin + horizon]
+            lag = m if origin > m else 1
+            scale = np.abs(fit_part[lag:] - fit_part[:-lag]).mean()
+            if not scale:
+                continue
+            adjusted, effect = fit_part, np.zeros(len(actual))
+            if names:
+                fit = _FactorFit.fit_array(fit_part, x[:origin], names)
+                adjusted = fit_part - fit.effect_array(x[:origin])
+                effect = fit.effect_array(x[origin : origin + horizon])
+            path, _ = _base_forecast(adjusted, len(actual), m)
+            scores.append(np.abs(actual - np.clip(path + effect, 0, None)).mean() / scale)
+    return float(np.mean(scores)) if scores else float("nan")
 
 
 def fill_future_factors(
@@ -342,21 +433,48 @@ def fill_future_factors(
     return ahead, ["; ".join(n) for n in notes]
 
 
-def _factor_effects(
-    y: np.ndarray, past: pd.DataFrame, ahead: pd.DataFrame, ridge: float = 1.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Ridge regression of the series on the factors (with a time trend, so slow drifts such as prices are not
-    credited with the shop's growth); returns the factors' effects on the past and the future periods."""
-    names = [c for c in past.columns if past[c].notna().any() and past[c].std() > 0]
-    if not names:
-        return np.zeros(len(past)), np.zeros(len(ahead))
-    x = past[names].fillna(past[names].mean())
-    mean, std = x.mean(), x.std().replace(0, 1)
-    xs = ((x - mean) / std).to_numpy()
-    design = np.hstack([xs, np.linspace(-1, 1, len(past))[:, None]])
-    coef = np.linalg.solve(design.T @ design + ridge * np.eye(design.shape[1]), design.T @ (y - y.mean()))[:-1]
-    future = ((ahead[names].fillna(mean) - mean) / std).to_numpy()
-    return xs @ coef, future @ coef
+@dataclass
+class _FactorFit:
+    """Ridge regression of a series on its factors, with a time trend so that slow drifts such as prices are
+    not credited with the shop's growth. `per_unit` is each factor's effect on y for +1 of the factor."""
+
+    columns: list[str]  # the factors offered
+    usable: np.ndarray  # which of them vary, and so get an effect
+    mean: np.ndarray
+    std: np.ndarray
+    coef: np.ndarray
+
+    @classmethod
+    def fit(cls, y: np.ndarray, past: pd.DataFrame, ridge: float = 1.0) -> _FactorFit:
+        return cls.fit_array(y, past.to_numpy(dtype=float), list(past.columns), ridge)
+
+    @classmethod
+    def fit_array(cls, y: np.ndarray, x: np.ndarray, columns: list[str], ridge: float = 1.0) -> _FactorFit:
+        with warnings.catch_warnings(action="ignore"):  # an all-missing factor is simply not usable
+            mean, std = np.nanmean(x, axis=0), np.nanstd(x, axis=0, ddof=1)
+        usable = np.isfinite(mean) & (std > 0)
+        mean, std = mean[usable], std[usable]
+        if not usable.any():
+            return cls(columns, usable, mean, std, np.zeros(0))
+        xs = np.nan_to_num((x[:, usable] - mean) / std)  # a missing value counts as average
+        design = np.hstack([xs, np.linspace(-1, 1, len(x))[:, None]])
+        gram = design.T @ design + ridge * np.eye(design.shape[1])
+        coef = np.linalg.solve(gram, design.T @ (y - y.mean()))[:-1]
+        return cls(columns, usable, mean, std, coef)
+
+    def effect(self, frame: pd.DataFrame) -> np.ndarray:
+        """Effect of the factors in `frame` (the fitted columns, any rows) against their past average."""
+        return self.effect_array(frame[self.columns].to_numpy(dtype=float))
+
+    def effect_array(self, x: np.ndarray) -> np.ndarray:
+        if not self.usable.any():
+            return np.zeros(len(x))
+        return np.nan_to_num((x[:, self.usable] - self.mean) / self.std) @ self.coef
+
+    @property
+    def per_unit(self) -> dict[str, float]:
+        names = [name for name, ok in zip(self.columns, self.usable, strict=True) if ok]
+        return {name: float(c / s) for name, c, s in zip(names, self.coef, self.std, strict=True)}
 
 
 def backtest(
@@ -366,6 +484,7 @@ def backtest(
     external: pd.DataFrame | None = None,
     holidays=None,
     level: int = 80,
+    factors: list[str] | None = None,
 ) -> pd.DataFrame:
     """How accurate the forecast has been on this history: hold out the last `horizon` periods of each series,
     forecast them from the rest (factors taken as known), and compare.
@@ -390,7 +509,14 @@ def backtest(
     train = pd.concat(parts, ignore_index=True)
     future_external = external
     predicted = forecast(
-        train, horizon, freq, external=external, future_external=future_external, holidays=holidays, levels=(level,)
+        train,
+        horizon,
+        freq,
+        external=external,
+        future_external=future_external,
+        holidays=holidays,
+        levels=(level,),
+        factors=factors,
     )
     rows = []
     for sid, part in predicted.groupby("series_id"):
@@ -404,6 +530,93 @@ def backtest(
         inside = (test >= part[f"yhat_lo_{level}"].to_numpy()) & (test <= part[f"yhat_hi_{level}"].to_numpy())
         rows.append({"series_id": sid, "mase": error / scale, f"coverage_{level}": inside.mean(), "points": len(y)})
     return pd.DataFrame(rows)
+
+
+_PERIODS_PER_MONTH = {"D": 30.4, "MS": 1.0}  # weekly: 4.35
+
+
+def drivers(
+    history: pd.DataFrame,
+    freq: str | None = None,
+    external: pd.DataFrame | None = None,
+    holidays=None,
+    factors: list[str] | None = None,
+) -> pd.DataFrame:
+    """What drives each series' forecast, in the series' units and in words.
+
+    Inputs as for `forecast` (factors: the ones in use, e.g. `choose_factors(...)["kept"]`; None for none).
+    Returns one row per series and driver: series_id, driver ('trend', 'season', a factor name), effect (change
+    in y per period: per month for the trend, peak above average for the season, per `step` of a factor),
+    percent (the effect against the average period), step (the factor change the effect is for), words."""
+    freq = freq or infer_freq(history["date"])
+    m = season_length(freq)
+    days = {pd.Timestamp(d) for d in holidays} if holidays is not None else None
+    factors = factors or []
+    prepared = _prepare(history, freq, external, [c for c in _factor_columns(external) if c in factors], days)
+    period = "day" if freq == "D" else "month" if freq == "MS" else "week"
+    rows = []
+    for item in prepared:
+        values = item.y.to_numpy()
+        average = float(values.mean()) or 1.0
+        use = [c for c in factors if c in item.past]
+        fit = _FactorFit.fit(values, item.past[use]) if use else None
+        adjusted = values - fit.effect(item.past[use]) if fit else values
+        model = _Theta.fit(adjusted, m)
+        per_month = model.slope * _PERIODS_PER_MONTH.get(freq, 4.35)
+        pct = per_month / average * 100
+        trend = (
+            "Flat: under 0.5% a month either way over the history."
+            if abs(pct) < 0.5
+            else f"{'Growing' if pct > 0 else 'Shrinking'} by about {abs(pct):.1f}% a month over the history; "
+            "the forecast carries on half of that, to stay cautious."
+        )
+        rows.append(_driver(item.sid, "trend", per_month, pct, None, trend))
+        rows.append(_season_driver(item, model, m, freq, average))
+        for name, per_unit in (fit.per_unit if fit else {}).items():
+            step = 1.0 if name == HOLIDAY else _round_step(float(item.past[name].std()))
+            effect = per_unit * step
+            pct = effect / average * 100
+            sign = "adds" if effect >= 0 else "takes off"
+            words = (
+                f"A public holiday {sign} about {abs(pct):.0f}% to that {period}'s sales."
+                if name == HOLIDAY
+                else f"Each +{step:g} in {name} {sign} about {abs(pct):.1f}% to a {period}'s sales."
+            )
+            rows.append(_driver(item.sid, name, effect, pct, step, words))
+    return pd.DataFrame(rows, columns=["series_id", "driver", "effect", "percent", "step", "words"])
+
+
+def _driver(sid: str, name: str, effect: float, percent: float, step, words: str) -> dict:
+    return {"series_id": sid, "driver": name, "effect": effect, "percent": percent, "step": step, "words": words}
+
+
+def _season_driver(item: _Prepared, model: _Theta, m: int, freq: str, average: float) -> dict:
+    if model.season is None:
+        cycle = "week" if m == 7 else "year"
+        return _driver(item.sid, "season", 0.0, 0.0, None, f"No regular pattern over the {cycle} strong enough to use.")
+    kind, pattern = model.season
+    lift = (pattern - 1) * 100 if kind == "mul" else pattern / average * 100
+    dates = item.y.index[:m]  # position p of the pattern falls on dates[p]
+
+    def name(p: int) -> str:
+        if m == 7:
+            return dates[p].day_name() + "s"
+        return dates[p].strftime("%B") if freq == "MS" else "the week of " + dates[p].strftime("%d %B").lstrip("0")
+
+    top, low = int(np.argmax(lift)), int(np.argmin(lift))
+    words = (
+        f"Busiest: {name(top)}, about {lift[top]:.0f}% above average; quietest: {name(low)}, "
+        f"about {abs(lift[low]):.0f}% below."
+    )
+    return _driver(item.sid, "season", float(lift[top] / 100 * average), float(lift[top]), None, words)
+
+
+def _round_step(spread: float) -> float:
+    """A round factor change near one standard deviation (1, 2, 5, 10, 20, ...), so the words read naturally."""
+    if not np.isfinite(spread) or spread <= 0:
+        return 1.0
+    magnitude = 10 ** np.floor(np.log10(spread))
+    return float(min((1, 2, 5, 10), key=lambda f: abs(np.log(f * magnitude / spread))) * magnitude)
 
 
 def series_from_transactions(

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smbcore.forecast import ForecastError, backtest, forecast, infer_freq
+from smbcore.forecast import ForecastError, backtest, choose_factors, drivers, forecast, infer_freq
 
 
 def daily(values, start="2024-01-01", sid="shop") -> pd.DataFrame:
@@ -63,7 +63,7 @@ def test_intervals_widen_with_the_horizon_and_hold_the_forecast():
 def test_many_series_and_missing_future_factor_fallback():
     a, b = daily(np.tile(WEEK, 8), sid="a"), daily(np.tile(WEEK * 2, 8), sid="b")
     temps = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=56, freq="D"), "temperature": 10.0})
-    out = forecast(pd.concat([a, b]), 7, external=temps)
+    out = forecast(pd.concat([a, b]), 7, external=temps, factors=["temperature"])
     assert sorted(out["series_id"].unique()) == ["a", "b"]
     assert (out["fallback"] == "temperature: seasonal average").all()
     assert out.groupby("series_id")["yhat"].sum()["b"] == pytest.approx(
@@ -113,3 +113,34 @@ def test_frequency_is_inferred():
 def test_backtest_on_a_too_short_history_says_why():
     with pytest.raises(ForecastError, match="too little history"):
         backtest(daily([3.0, 4.0, 5.0, 6.0]), 28)
+
+
+def factor_history(seed: int = 0, n: int = 182):
+    """A daily shop whose sales rise 3 per degree of temperature, plus a factor that has nothing to do with it."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2024-01-01", periods=n, freq="D")
+    temperature = 15 + 8 * np.sin(np.arange(n) / 9) + rng.normal(0, 2, n)
+    noise = rng.normal(0, 1, n)
+    y = np.tile(WEEK * 5, n // 7 + 1)[:n] + 3.0 * temperature + rng.normal(0, 2, n)
+    history = pd.DataFrame({"series_id": "shop", "date": dates, "y": y})
+    return history, pd.DataFrame({"date": dates, "temperature": temperature, "lottery": noise})
+
+
+def test_only_factors_that_improved_past_forecasts_are_kept():
+    history, external = factor_history()
+    choice = choose_factors(history, 14, external=external)
+    assert choice["kept"] == ["temperature"]
+    assert choice["error"]["temperature"] < choice["error"]["none"] <= choice["error"]["lottery"] * 1.01
+
+
+def test_drivers_say_what_a_factor_and_the_season_do_in_words():
+    history, external = factor_history()
+    table = drivers(history, external=external, factors=["temperature"]).set_index("driver")
+    average = history["y"].mean()
+    step = table.loc["temperature", "step"]
+    assert step == 5  # a round step near the factor's spread (about 6 degrees)
+    assert table.loc["temperature", "effect"] == pytest.approx(3.0 * step, rel=0.1)
+    assert table.loc["temperature", "percent"] == pytest.approx(3.0 * step / average * 100, rel=0.1)
+    assert table.loc["temperature", "words"].startswith("Each +5 in temperature adds about")
+    assert "Busiest: Saturdays" in table.loc["season", "words"]  # WEEK peaks on the 6th day; 2024-01-01 is a Monday
+    assert table.loc["trend", "words"].startswith("Flat")
