@@ -1,4 +1,8 @@
-"""Forecast: the coming days or weeks of sales, with ranges, holidays, outside factors and what-if changes."""
+"""Forecast: the coming days or weeks of sales, with ranges, holidays, outside factors, the owner's own events
+and what-if changes."""
+
+import json
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -9,7 +13,9 @@ from pages._shared import (
     compute,
     currency,
     load,
+    money,
     needs_table,
+    own_workspace,
     plain_errors,
     require_app,
     source_label,
@@ -27,6 +33,7 @@ LEVELS = {
     "Per country (top 10)": "country",
     "Top 10 products": "product_id",
 }
+FLAGS = {fc.HOLIDAY: "public holidays", fc.OWN_EVENTS: "your events"}
 
 st.title("Forecast")
 st.caption(
@@ -35,20 +42,41 @@ st.caption(
 )
 
 
+@dataclass
+class Choice:
+    """What the owner chose to forecast."""
+
+    history: pd.DataFrame  # series_id, date, y
+    freq: str
+    unit: str
+    country: str | None
+    by: str | None  # the column series are split by (store_id lets per-store factors line up)
+    is_money: bool
+
+
 @st.cache_data(max_entries=32, show_spinner="Forecasting...")
-def _forecast(history: pd.DataFrame, horizon: int, freq: str, external, future_external, holidays: tuple):
-    return fc.forecast(history, horizon, freq, external, future_external, list(holidays) or None)
+def _forecast(history, horizon, freq, external, future_external, holidays: tuple, factors: tuple):
+    return fc.forecast(history, horizon, freq, external, future_external, list(holidays) or None, factors=list(factors))
+
+
+@st.cache_data(max_entries=32, show_spinner="Checking which outside factors help...")
+def _choose_factors(history, horizon, freq, external, holidays: tuple):
+    return fc.choose_factors(history, horizon, freq, external, list(holidays) or None)
 
 
 @st.cache_data(max_entries=32, show_spinner="Checking how accurate this has been...")
-def _backtest(history: pd.DataFrame, horizon: int, freq: str, external, holidays: tuple):
-    return fc.backtest(history, horizon, freq, external, list(holidays) or None)
+def _backtest(history, horizon, freq, external, holidays: tuple, factors: tuple):
+    return fc.backtest(history, horizon, freq, external, list(holidays) or None, factors=list(factors))
 
 
-def choose_history() -> tuple[pd.DataFrame, str, str, str | None]:
-    """(history, freq, unit label, country) from the widgets and the active data."""
-    has_tx, has_demand = version("transactions") is not None, version("demand") is not None
-    if has_tx:
+@st.cache_data(max_entries=32, show_spinner=False)
+def _drivers(history, freq, external, holidays: tuple, factors: tuple):
+    return fc.drivers(history, freq, external, list(holidays) or None, list(factors))
+
+
+def choose_history() -> Choice | None:
+    """What to forecast, from the widgets and the active data; None when there is no sales history."""
+    if version("transactions") is not None:
         tx = load("transactions")
         c1, c2, c3 = st.columns(3)
         measure = c1.selectbox("Forecast", list(MEASURES), format_func=MEASURES.get, key="fc_measure")
@@ -61,31 +89,81 @@ def choose_history() -> tuple[pd.DataFrame, str, str, str | None]:
         country = tx["country"].mode().iat[0] if "country" in tx and tx["country"].notna().any() else None
         if freq == "W":
             freq = fc.infer_freq(history["date"])
-        return history, freq, unit, country
-    if has_demand:
+        return Choice(history, freq, unit, country, LEVELS[level], measure == "revenue")
+    if version("demand") is not None:
         demand = load("demand")
         history = demand.assign(series_id=demand.get("series_id", "All sales"))[["series_id", "date", "y"]]
-        return history, fc.infer_freq(history["date"]), "Sales", None
-    return pd.DataFrame(), "D", "", None
+        return Choice(history, fc.infer_freq(history["date"]), "Sales", None, None, False)
+    return None
+
+
+def outside_factors(by: str | None) -> tuple[pd.DataFrame | None, list[str]]:
+    """The owner's outside-factor table (numeric factors only) and the factors they offer to the forecast.
+    Per-store factors line up with per-store series; otherwise they are averaged over stores by date."""
+    external = load("external") if version("external") is not None else None
+    if external is None:
+        return None, []
+    numeric = [
+        c for c in external.columns if c not in ("date", "store_id") and pd.api.types.is_numeric_dtype(external[c])
+    ]
+    offered = st.multiselect("Outside factors to consider", numeric, default=numeric, key="fc_factors")
+    if not offered:
+        return None, []
+    keep = ["date", *offered]
+    if "store_id" in external and by == "store_id":
+        return external[["store_id", *keep]].rename(columns={"store_id": "series_id"}), offered
+    return external[keep], offered
+
+
+def own_events() -> list[pd.Timestamp]:
+    """The owner's own events (promotions, closures, fairs), kept in their workspace between visits."""
+    workspace = own_workspace()
+    saved = pd.DataFrame(json.loads(workspace.setting("events", "[]") or "[]"), columns=["date", "what"])
+    saved["date"] = pd.to_datetime(saved["date"], errors="coerce")
+    with st.expander(f"Your own events ({len(saved)} saved): promotions, closures, fairs"):
+        st.caption(
+            "Add the dates of your past and planned events. Once a past event is in the history, the forecast "
+            "learns what such an event did and applies it to the planned ones."
+        )
+        edited = st.data_editor(
+            saved,
+            num_rows="dynamic",
+            key="fc_events",
+            column_config={
+                "date": st.column_config.DateColumn("Date", required=True),
+                "what": st.column_config.TextColumn("What (e.g. summer sale)"),
+            },
+            width="stretch",
+        )
+    edited = edited.dropna(subset=["date"])
+    if _events_json(edited) != _events_json(saved.dropna(subset=["date"])):
+        workspace.set_setting("events", _events_json(edited))
+    return [pd.Timestamp(d) for d in edited["date"]]
+
+
+def _events_json(events: pd.DataFrame) -> str:
+    return json.dumps(
+        [
+            {"date": pd.Timestamp(d).strftime("%Y-%m-%d"), "what": "" if pd.isna(w) else str(w)}
+            for d, w in events[["date", "what"]].itertuples(index=False)
+        ]
+    )
 
 
 def forecast_section() -> None:
-    history, freq, unit, country = choose_history()
-    if history.empty:
+    choice = choose_history()
+    if choice is None or choice.history.empty:
         st.info("This needs daily or weekly sales: orders (transactions) or daily totals (demand).")
         return
-    days_per_period = 1 if freq == "D" else 7
+    history, freq = choice.history, choice.freq
+    per = "days" if freq == "D" else "weeks"
     c1, c2 = st.columns(2)
     horizon = c1.slider(
-        "How far ahead" + (" (days)" if freq == "D" else " (weeks)"),
-        1,
-        90 if freq == "D" else 26,
-        28 if freq == "D" else 8,
-        key="fc_horizon",
+        f"How far ahead ({per})", 1, 90 if freq == "D" else 26, 28 if freq == "D" else 8, key="fc_horizon"
     )
     calendar_country = c2.text_input(
         "Public holidays of",
-        value=country or "GB",
+        value=choice.country or "GB",
         key="fc_country",
         help="A country name or code such as GB, US, DE. Leave empty for none.",
     )
@@ -94,47 +172,119 @@ def forecast_section() -> None:
     if calendar_country.strip() and not holidays:
         st.warning(f"No holiday calendar is known for '{calendar_country}'. Use a country code such as GB or US.")
 
-    external = load("external") if version("external") is not None else None
-    future_external = None
-    factors = [
-        c
-        for c in (external.columns if external is not None else [])
-        if c not in ("date", "series_id") and pd.api.types.is_numeric_dtype(external[c])
-    ]
-    chosen = st.multiselect("Outside factors to use", factors, default=factors[:3], key="fc_factors") if factors else []
-    if chosen:
-        external = external[["date", *chosen]]
-        st.markdown(
-            "**What if?** Change the factors over the forecast period (their future values are otherwise "
-            "the seasonal average for weather and the last value for the rest, as the table says)."
-        )
-        shifts = {f: st.slider(f"{f}: change by", -50.0, 50.0, 0.0, 1.0, key=f"fc_shift_{f}") for f in chosen}
-        if any(shifts.values()):
-            # Future values = the stated fallback, shifted by the scenario.
-            future_dates = pd.date_range(history["date"].max(), periods=horizon + 1, freq=freq)[1:]
-            filled = _fallback_values(external, future_dates, chosen, fc.season_length(freq))
-            future_external = filled.assign(**{f: filled[f] + shift for f, shift in shifts.items()})
-    else:
-        external = None
+    last = history["date"].max()
+    past_dates = pd.date_range(history["date"].min(), last, freq=freq)
+    future_dates = pd.date_range(last, periods=horizon + 1, freq=freq)[1:]
+    external, offered = outside_factors(choice.by)
+    events = own_events()
+    external, event_future = fc.with_events(external, None, past_dates, future_dates, events, freq)
 
-    result = _forecast(history, horizon, freq, external, future_external, holidays)
-    draw(history, result, unit, days_per_period, holidays)
+    candidates = [*offered, *([fc.HOLIDAY] if holidays else []), *([fc.OWN_EVENTS] if event_future is not None else [])]
+    used = []
+    if candidates:
+        auto = st.toggle(
+            "Use only the factors that made past forecasts more accurate (recommended)", True, key="fc_auto"
+        )
+        picked = _choose_factors(history, horizon, freq, external, holidays)
+        used = picked["kept"] if auto else candidates
+        show_factor_choice(candidates, used, picked["error"])
+
+    future_external, lift = what_if(history, external, event_future, used, future_dates, freq, choice)
+    result = _forecast(history, horizon, freq, external, future_external, holidays, tuple(used))
+    if lift:
+        result = fc.with_lift(result, [lift[0]], lift[1])
+    shown = draw(history, result, choice.unit, 1 if freq == "D" else 7, holidays)
+    with st.expander("What drives this forecast", expanded=True):
+        show_drivers(_drivers(history[history["series_id"] == shown], freq, external, holidays, tuple(used)), choice)
     with st.expander("How accurate has this been?", expanded=True):
         try:
-            show_check(_backtest(history, horizon, freq, external, holidays), horizon, freq)
+            show_check(_backtest(history, horizon, freq, external, holidays, tuple(used)), horizon, per)
         except fc.ForecastError as exc:  # too short to check: say so, and still offer the forecast
             st.info(str(exc))
     table_with_download(result, "forecast.csv", key="dl_forecast", label="Download the forecast (CSV)")
 
 
-def show_check(check: pd.DataFrame, horizon: int, freq: str) -> None:
+def _factor_name(name: str) -> str:
+    return FLAGS.get(name, name)
+
+
+def show_factor_choice(candidates: list[str], used: list[str], error: dict) -> None:
+    """Which factors the forecast uses, and why the others are left out."""
+    left_out = [c for c in candidates if c not in used]
+    text = "Uses: " + (", ".join(_factor_name(c) for c in used) if used else "no outside factors") + "."
+    if left_out and "none" in error and all(c in error for c in left_out):
+        text += " Left out, because they did not make this shop's past forecasts more accurate: " + ", ".join(
+            f"{_factor_name(c)} (typical miss {error[c]:.2f} with it against {error['none']:.2f} without)"
+            for c in left_out
+        )
+        text += "."
+    elif left_out:
+        text += " Left out: " + ", ".join(_factor_name(c) for c in left_out) + "."
+    st.caption(text)
+
+
+def what_if(history, external, event_future, used, future_dates, freq, choice: Choice):
+    """Scenario sliders. Returns (future factor values or None, (promotion date, lift %) or None)."""
+    shiftable = [f for f in used if f not in FLAGS]
+    st.markdown("**What if?**")
+    future_external = event_future
+    if shiftable:
+        st.caption(
+            "Change the outside factors over the forecast period. Without a change they are the seasonal "
+            "average for factors like weather and the last value for the rest, as the download says."
+        )
+        columns = st.columns(min(len(shiftable), 3))
+        past = external.groupby("date")[shiftable].mean()
+        shifts = {}
+        for i, factor in enumerate(shiftable):
+            step = fc.round_step(float(past[factor].std()))
+            shifts[factor] = columns[i % len(columns)].slider(
+                f"{factor}: change by", -5 * step, 5 * step, 0.0, step / 10, key=f"fc_shift_{factor}"
+            )
+        if any(shifts.values()):
+            filled = _fallback_values(past, future_dates, shiftable, fc.season_length(freq))
+            filled = filled.assign(**{f: filled[f] + shift for f, shift in shifts.items()})
+            future_external = filled if event_future is None else filled.merge(event_future, on="date", how="outer")
+    c1, c2 = st.columns(2)
+    label = "%d %b %Y" if freq == "D" else "week of %d %b %Y"
+    options = [None, *future_dates]
+    when = c1.selectbox(
+        "Plan a promotion in",
+        options,
+        format_func=lambda d: "No promotion" if d is None else d.strftime(label),
+        key="fc_promo_when",
+    )
+    lift = c2.slider(
+        "Extra sales it brings (%)",
+        0,
+        200,
+        20,
+        5,
+        key="fc_promo_lift",
+        help="Your own estimate. Past promotions entered under 'Your own events' teach the forecast their effect.",
+        disabled=when is None,
+    )
+    return future_external, ((when, lift) if when is not None and lift else None)
+
+
+def show_drivers(table: pd.DataFrame, choice: Choice) -> None:
+    """The drivers of the shown series in words, with money where the series is money."""
+    for row in table.itertuples(index=False):
+        amount = ""
+        if row.driver not in ("trend", "season") and choice.is_money and row.effect:
+            amount = f" (about {money(abs(row.effect), currency())})"
+        title = {"trend": "Trend", "season": "Season"}.get(row.driver, _factor_name(row.driver).capitalize())
+        st.markdown(f"- **{title}**: {row.words}{amount}")
+
+
+def show_check(check: pd.DataFrame, horizon: int, per: str) -> None:
     """The backtest in words and as a table."""
     mase, coverage = check["mase"].mean(), check["coverage_80"].mean()
     verdict = "better than" if mase < 1 else "worse than"
     st.markdown(
-        f"Forecasting the last {horizon} {'days' if freq == 'D' else 'weeks'} from the rest, the "
-        f"typical miss was **{mase:.2f} times** that of 'same as one season ago' ({verdict} that simple "
-        f"rule), and **{coverage:.0%}** of actual values fell inside the 80% band (80% is right)."
+        f"Forecasting the last {horizon} {per} from the rest, the typical miss was **{mase:.2f} times** that of "
+        f"'same as one season ago' ({verdict} that simple rule), and **{coverage:.0%}** of actual values fell "
+        "inside the 80% band (80% is right)."
     )
     table_with_download(
         check,
@@ -149,14 +299,14 @@ def show_check(check: pd.DataFrame, horizon: int, freq: str) -> None:
     )
 
 
-def _fallback_values(external: pd.DataFrame, dates: pd.DatetimeIndex, columns: list[str], m: int) -> pd.DataFrame:
-    past = external.groupby("date")[columns].mean()
+def _fallback_values(past: pd.DataFrame, dates: pd.DatetimeIndex, columns: list[str], m: int) -> pd.DataFrame:
     filled = pd.DataFrame(index=dates, columns=columns, dtype=float)
     filled, _ = fc.fill_future_factors(filled, past, columns, m)
     return filled.rename_axis("date").reset_index()
 
 
-def draw(history: pd.DataFrame, result: pd.DataFrame, unit: str, days_per_period: int, holidays: tuple) -> None:
+def draw(history: pd.DataFrame, result: pd.DataFrame, unit: str, days_per_period: int, holidays: tuple) -> str:
+    """The chart of the chosen series; returns which series it shows."""
     recent = history[history["date"] >= history["date"].max() - pd.Timedelta(days=180 * days_per_period)]
     series = list(result["series_id"].unique())
     shown = st.selectbox("Series", series, key="fc_series") if len(series) > 1 else series[0]
@@ -199,6 +349,7 @@ def draw(history: pd.DataFrame, result: pd.DataFrame, unit: str, days_per_period
     st.caption(
         "Grey: what happened. Blue dashed: forecast; darker band 80%, lighter band 95%. Red lines: public holidays."
     )
+    return shown
 
 
 if version("demand") is not None or needs_table(

@@ -27,6 +27,10 @@ __all__ = [
     "holiday_dates",
     "fill_future_factors",
     "choose_factors",
+    "period_flags",
+    "with_events",
+    "with_lift",
+    "round_step",
     "drivers",
     "ForecastError",
 ]
@@ -248,15 +252,60 @@ def _factor_frame(
         part = part.groupby("date")[columns].mean()
         frame = frame.join(part, how="left")
     if holidays:
-        # A row dated d covers d up to the next row's date (a day, or the week starting d).
-        days = pd.DatetimeIndex(sorted(holidays))
-        step = pd.Timedelta(days={"D": 1, "MS": 31}.get(freq, 7))
-        row = dates.searchsorted(days, side="right") - 1
-        inside = (row >= 0) & (days < dates[np.clip(row, 0, None)] + step)
-        flag = np.zeros(len(dates))
-        flag[row[inside]] = 1.0
-        frame[HOLIDAY] = flag
+        frame[HOLIDAY] = period_flags(dates, holidays, freq)
     return frame
+
+
+def period_flags(dates: pd.DatetimeIndex, days, freq: str) -> np.ndarray:
+    """1.0 for each period (dated by its start: a day, the week or the month starting that date) holding one of
+    `days`, else 0.0."""
+    days = pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in days))
+    flag = np.zeros(len(dates))
+    if len(days) == 0 or len(dates) == 0:
+        return flag
+    step = pd.Timedelta(days={"D": 1, "MS": 31}.get(freq, 7))
+    row = dates.searchsorted(days, side="right") - 1
+    inside = (row >= 0) & (days < dates[np.clip(row, 0, None)] + step)
+    flag[row[inside]] = 1.0
+    return flag
+
+
+OWN_EVENTS = "your_events"  # the factor the owner's own events (promotions, closures, fairs) become
+
+
+def with_events(
+    external: pd.DataFrame | None,
+    future_external: pd.DataFrame | None,
+    past_dates: pd.DatetimeIndex,
+    future_dates: pd.DatetimeIndex,
+    events,
+    freq: str,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Add the owner's own event dates as a 0/1 factor 'your_events' to the past and future factor tables.
+
+    external / future_external: date (maybe series_id) plus factors, or None. Returns both tables with the
+    new column; unchanged when no event falls inside the history, as there is then nothing to learn its
+    effect from (see `with_lift` for a stated one)."""
+    events = [pd.Timestamp(d) for d in events]
+    past_flag = period_flags(past_dates, events, freq)
+    if not past_flag.any():
+        return external, future_external
+    past = pd.DataFrame({"date": past_dates, OWN_EVENTS: past_flag})
+    ahead = pd.DataFrame({"date": future_dates, OWN_EVENTS: period_flags(future_dates, events, freq)})
+    external = past if external is None else external.merge(past, on="date", how="outer")
+    future_external = ahead if future_external is None else future_external.merge(ahead, on="date", how="outer")
+    return external, future_external
+
+
+def with_lift(result: pd.DataFrame, dates, percent: float) -> pd.DataFrame:
+    """The forecast with `percent` more (or less) in the periods dated `dates`: forecast and bands alike.
+
+    result: a `forecast` output; returns the same columns."""
+    rows = result["date"].isin(pd.DatetimeIndex(list(dates)))
+    columns = [c for c in result.columns if c.startswith("yhat")]
+    out = result.copy()
+    out.loc[rows, columns] = out.loc[rows, columns] * max(1 + percent / 100, 0)
+    return out
 
 
 @dataclass
@@ -573,13 +622,14 @@ def drivers(
         rows.append(_driver(item.sid, "trend", per_month, pct, None, trend))
         rows.append(_season_driver(item, model, m, freq, average))
         for name, per_unit in (fit.per_unit if fit else {}).items():
-            step = 1.0 if name == HOLIDAY else _round_step(float(item.past[name].std()))
+            flag = {HOLIDAY: "A public holiday", OWN_EVENTS: "One of your events"}.get(name)
+            step = 1.0 if flag else round_step(float(item.past[name].std()))
             effect = per_unit * step
             pct = effect / average * 100
             sign = "adds" if effect >= 0 else "takes off"
             words = (
-                f"A public holiday {sign} about {abs(pct):.0f}% to that {period}'s sales."
-                if name == HOLIDAY
+                f"{flag} {sign} about {abs(pct):.0f}% to that {period}'s sales."
+                if flag
                 else f"Each +{step:g} in {name} {sign} about {abs(pct):.1f}% to a {period}'s sales."
             )
             rows.append(_driver(item.sid, name, effect, pct, step, words))
@@ -611,7 +661,7 @@ def _season_driver(item: _Prepared, model: _Theta, m: int, freq: str, average: f
     return _driver(item.sid, "season", float(lift[top] / 100 * average), float(lift[top]), None, words)
 
 
-def _round_step(spread: float) -> float:
+def round_step(spread: float) -> float:
     """A round factor change near one standard deviation (1, 2, 5, 10, 20, ...), so the words read naturally."""
     if not np.isfinite(spread) or spread <= 0:
         return 1.0

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -123,13 +124,21 @@ def test_forecast_page_scenario_and_download(monkeypatch, shared_home):
     assert any("typical miss was" in m.value for m in app.markdown)
     table = app.dataframe[-1].value
     assert len(table) == 28 and {"yhat", "yhat_lo_80", "yhat_hi_95", "fallback"} <= set(table.columns)
-    assert table["fallback"].str.contains("temperature_c: seasonal average").all()
-    app.slider(key="fc_shift_temperature_c").set_value(10.0).run()
+    # Only factors that made past forecasts better are used; the page says which and why others are not.
+    assert any("Uses: feels_like_c" in c.value and "Left out, because" in c.value for c in app.caption)
+    assert table["fallback"].str.contains("feels_like_c: seasonal average").all()
+    assert any("Each +" in m.value and "feels_like_c" in m.value for m in app.markdown)  # what drives it
+    app.slider(key="fc_shift_feels_like_c").set_value(5.0).run()
     warmer = app.dataframe[-1].value
     assert warmer["yhat"].sum() > table["yhat"].sum()  # warmer days, more rentals
-    assert (warmer["fallback"] == table["fallback"]).all() or warmer["fallback"].eq("").all()
     downloads = app.get("download_button")
     assert len(downloads) == 2  # the accuracy table and the forecast
+    # A promotion in the third week lifts that day by the stated 30%, and only that day.
+    app.selectbox(key="fc_promo_when").set_value(warmer["date"].iloc[14]).run()
+    app.slider(key="fc_promo_lift").set_value(30).run()
+    promoted = app.dataframe[-1].value
+    ratio = promoted["yhat"].to_numpy() / warmer["yhat"].to_numpy()
+    assert ratio[14] == pytest.approx(1.3) and np.allclose(np.delete(ratio, 14), 1.0)
 
 
 def test_forecast_page_on_orders(monkeypatch, shared_home):
@@ -144,8 +153,11 @@ def test_forecast_page_on_a_few_days_of_own_orders(monkeypatch, tmp_path):
     """Three weeks of orders: the forecast is still drawn and downloadable; the check says why it cannot run."""
     home = tmp_path / "home"
     tx = generate_transactions(n_lines=300, n_customers=20, days=21, seed=23)
-    Workspace(home / "workspace.duckdb").save("transactions", tx, source="test.csv")
+    workspace = Workspace(home / "workspace.duckdb")
+    workspace.save("transactions", tx, source="test.csv")
+    workspace.set_setting("events", '[{"date": "2030-01-05", "what": "summer sale"}]')
     app = start(monkeypatch, home, page="pages/forecast.py")
     assert not app.exception and not app.error
     assert any("too little history" in i.value for i in app.info)
+    assert any(e.label.startswith("Your own events (1 saved)") for e in app.expander)  # kept between visits
     assert len(app.dataframe[-1].value) == 28

@@ -4,7 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smbcore.forecast import ForecastError, backtest, choose_factors, drivers, forecast, infer_freq
+from smbcore.forecast import (
+    ForecastError,
+    backtest,
+    choose_factors,
+    drivers,
+    forecast,
+    infer_freq,
+    with_events,
+    with_lift,
+)
 
 
 def daily(values, start="2024-01-01", sid="shop") -> pd.DataFrame:
@@ -144,3 +153,27 @@ def test_drivers_say_what_a_factor_and_the_season_do_in_words():
     assert table.loc["temperature", "words"].startswith("Each +5 in temperature adds about")
     assert "Busiest: Saturdays" in table.loc["season", "words"]  # WEEK peaks on the 6th day; 2024-01-01 is a Monday
     assert table.loc["trend", "words"].startswith("Flat")
+
+
+def test_own_events_are_learned_from_the_past_and_applied_to_planned_ones():
+    y = np.tile(WEEK, 20)
+    dates = pd.date_range("2024-01-01", periods=len(y) + 14, freq="D")
+    events = list(dates[10:140:15])  # a promotion every 15 days, adding 40 sales
+    y[10:140:15] += 40
+    planned = dates[len(y) + 4]
+    history = daily(y)
+    external, future = with_events(None, None, dates[: len(y)], dates[len(y) :], [*events, planned], "D")
+    assert external["your_events"].sum() == len(events) and future["your_events"].sum() == 1
+    out = forecast(history, 14, external=external, future_external=future).set_index("date")["yhat"]
+    assert out[planned] - np.tile(WEEK, 3)[4] == pytest.approx(40, abs=6)
+    assert np.abs(out.drop(planned).to_numpy() - np.delete(np.tile(WEEK, 2), 4)).max() < 6
+    # With no event inside the history there is nothing to learn from: the tables come back unchanged.
+    assert with_events(None, None, dates[: len(y)], dates[len(y) :], [planned], "D") == (None, None)
+
+
+def test_a_stated_lift_raises_forecast_and_bands_on_that_date_only():
+    out = forecast(daily(np.tile(WEEK, 10)), 7)
+    day = out["date"].iloc[2]
+    lifted = with_lift(out, [day], 25)
+    ratio = lifted["yhat_hi_80"] / out["yhat_hi_80"]
+    assert ratio.iloc[2] == pytest.approx(1.25) and (ratio.drop(2) == 1).all()
