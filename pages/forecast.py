@@ -23,6 +23,7 @@ from pages._shared import (
     version,
 )
 from smbcore import forecast as fc
+from smbcore.data import SAMPLES
 
 require_app()
 
@@ -93,7 +94,8 @@ def choose_history() -> Choice | None:
     if version("demand") is not None:
         demand = load("demand")
         history = demand.assign(series_id=demand.get("series_id", "All sales"))[["series_id", "date", "y"]]
-        return Choice(history, fc.infer_freq(history["date"]), "Sales", None, None, False)
+        country = SAMPLES.get(active_source(), {}).get("country")
+        return Choice(history, fc.infer_freq(history["date"]), "Sales", country, None, False)
     return None
 
 
@@ -204,22 +206,39 @@ def forecast_section() -> None:
     table_with_download(result, "forecast.csv", key="dl_forecast", label="Download the forecast (CSV)")
 
 
+_UNITS = {"_c": " (°C)", "_f": " (°F)", "_pct": " (%)", "_kmh": " (km/h)", "_mm": " (mm)"}
+
+
 def _factor_name(name: str) -> str:
-    return FLAGS.get(name, name)
+    """A factor's column name in words: 'feels_like_c' -> 'feels like (°C)'."""
+    if name in FLAGS:
+        return FLAGS[name]
+    suffix = next((s for s in _UNITS if name.lower().endswith(s)), "")
+    return name[: len(name) - len(suffix)].replace("_", " ") + _UNITS.get(suffix, "")
 
 
 def show_factor_choice(candidates: list[str], used: list[str], error: dict) -> None:
-    """Which factors the forecast uses, and why the others are left out."""
-    left_out = [c for c in candidates if c not in used]
+    """Which factors the forecast uses, and why the others are left out (error: see fc.choose_factors)."""
     text = "Uses: " + (", ".join(_factor_name(c) for c in used) if used else "no outside factors") + "."
-    if left_out and "none" in error and all(c in error for c in left_out):
-        text += " Left out, because they did not make this shop's past forecasts more accurate: " + ", ".join(
-            f"{_factor_name(c)} (typical miss {error[c]:.2f} with it against {error['none']:.2f} without)"
-            for c in left_out
+    left_out = [c for c in candidates if c not in used]
+    if "none" not in error or not all(c in error for c in left_out):
+        if left_out:
+            text += " Left out: " + ", ".join(_factor_name(c) for c in left_out) + "."
+        st.caption(text)
+        return
+    no_help = [c for c in left_out if error[c] >= error["none"] * (1 - fc.BETTER_BY)]
+    overlap = [c for c in left_out if c not in no_help]
+    miss = "typical past miss {:.2f} with it, {:.2f} without".format
+    if no_help:
+        text += " Left out, as they did not make this shop's past forecasts more accurate: " + "; ".join(
+            f"{_factor_name(c)} ({miss(error[c], error['none'])})" for c in no_help
         )
         text += "."
-    elif left_out:
-        text += " Left out: " + ", ".join(_factor_name(c) for c in left_out) + "."
+    if overlap:
+        text += " Left out, as they helped alone but added nothing once the used ones were in: " + "; ".join(
+            f"{_factor_name(c)} ({miss(error[c], error['none'])})" for c in overlap
+        )
+        text += "."
     st.caption(text)
 
 
@@ -239,7 +258,7 @@ def what_if(history, external, event_future, used, future_dates, freq, choice: C
         for i, factor in enumerate(shiftable):
             step = fc.round_step(float(past[factor].std()))
             shifts[factor] = columns[i % len(columns)].slider(
-                f"{factor}: change by", -5 * step, 5 * step, 0.0, step / 10, key=f"fc_shift_{factor}"
+                f"{_factor_name(factor)}: change by", -5 * step, 5 * step, 0.0, step / 10, key=f"fc_shift_{factor}"
             )
         if any(shifts.values()):
             filled = _fallback_values(past, future_dates, shiftable, fc.season_length(freq))
@@ -274,7 +293,8 @@ def show_drivers(table: pd.DataFrame, choice: Choice) -> None:
         if row.driver not in ("trend", "season") and choice.is_money and row.effect:
             amount = f" (about {money(abs(row.effect), currency())})"
         title = {"trend": "Trend", "season": "Season"}.get(row.driver, _factor_name(row.driver).capitalize())
-        st.markdown(f"- **{title}**: {row.words}{amount}")
+        words = row.words.replace(f" in {row.driver} ", f" in {_factor_name(row.driver)} ")
+        st.markdown(f"- **{title}**: {words}{amount}")
 
 
 def show_check(check: pd.DataFrame, horizon: int, per: str) -> None:

@@ -397,7 +397,7 @@ def forecast(
     return pd.concat(rows, ignore_index=True)
 
 
-_BETTER_BY = 0.01  # a factor is kept only when it cuts the past forecasts' error by at least 1%
+BETTER_BY = 0.01  # a factor is kept only when it cuts the past forecasts' error by at least 1%
 
 
 def choose_factors(history: pd.DataFrame, horizon: int, freq: str | None = None, external=None, holidays=None) -> dict:
@@ -425,10 +425,10 @@ def _choose_factors(prepared: list[_Prepared], horizon: int, m: int) -> dict:
         error[name] = _inner_error(prepared, horizon, m, [name])
     kept, best = [], error["none"]
     for name in sorted(candidates, key=error.get):
-        if error[name] >= best * (1 - _BETTER_BY):
+        if error[name] >= best * (1 - BETTER_BY):
             continue
         trial = error[name] if not kept else _inner_error(prepared, horizon, m, [*kept, name])
-        if trial < best * (1 - _BETTER_BY):
+        if trial < best * (1 - BETTER_BY):
             kept, best = [*kept, name], trial
     return {"kept": kept, "error": error}
 

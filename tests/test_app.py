@@ -125,9 +125,9 @@ def test_forecast_page_scenario_and_download(monkeypatch, shared_home):
     table = app.dataframe[-1].value
     assert len(table) == 28 and {"yhat", "yhat_lo_80", "yhat_hi_95", "fallback"} <= set(table.columns)
     # Only factors that made past forecasts better are used; the page says which and why others are not.
-    assert any("Uses: feels_like_c" in c.value and "Left out, because" in c.value for c in app.caption)
+    assert any("Uses: feels like (°C)" in c.value and "Left out, as they" in c.value for c in app.caption)
     assert table["fallback"].str.contains("feels_like_c: seasonal average").all()
-    assert any("Each +" in m.value and "feels_like_c" in m.value for m in app.markdown)  # what drives it
+    assert any("Each +" in m.value and "in feels like (°C) adds" in m.value for m in app.markdown)  # what drives it
     app.slider(key="fc_shift_feels_like_c").set_value(5.0).run()
     warmer = app.dataframe[-1].value
     assert warmer["yhat"].sum() > table["yhat"].sum()  # warmer days, more rentals

@@ -52,6 +52,7 @@ SAMPLES: dict[str, dict] = {
         "file": "day.csv.gz",
         "tables": ("demand", "external"),
         "currency": "$",
+        "country": "US",
         "about": "UCI Bike Sharing: 731 days of bike rentals in Washington D.C. (2011-2012) with weather and holidays.",
         "credit": "Fanaee-T & Gama (2013). UCI Machine Learning Repository, Bike Sharing, "
         "doi:10.24432/C5W894. Licence CC BY 4.0.",
