@@ -84,8 +84,9 @@ Peer = Callable[..., pd.DataFrame]
 # ---------------------------------------------------------------------------------------------- data
 
 
-def load_case(name: str) -> dict:
-    """Load one benchmark case.
+def load_case(name: str, offset: int = 0) -> dict:
+    """Load one benchmark case; `offset` > 0 drops the last `offset` points of every series first, so the
+    hold-out is an earlier stretch (a check that choices made on the latest hold-out carry over).
 
     Returns {"history", "external", "horizon", "season", "freq"}:
     - history: DataFrame[series_id (str), date (datetime64), y (float)], every point, sorted by series, date;
@@ -120,6 +121,8 @@ def load_case(name: str) -> dict:
     else:
         raise ValueError(f"unknown case {name!r}; expected one of {CASES}")
     history = history.astype({"y": float}).sort_values(["series_id", "date"], ignore_index=True)
+    if offset:
+        history = history[history.groupby("series_id").cumcount(ascending=False) >= offset].reset_index(drop=True)
     if external is not None:
         external = external.sort_values([c for c in ("series_id", "date") if c in external], ignore_index=True)
     return {"history": history, "external": external, "horizon": horizon, "season": season, "freq": freq}
@@ -342,7 +345,7 @@ PEERS: dict[str, Peer] = {
 # ---------------------------------------------------------------------------------------------- runner
 
 
-def run_peers(case_name: str, peers=None, level: int = 80) -> pd.DataFrame:
+def run_peers(case_name: str, peers=None, level: int = 80, offset: int = 0) -> pd.DataFrame:
     """Run peers on one case and score them.
 
     `peers`: None (all of PEERS), or a list of names in PEERS and/or callables with the peer signature
@@ -351,7 +354,7 @@ def run_peers(case_name: str, peers=None, level: int = 80) -> pd.DataFrame:
     Out: DataFrame[case, method, mean_mase, coverage_80, seconds, series] where mean_mase is the mean over
     series with a finite MASE and `series` counts those (dropped short series are printed, not counted).
     """
-    case = load_case(case_name)
+    case = load_case(case_name, offset)
     horizon, season, freq = case["horizon"], case["season"], case["freq"]
     dropped = short_series(case["history"], horizon)
     if dropped:

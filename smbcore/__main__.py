@@ -102,9 +102,16 @@ def _forecast(args: argparse.Namespace) -> int:
         history = forecast.series_from_transactions(result.frame, args.measure, None, "D")
     else:
         history = result.frame.assign(series_id=result.frame.get("series_id", "All sales"))
-    out = forecast.forecast(history[["series_id", "date", "y"]], args.horizon)
+    history = history[["series_id", "date", "y"]]
+    holidays = None
+    if args.country:
+        years = range(history["date"].min().year, history["date"].max().year + 2)
+        holidays = forecast.holiday_dates(args.country, years)
+        if not holidays:
+            print(f"No holiday calendar is known for '{args.country}'; forecasting without holidays.")
+    out = forecast.forecast(history, args.horizon, holidays=holidays)
     out.to_csv(args.out, index=False)
-    check = forecast.backtest(history[["series_id", "date", "y"]], args.horizon)
+    check = forecast.backtest(history, args.horizon, holidays=holidays)
     print(
         f"Wrote {len(out):,} forecast rows to {args.out}. On the last {args.horizon} periods the forecast missed "
         f"{check['mase'].mean():.2f} times as much as 'same as one season ago'; "
@@ -132,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     fcast.add_argument("--horizon", type=int, default=28, help="periods ahead")
     fcast.add_argument("--measure", choices=["revenue", "orders", "units"], default="revenue")
     fcast.add_argument("--out", default="forecast.csv")
+    fcast.add_argument("--country", help="public holidays of this country (e.g. GB, US); used when they help")
     for p in (validate, summary, rec, fcast):
         p.add_argument(
             "--date-order",

@@ -654,10 +654,8 @@ def _season_driver(item: _Prepared, model: _Theta, m: int, freq: str, average: f
         return dates[p].strftime("%B") if freq == "MS" else "the week of " + dates[p].strftime("%d %B").lstrip("0")
 
     top, low = int(np.argmax(lift)), int(np.argmin(lift))
-    words = (
-        f"Busiest: {name(top)}, about {lift[top]:.0f}% above average; quietest: {name(low)}, "
-        f"about {abs(lift[low]):.0f}% below."
-    )
+    quietest = "closed or nearly" if lift[low] <= -90 else f"about {abs(lift[low]):.0f}% below"
+    words = f"Busiest: {name(top)}, about {lift[top]:.0f}% above average; quietest: {name(low)}, {quietest}."
     return _driver(item.sid, "season", float(lift[top] / 100 * average), float(lift[top]), None, words)
 
 

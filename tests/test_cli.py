@@ -61,11 +61,21 @@ def test_forecast_writes_the_horizon(tmp_path):
     tx = generate_transactions(n_lines=4_000, n_customers=100, days=200, seed=8)
     path = tmp_path / "orders.csv"
     path.write_text(raw_orders_csv(tx))
-    out = run("forecast", str(path), "--horizon", "14", "--out", str(tmp_path / "f.csv"))
+    out = run("forecast", str(path), "--horizon", "14", "--out", str(tmp_path / "f.csv"), "--country", "GB")
     assert out.returncode == 0, out.stderr
+    assert "No holiday calendar" not in out.stdout
     import pandas as pd
 
     result = pd.read_csv(tmp_path / "f.csv", parse_dates=["date"])
     assert len(result) == 14 and (result["yhat"] >= 0).all()
     assert result["date"].min() == tx["timestamp"].max().normalize() + pd.Timedelta(days=1)
     assert "inside the 80% band" in out.stdout
+
+
+def test_forecast_says_when_a_holiday_calendar_is_unknown(tmp_path):
+    tx = generate_transactions(n_lines=1_500, n_customers=50, days=120, seed=9)
+    path = tmp_path / "orders.csv"
+    path.write_text(raw_orders_csv(tx))
+    out = run("forecast", str(path), "--horizon", "7", "--out", str(tmp_path / "f.csv"), "--country", "Atlantis")
+    assert out.returncode == 0, out.stderr
+    assert "No holiday calendar is known for 'Atlantis'" in out.stdout
