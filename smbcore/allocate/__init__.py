@@ -1,0 +1,25 @@
+"""From forecasts to decisions: stock (reorder points and order quantities), staff per shift, and a marketing
+budget split across segments; each a cheap function of fitted outputs so what-if sliders answer at once, and
+each with a replay on the shop's own recent history."""
+
+from smbcore.allocate.budget import budget_plan, extra_revenue, segment_response
+from smbcore.allocate.inventory import DemandOverTime, demand_over_time, expected_sold, inventory_plan, item_table
+from smbcore.allocate.policy import backtest_policy, backtest_rota
+from smbcore.allocate.staffing import PLAN_FOR, hourly_profile, staffing_plan, staffing_tradeoff
+
+__all__ = [
+    "PLAN_FOR",
+    "DemandOverTime",
+    "backtest_policy",
+    "backtest_rota",
+    "budget_plan",
+    "demand_over_time",
+    "expected_sold",
+    "extra_revenue",
+    "hourly_profile",
+    "inventory_plan",
+    "item_table",
+    "segment_response",
+    "staffing_plan",
+    "staffing_tradeoff",
+]

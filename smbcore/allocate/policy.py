@@ -1,0 +1,185 @@
+"""Did the plan pay off? Replay the last weeks of history: plan from what was known before them, then meet the
+demand that really came, day by day, and compare with a simple rule of thumb.
+
+Inventory: the recommended reorder-point policy (checked daily) against "every review period, order up to
+what the last 4 weeks sold over lead time plus review". Staffing: the forecast rota against a flat rota with
+the same paid hours spread evenly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from smbcore.allocate.inventory import demand_over_time, inventory_plan
+from smbcore.allocate.staffing import staffing_plan
+
+__all__ = ["backtest_policy", "backtest_rota"]
+
+
+def _split(history: pd.DataFrame, test_days: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DatetimeIndex]:
+    cut = history["date"].max() - pd.Timedelta(days=test_days - 1)
+    days = pd.date_range(cut, history["date"].max(), freq="D")
+    return history[history["date"] < cut], history[history["date"] >= cut], days
+
+
+def backtest_policy(
+    history: pd.DataFrame,
+    test_days: int = 56,
+    service_level: float = 0.95,
+    lead_time_days: int = 7,
+    review_days: int = 7,
+    holding_cost_rate: float = 0.25,
+    order_cost: float = 20.0,
+    items: pd.DataFrame | None = None,
+    forecast: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Replay the last `test_days` of daily demand under both stock policies.
+
+    history: series_id (product), date, y (daily units sold, missing days = 0). items: index product_id with
+    price and unit_cost (default 1 and 0.6). forecast: the daily forecast made before the test window (made
+    here with smbcore.forecast when None). Both policies start each product with the stock the last 4 weeks
+    before the window would need over lead time plus review.
+    Returns one row per policy: policy, orders, stockout_units, fill_rate, average_stock_units,
+    holding_cost, ordering_cost, lost_margin, total_cost.
+    """
+    train, test, days = _split(history, test_days)
+    if train.empty:
+        raise ValueError(f"The history is shorter than the {test_days} days to replay; nothing to plan from.")
+    if forecast is None:
+        from smbcore.forecast import forecast as make_forecast
+
+        forecast = make_forecast(train, test_days, "D", levels=(80,))
+    demand = demand_over_time(forecast)
+    products = demand.products
+    actual = (
+        test.assign(series_id=test["series_id"].astype(str))
+        .pivot_table(index="series_id", columns="date", values="y", aggfunc="sum")
+        .reindex(index=products, columns=days, fill_value=0.0)
+        .fillna(0.0)
+        .clip(lower=0)
+        .to_numpy()
+    )
+    recent = (
+        train[train["date"] >= train["date"].max() - pd.Timedelta(days=27)]
+        .assign(series_id=lambda d: d["series_id"].astype(str))
+        .groupby("series_id")["y"]
+        .sum()
+        .reindex(products, fill_value=0.0)
+        .clip(lower=0)
+        .to_numpy()
+        / 28
+    )
+    plan = inventory_plan(
+        demand,
+        service_level=service_level,
+        lead_time_days=lead_time_days,
+        review_days=review_days,
+        holding_cost_rate=holding_cost_rate,
+        order_cost=order_cost,
+        items=items,
+    )
+    if items is None:
+        items = pd.DataFrame({"price": 1.0, "unit_cost": 0.6}, index=products)
+    items = items.reindex(products)
+    price, cost = items["price"].fillna(0).to_numpy(float), items["unit_cost"].fillna(0).to_numpy(float)
+    start = np.ceil(recent * (lead_time_days + review_days))
+    reorder = plan["reorder_point"].to_numpy()
+    ours = _simulate(
+        actual,
+        start,
+        lead_time_days,
+        lambda t, position: np.where(position <= reorder, reorder + plan["order_quantity"].to_numpy() - position, 0),
+    )
+    up_to = recent * (lead_time_days + review_days)
+    naive = _simulate(
+        actual, start, lead_time_days, lambda t, position: np.maximum(up_to - position, 0) * (t % review_days == 0)
+    )
+    rows = []
+    for name, result in (("recommended (reorder point)", ours), ("rule of thumb (last 4 weeks)", naive)):
+        on_hand, short, orders = result
+        holding = (on_hand * cost[:, None]).sum() * holding_cost_rate / 365
+        lost = (short * (price - cost)[:, None]).sum()
+        demand_total = actual.sum()
+        rows.append(
+            {
+                "policy": name,
+                "orders": int(orders),
+                "stockout_units": float(short.sum()),
+                "fill_rate": float(1 - short.sum() / demand_total) if demand_total else 1.0,
+                "average_stock_units": float(on_hand.sum(axis=0).mean()),
+                "holding_cost": float(holding),
+                "ordering_cost": float(orders * order_cost),
+                "lost_margin": float(lost),
+                "total_cost": float(holding + orders * order_cost + lost),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _simulate(actual: np.ndarray, start: np.ndarray, lead: int, rule) -> tuple[np.ndarray, np.ndarray, int]:
+    """Day by day: receive what arrives, sell what is asked and on hand, then order by `rule(day, position)`
+    (units per product), arriving `lead` days later. Returns (on hand at each day's end, units short, orders)."""
+    products, days = actual.shape
+    on_hand, pipeline = start.astype(float).copy(), np.zeros((products, days + lead + 1))
+    stock, short, orders = np.zeros((products, days)), np.zeros((products, days)), 0
+    for t in range(days):
+        on_hand += pipeline[:, t]
+        sold = np.minimum(on_hand, actual[:, t])
+        short[:, t] = actual[:, t] - sold
+        on_hand -= sold
+        position = on_hand + pipeline[:, t + 1 :].sum(axis=1)
+        order = np.ceil(np.maximum(rule(t, position), 0))
+        pipeline[:, t + lead] += order
+        orders += int((order > 0).sum())
+        stock[:, t] = on_hand
+    return stock, short, orders
+
+
+def backtest_rota(
+    transactions: pd.DataFrame,
+    forecast: pd.DataFrame,
+    hourly_profile: pd.DataFrame,
+    orders_per_staff_hour: float,
+    min_staff: int = 1,
+    open_hours: tuple[int, int] = (9, 17),
+    shift_hours: int = 4,
+    hourly_wage: float = 12.0,
+) -> pd.DataFrame:
+    """The forecast rota against a flat one with the same paid hours, on the orders that really came.
+
+    transactions: order lines (order_id, timestamp, is_return) covering the forecast's dates. forecast: the
+    daily orders forecast made before those dates (date, yhat, ...). An hour is short when its real orders
+    need more people than were on. Returns one row per rota: rota, staff_hours, cost, short_hours,
+    orders_in_short_hours.
+    """
+    rota = staffing_plan(
+        forecast, hourly_profile, orders_per_staff_hour, min_staff, open_hours, shift_hours, hourly_wage
+    )
+    sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
+    first = sales.groupby("order_id")["timestamp"].min()
+    dates = pd.DatetimeIndex(forecast["date"].unique())
+    first = first[first.dt.normalize().isin(dates)]
+    hours = pd.DataFrame({"date": first.dt.normalize(), "hour": first.dt.hour}).value_counts().rename("orders")
+    grid = pd.MultiIndex.from_product([dates, range(open_hours[0], open_hours[1])], names=["date", "hour"])
+    real = hours.reindex(grid, fill_value=0).reset_index()
+    start = open_hours[0] + ((real["hour"] - open_hours[0]) // shift_hours) * shift_hours
+    real["shift"] = [f"{s:02d}:00-{min(s + shift_hours, open_hours[1]):02d}:00" for s in start]
+    planned = real.merge(rota[["date", "shift", "staff"]], on=["date", "shift"], how="left")["staff"].fillna(min_staff)
+    flat_staff = max(rota["staff_hours"].sum() / max(len(real), 1), min_staff)
+    rows = []
+    for name, staff in (
+        ("forecast rota", planned.to_numpy()),
+        ("flat rota, same hours", np.full(len(real), flat_staff)),
+    ):
+        short = real["orders"].to_numpy() > staff * orders_per_staff_hour
+        rows.append(
+            {
+                "rota": name,
+                "staff_hours": float(staff.sum()),
+                "cost": float(staff.sum() * hourly_wage),
+                "short_hours": int(short.sum()),
+                "orders_in_short_hours": int(real["orders"].to_numpy()[short].sum()),
+            }
+        )
+    return pd.DataFrame(rows)

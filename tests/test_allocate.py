@@ -1,0 +1,167 @@
+"""Stock, staff and budget plans against textbook answers, and replays on realistic histories."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from smbcore.allocate import (
+    backtest_policy,
+    budget_plan,
+    hourly_profile,
+    inventory_plan,
+    segment_response,
+    staffing_plan,
+)
+from smbcore.synthetic import generate_transactions
+
+Z80 = norm.ppf(0.9)
+
+
+def normal_forecast(mean=10.0, sd=3.0, days=28, products=("A",)) -> pd.DataFrame:
+    """A forecast whose every day is normal(mean, sd), as bands: what the textbook formulas assume."""
+    dates = pd.date_range("2025-01-01", periods=days, freq="D")
+    rows = [
+        pd.DataFrame(
+            {
+                "series_id": p,
+                "date": dates,
+                "yhat": mean,
+                "yhat_lo_80": mean - Z80 * sd,
+                "yhat_hi_80": mean + Z80 * sd,
+                "yhat_lo_95": mean - norm.ppf(0.975) * sd,
+                "yhat_hi_95": mean + norm.ppf(0.975) * sd,
+            }
+        )
+        for p in products
+    ]
+    return pd.concat(rows, ignore_index=True)
+
+
+def items(products=("A",), price=10.0, cost=6.0) -> pd.DataFrame:
+    return pd.DataFrame({"product_name": list(products), "price": price, "unit_cost": cost}, index=list(products))
+
+
+def test_normal_demand_gives_the_textbook_safety_stock_reorder_point_and_eoq():
+    plan = inventory_plan(
+        normal_forecast(),
+        service_level=0.95,
+        lead_time_days=7,
+        review_days=7,
+        holding_cost_rate=0.25,
+        order_cost=20,
+        items=items(),
+    ).iloc[0]
+    safety = norm.ppf(0.95) * 3.0 * np.sqrt(14)
+    assert plan["safety_stock"] == pytest.approx(safety)
+    assert plan["reorder_point"] == pytest.approx(140 + safety)
+    assert plan["order_quantity"] == pytest.approx(np.sqrt(2 * 3650 * 20 / (0.25 * 6)))
+    assert plan["order_units"] == np.ceil(plan["order_quantity"])  # unknown stock: one order quantity
+
+
+def test_a_higher_service_level_never_lowers_stock():
+    forecast = normal_forecast(products=("A", "B"))
+    levels = [0.5, 0.8, 0.9, 0.95, 0.99, 0.999]
+    points = [inventory_plan(forecast, service_level=s)["reorder_point"].to_numpy() for s in levels]
+    assert np.all(np.diff(np.array(points), axis=0) >= 0)
+
+
+def test_stock_on_hand_and_a_budget_cap_shape_the_order():
+    forecast = normal_forecast(products=("A", "B", "C"))
+    stock = pd.Series({"A": 500.0, "B": 100.0, "C": 0.0})
+    shop = items(("A", "B", "C")).assign(price=[10.0, 10.0, 30.0])
+    plan = inventory_plan(forecast, items=shop, stock=stock).set_index("product_id")
+    assert not plan.loc["A", "order_now"] and plan.loc["A", "order_units"] == 0  # well above the reorder point
+    assert plan.loc["C", "order_units"] == np.ceil(plan.loc["C", "reorder_point"] + plan.loc["C", "order_quantity"])
+    capped = inventory_plan(forecast, items=shop, stock=stock, budget=1000).set_index("product_id")
+    assert (capped["order_units"] * 6).sum() <= 1000
+    assert capped.loc["C", "order_units"] > capped.loc["B", "order_units"]  # C earns 3x the margin per unit
+    nothing = inventory_plan(forecast, items=shop, stock=stock, budget=0)
+    assert (nothing["order_units"] == 0).all()
+
+
+def test_perishables_get_the_newsvendor_quantity():
+    plan = inventory_plan(normal_forecast(), items=items(price=10, cost=6), perishable={"A"}).iloc[0]
+    # Critical ratio (10 - 6) / 10 = 0.4 over lead time + review (14 days).
+    assert plan["order_quantity"] == pytest.approx(140 + norm.ppf(0.4) * 3 * np.sqrt(14))
+    assert plan["method"].startswith("newsvendor")
+
+
+def shop_orders():
+    tx = generate_transactions(n_lines=6_000, n_customers=300, days=120, seed=5)
+    return tx
+
+
+def test_doubling_productivity_halves_staff_floored_at_the_minimum():
+    tx = shop_orders()
+    profile = hourly_profile(tx)
+    assert profile.groupby("weekday")["share"].sum().round(6).eq(1).all()
+    forecast = normal_forecast(mean=400, sd=40, days=14)
+    one = staffing_plan(forecast, profile, orders_per_staff_hour=5, min_staff=1, open_hours=(8, 20))
+    two = staffing_plan(forecast, profile, orders_per_staff_hour=10, min_staff=1, open_hours=(8, 20))
+    expected = np.maximum(np.ceil(one["staff"] / 2), 1)
+    assert (two["staff"] <= expected).all() and (two["staff"] >= np.maximum(np.floor(one["staff"] / 2), 1)).all()
+    assert two["staff"].sum() == pytest.approx(one["staff"].sum() / 2, rel=0.15)
+    floor = staffing_plan(forecast, profile, orders_per_staff_hour=10_000, min_staff=2, open_hours=(8, 20))
+    assert (floor["staff"] == 2).all()
+    busier = staffing_plan(forecast, profile, 5, 1, (8, 20), plan_for="very busy day (95% upper)")
+    assert busier["staff"].sum() >= one["staff"].sum()
+
+
+def segments():
+    return pd.DataFrame(
+        {
+            "segment": ["Champions", "At risk", "Lost"],
+            "customers": [200, 500, 1000],
+            "response_rate": [0.10, 0.05, 0.01],
+            "value_per_response": [80.0, 60.0, 40.0],
+            "cost_per_contact": [0.5, 0.5, 0.5],
+        }
+    )
+
+
+def test_the_optimiser_beats_an_equal_split_and_respects_bounds():
+    plan = budget_plan(segments(), 400, max_spend={"Champions": 50})
+    assert plan["spend"].sum() == pytest.approx(400, rel=1e-4)
+    assert plan.set_index("segment").loc["Champions", "spend"] <= 50 + 1e-6
+    assert plan["extra_revenue"].sum() > plan["equal_split_revenue"].sum()
+    free = plan[(plan["segment"] != "Champions") & (plan["spend"] > 1)]
+    # At the optimum every funded, uncapped segment earns the same from its last unit of money.
+    assert free["marginal_return"].max() == pytest.approx(free["marginal_return"].min(), rel=0.01)
+
+
+def test_budget_zero_gives_no_spend():
+    plan = budget_plan(segments(), 0)
+    assert (plan["spend"] == 0).all() and (plan["extra_revenue"] == 0).all()
+
+
+def test_segment_response_from_a_customer_plan():
+    plan = pd.DataFrame(
+        {
+            "segment": ["A", "A", "B", "B"],
+            "churn_risk": [0.5, 0.5, 0.95, 0.95],
+            "monetary": [100.0, 300.0, 50.0, 50.0],
+            "frequency": [2, 2, 1, 1],
+        }
+    )
+    table = segment_response(plan, uplift=0.08).set_index("segment")
+    assert table.loc["A", "response_rate"] == pytest.approx(0.08)  # p = 0.5: the most to win
+    assert table.loc["B", "response_rate"] == pytest.approx(0.08 * 4 * 0.05 * 0.95)
+    assert table.loc["A", "value_per_response"] == 100.0  # median order value: 50 and 150
+
+
+def test_replaying_stationary_demand_the_plan_keeps_products_in_stock():
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2024-01-01", periods=240, freq="D")
+    history = pd.concat(
+        [
+            pd.DataFrame({"series_id": p, "date": dates, "y": rng.poisson(lam, len(dates))})
+            for p, lam in [("A", 20), ("B", 5), ("C", 50)]
+        ],
+        ignore_index=True,
+    )
+    table = backtest_policy(history, test_days=56, service_level=0.98).set_index("policy")
+    ours, naive = table.iloc[0], table.iloc[1]
+    assert ours["fill_rate"] >= 0.98
+    assert ours["fill_rate"] >= naive["fill_rate"]
+    assert ours["lost_margin"] <= naive["lost_margin"]
