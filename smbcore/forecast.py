@@ -38,6 +38,7 @@ __all__ = [
 _ALPHAS = np.linspace(0.02, 0.98, 25)
 _ORIGINS = 8  # rolling origins used to measure this series' own errors
 HOLIDAY = "public_holiday"  # the name the holiday flag gets among the factors
+_CLOSED = 0.05  # a season index below this (5% of an average period) marks a closed day or week
 _INTERMITTENT = 0.3  # share of zero periods above which a series is treated as a slow mover
 
 
@@ -64,8 +65,8 @@ def season_length(freq: str) -> int:
 
 
 def _seasonal_indices(y: np.ndarray, m: int) -> tuple[str, np.ndarray] | None:
-    """Seasonal pattern by classical decomposition: ('mul', indices) for positive series, ('add', offsets) when
-    there are zero or negative periods (e.g. closed days); None when the season is not significant."""
+    """Seasonal pattern by classical decomposition: ('mul', indices) for series that are never negative,
+    ('add', offsets) when some periods are (e.g. net of returns); None when the season is not significant."""
     n = len(y)
     if m < 2 or n < 2 * m:
         return None
@@ -81,8 +82,11 @@ def _seasonal_indices(y: np.ndarray, m: int) -> tuple[str, np.ndarray] | None:
     trend = np.convolve(y, kernel, mode="same")
     half = len(kernel) // 2
     trend[:half], trend[-half:] = np.nan, np.nan
-    multiplicative = bool(np.all(y > 0))
-    detrended = y / trend if multiplicative else y - trend
+    # Multiplicative whenever the series is never negative (weeks when the shop was shut are left out): a closed weekday then
+    # gets an index near 0 (and a forecast of 0), which an additive offset learned over a year cannot give.
+    multiplicative = bool(np.all(y >= 0) and np.nanmean(trend) > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        detrended = np.where(trend > 0, y / trend, np.nan) if multiplicative else y - trend
     by_position = np.r_[detrended, np.full(-n % m, np.nan)].reshape(-1, m)  # row = one season, column = position
     if np.isnan(by_position).all(axis=0).any():
         return None
@@ -95,12 +99,15 @@ def _ses(x: np.ndarray) -> tuple[float, float, np.ndarray]:
 
     All candidate alphas run side by side (one pass over time), which keeps thousands of series fast.
     Returns (alpha, last level, one-step fitted values)."""
-    levels = np.full(len(_ALPHAS), x[0], dtype=float)
+    known = np.isfinite(x)  # a closed period (season index ~0) says nothing about the level: skipped
+    levels = np.full(len(_ALPHAS), x[known][0] if known.any() else 0.0, dtype=float)
     fitted = np.empty((len(x), len(_ALPHAS)))
     for t, value in enumerate(x):
         fitted[t] = levels
-        levels = _ALPHAS * value + (1 - _ALPHAS) * levels
-    sse = ((x[1:, None] - fitted[1:]) ** 2).sum(axis=0)
+        if known[t]:
+            levels = _ALPHAS * value + (1 - _ALPHAS) * levels
+    known[0] = False
+    sse = ((x[known, None] - fitted[known]) ** 2).sum(axis=0)
     best = int(np.argmin(sse))
     return float(_ALPHAS[best]), float(levels[best]), fitted[:, best]
 
@@ -120,7 +127,8 @@ class _Theta:
     def fit(cls, y: np.ndarray, m: int) -> _Theta:
         season = _seasonal_indices(y, m)
         x = _deseason(y, season, 0, m)
-        slope = np.polyfit(np.arange(len(x)), x, 1)[0] if len(x) > 2 else 0.0
+        known = np.isfinite(x)
+        slope = np.polyfit(np.flatnonzero(known), x[known], 1)[0] if known.sum() > 2 else 0.0
         alpha, level, fitted = _ses(x)
         return cls(season, alpha, level, slope, len(y), _reseason(fitted, season, 0, m))
 
@@ -135,7 +143,10 @@ def _deseason(y: np.ndarray, season, start: int, m: int) -> np.ndarray:
         return y
     kind, pattern = season
     part = pattern[(start + np.arange(len(y))) % m]
-    return y / part if kind == "mul" else y - part
+    if kind == "mul":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(part > _CLOSED, y / part, np.nan)
+    return y - part
 
 
 def _reseason(x: np.ndarray, season, start: int, m: int) -> np.ndarray:
@@ -386,12 +397,13 @@ def forecast(
         else:
             path = np.full(horizon, values.mean())
             widths = {lv: (np.full(horizon, abs(values).mean()),) * 2 for lv in levels}
+        open_ = path != 0  # exactly 0 only on a closed day or week of the season (or a product never sold)
         path = path + effect_future
         row = pd.DataFrame({"series_id": item.sid, "date": future, "yhat": np.clip(path, 0, None)})
         for level in levels:
             lo, hi = widths[level]
             row[f"yhat_lo_{level}"] = np.clip(path - lo, 0, None)
-            row[f"yhat_hi_{level}"] = np.clip(path + hi, 0, None)
+            row[f"yhat_hi_{level}"] = np.clip(path + hi * open_, 0, None)
         row["fallback"] = used_fallback
         rows.append(row)
     return pd.concat(rows, ignore_index=True)
@@ -693,6 +705,13 @@ def series_from_transactions(
         y = tx.groupby([key, period])["revenue" if measure == "revenue" else "quantity"].sum()
     out = y.rename("y").reset_index()
     out.columns = ["series_id", "date", "y"]
+    # Every series runs to the shop's last period: a product not sold lately has zeros up to today, so its
+    # forecast starts when everyone else's does.
+    last = period.max()
+    ended = out.groupby("series_id")["date"].max()
+    ended = ended[ended < last]
+    if len(ended):
+        out = pd.concat([out, pd.DataFrame({"series_id": ended.index, "date": last, "y": 0.0})], ignore_index=True)
     return out
 
 

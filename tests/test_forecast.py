@@ -177,3 +177,12 @@ def test_a_stated_lift_raises_forecast_and_bands_on_that_date_only():
     lifted = with_lift(out, [day], 25)
     ratio = lifted["yhat_hi_80"] / out["yhat_hi_80"]
     assert ratio.iloc[2] == pytest.approx(1.25) and (ratio.drop(2) == 1).all()
+
+
+def test_a_closed_weekday_is_forecast_as_closed_even_as_the_shop_grows():
+    week = np.array([10, 12, 14, 16, 30, 0, 20], dtype=float)  # closed on Saturdays
+    growth = np.repeat(np.linspace(1, 2, 20), 7)
+    out = forecast(daily(np.tile(week, 20) * growth), 14)
+    saturdays = out["date"].dt.day_name() == "Saturday"
+    assert (out.loc[saturdays, ["yhat", "yhat_lo_80", "yhat_hi_95"]] == 0).all().all()
+    assert (out.loc[~saturdays, "yhat"] > 15).all()

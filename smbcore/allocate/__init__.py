@@ -3,13 +3,22 @@ budget split across segments; each a cheap function of fitted outputs so what-if
 each with a replay on the shop's own recent history."""
 
 from smbcore.allocate.budget import budget_plan, extra_revenue, segment_response
+from smbcore.allocate.cash import split_cash
+from smbcore.allocate.checks import consistency_checks
 from smbcore.allocate.inventory import DemandOverTime, demand_over_time, expected_sold, inventory_plan, item_table
 from smbcore.allocate.policy import backtest_policy, backtest_rota
+from smbcore.allocate.prepare import StaffInputs, StockInputs, staff_inputs, stock_inputs
 from smbcore.allocate.staffing import PLAN_FOR, hourly_profile, staffing_plan, staffing_tradeoff
 
 __all__ = [
     "PLAN_FOR",
     "DemandOverTime",
+    "StaffInputs",
+    "StockInputs",
+    "consistency_checks",
+    "split_cash",
+    "staff_inputs",
+    "stock_inputs",
     "backtest_policy",
     "backtest_rota",
     "budget_plan",

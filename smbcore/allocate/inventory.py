@@ -46,11 +46,14 @@ class DemandOverTime:
 def demand_over_time(forecast: pd.DataFrame) -> DemandOverTime:
     """forecast: series_id (product), date, yhat, yhat_lo_80, yhat_hi_80 (daily, as smbcore.forecast gives).
 
-    Each day's spread is read off its 80% band (assumed normal); days are taken as independent."""
+    Each day's spread is read off its 80% band (assumed normal); days are taken as independent. Days count
+    from each product's first forecast day."""
     frame = forecast.sort_values(["series_id", "date"])
-    mean = frame.pivot(index="series_id", columns="date", values="yhat").fillna(0.0)
-    spread = (frame["yhat_hi_80"] - frame["yhat_lo_80"]) / (2 * _Z80)
-    sd = frame.assign(sd=spread).pivot(index="series_id", columns="date", values="sd").fillna(0.0)
+    frame = frame.assign(
+        step=frame.groupby("series_id").cumcount(), sd=(frame["yhat_hi_80"] - frame["yhat_lo_80"]) / (2 * _Z80)
+    )
+    mean = frame.pivot(index="series_id", columns="step", values="yhat").fillna(0.0)
+    sd = frame.pivot(index="series_id", columns="step", values="sd").fillna(0.0)
     return DemandOverTime(
         products=mean.index.astype(str),
         mean=np.cumsum(mean.to_numpy(), axis=1),
@@ -109,9 +112,10 @@ def inventory_plan(
     product (unknown -> the plan assumes you are at the reorder point). perishable: products sold within one
     cycle (newsvendor). budget: cap on the money spent on this order. demand_shock: +0.2 for 20% more demand.
 
-    Returns one row per product: product_id, product_name, daily_demand, demand_lead_review, safety_stock,
-    reorder_point, order_quantity (EOQ or newsvendor), method, stock, order_now, order_units, order_cost_value
-    (money), expected_stockout_units (per year), holding_cost (per year), expected_margin (of this order).
+    Returns one row per product: product_id, product_name, daily_demand, demand_lead_review, demand_sd (its
+    spread), safety_stock, reorder_point, order_quantity (EOQ or newsvendor), method, stock, order_now,
+    order_units, price, unit_cost, order_cost_value (money), expected_stockout_units (per year), holding_cost
+    (per year), expected_margin (of this order).
     """
     demand = forecast if isinstance(forecast, DemandOverTime) else demand_over_time(forecast)
     products = demand.products
@@ -156,6 +160,7 @@ def inventory_plan(
             "product_name": items["product_name"].fillna("").astype(str).to_numpy(),
             "daily_demand": daily,
             "demand_lead_review": mean,
+            "demand_sd": sd,
             "safety_stock": safety,
             "reorder_point": reorder_point,
             "order_quantity": quantity,
@@ -163,6 +168,8 @@ def inventory_plan(
             "stock": on_hand,
             "order_now": order_now,
             "order_units": order_units,
+            "price": price,
+            "unit_cost": cost,
             "order_cost_value": order_units * cost,
             "expected_stockout_units": short_per_cycle * cycles,
             "holding_cost": holding * (quantity / 2 + safety),

@@ -1,0 +1,72 @@
+"""One plan: checks that stock, staff and marketing do not contradict each other, in plain words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["consistency_checks"]
+
+
+def consistency_checks(
+    stock: pd.DataFrame,
+    campaign: pd.DataFrame | None,
+    rota: pd.DataFrame,
+    staff_forecast: pd.DataFrame,
+    orders_per_staff_hour: float,
+    hourly_profile: pd.DataFrame,
+) -> list[dict]:
+    """Contradictions between the three plans.
+
+    stock: inventory plan (product_id, product_name, stock, demand_lead_review, order_units, order_quantity,
+    reorder_point). campaign: the email plan (customer_id, product_ids joined with ' | ', action) or None.
+    rota: staffing_plan output. staff_forecast: date, yhat, yhat_hi_80 of orders per day.
+    Returns a list of {"level": "warning" | "ok", "text": ...}.
+    """
+    out = []
+    short = stock[
+        (np.isfinite(stock["stock"]) & (stock["stock"] < stock["demand_lead_review"]))
+        | (stock["order_now"] & (stock["order_units"] < np.ceil(stock["order_quantity"]) - 1e-9))
+    ]
+    if campaign is not None and "product_ids" in campaign and len(short):
+        featured = campaign["product_ids"].fillna("").str.split(r" \| ")
+        risky = set(short["product_id"].astype(str))
+        hits = featured.map(lambda ids: bool(risky.intersection(ids)))
+        if hits.any():
+            names = short["product_name"].head(5).tolist()
+            out.append(
+                {
+                    "level": "warning",
+                    "text": f"{int(hits.sum()):,} planned emails feature products that may run out before new "
+                    f"stock arrives ({', '.join(map(str, names))}). Take them out of the emails or order more.",
+                    "customers": campaign.loc[hits, "customer_id"].tolist(),
+                }
+            )
+    if not any(o["level"] == "warning" for o in out):
+        out.append({"level": "ok", "text": "No email features a product the stock plan expects to run out of."})
+    days = staff_forecast.groupby("date")[["yhat", "yhat_hi_80"]].sum()
+    peaks = days[days["yhat"] >= days["yhat"].quantile(0.9)]
+    capacity = rota.groupby("date")["staff_hours"].sum() * orders_per_staff_hour
+    open_share = _open_share(rota, hourly_profile)
+    short_days = [d for d, row in peaks.iterrows() if capacity.get(d, 0) < row["yhat_hi_80"] * open_share.get(d, 1)]
+    if short_days:
+        listed = ", ".join(pd.Timestamp(d).strftime("%a %d %b") for d in short_days[:5])
+        out.append(
+            {
+                "level": "warning",
+                "text": f"On {len(short_days)} of the busiest forecast days ({listed}) the rota covers the forecast "
+                "but not a busier-than-forecast day. Plan for a busy day, or have someone on call.",
+            }
+        )
+    else:
+        out.append({"level": "ok", "text": "The busiest forecast days have staff for a busier-than-forecast day too."})
+    return out
+
+
+def _open_share(rota: pd.DataFrame, profile: pd.DataFrame) -> dict:
+    """Per date, the share of the day's orders that fall in opening hours (from the shifts in the rota)."""
+    starts = rota["shift"].str.slice(0, 2).astype(int)
+    ends = rota["shift"].str.slice(6, 8).astype(int)
+    opening, closing = int(starts.min()), int(ends.max())
+    inside = profile[(profile["hour"] >= opening) & (profile["hour"] < closing)].groupby("weekday")["share"].sum()
+    return {d: float(inside.get(pd.Timestamp(d).dayofweek, 1.0)) for d in rota["date"].unique()}
