@@ -11,6 +11,7 @@ navigation = st.navigation(
         st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
         st.Page("pages/customers.py", title="Customers", icon=":material/group:"),
         st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
+        st.Page("pages/plan.py", title="Plan", icon=":material/inventory:"),
         st.Page("pages/data.py", title="Your data", icon=":material/upload_file:"),
         st.Page("pages/health.py", title="Data health check", icon=":material/health_and_safety:"),
     ]

@@ -226,21 +226,23 @@ def _step_errors(y: np.ndarray, horizon: int, m: int, method: str) -> np.ndarray
 
 
 def _interval_widths(y: np.ndarray, fitted: np.ndarray, horizon: int, m: int, levels, method: str) -> dict[int, tuple]:
-    """Lower/upper offsets per level and step: rolling-origin error quantiles where at least 3 origins reach
-    that step, else the one-step spread grown with the square root of the step; never narrower later on."""
+    """Lower/upper offsets per level and step. The rolling-origin errors of every step, each divided by the
+    square root of its step, are pooled, and the band at step h is their `level` quantile (of absolute size)
+    times sqrt(h): pooling steps and origins gives far more errors than one step's few origins, so the bands
+    are steadier (on the benchmark cases their coverage came closer to the level asked for than per-step
+    quantiles did; see benchmarks/results). With fewer than 6 errors, the one-step spread grown the same way."""
     errors = _step_errors(y, horizon, m, method)
-    one_step = float(np.std(y[1:] - fitted[1:])) if len(y) > 2 else 0.0
     steps = np.arange(1, horizon + 1)
-    enough = np.isfinite(errors).sum(axis=0) >= 3
+    scaled = np.abs(errors / np.sqrt(steps))[np.isfinite(errors)]
+    residuals = (y[1:] - fitted[1:])[np.isfinite(fitted[1:])] if len(y) > 2 else np.zeros(0)
+    one_step = float(np.std(residuals)) if len(residuals) else 0.0
     out = {}
     for level in levels:
-        tail = (100 - level) / 200
-        floor = norm.ppf(1 - tail) * one_step * np.sqrt(steps)
-        lo, hi = floor.copy(), floor.copy()
-        if enough.any():
-            lo[enough] = -np.nanquantile(errors[:, enough], tail, axis=0)
-            hi[enough] = np.nanquantile(errors[:, enough], 1 - tail, axis=0)
-        out[level] = (np.maximum.accumulate(np.clip(lo, 0, None)), np.maximum.accumulate(np.clip(hi, 0, None)))
+        if scaled.size >= 6:
+            width = np.quantile(scaled, level / 100) * np.sqrt(steps)
+        else:
+            width = norm.ppf(0.5 + level / 200) * one_step * np.sqrt(steps)
+        out[level] = (width, width)
     return out
 
 

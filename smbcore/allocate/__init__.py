@@ -7,7 +7,16 @@ from smbcore.allocate.cash import split_cash
 from smbcore.allocate.checks import consistency_checks
 from smbcore.allocate.inventory import DemandOverTime, demand_over_time, expected_sold, inventory_plan, item_table
 from smbcore.allocate.policy import backtest_policy, backtest_rota
-from smbcore.allocate.prepare import StaffInputs, StockInputs, staff_inputs, stock_inputs
+from smbcore.allocate.prepare import (
+    StaffInputs,
+    StockInputs,
+    product_names,
+    staff_inputs,
+    staff_replay_inputs,
+    stock_inputs,
+    stock_replay_inputs,
+)
+from smbcore.allocate.scenarios import delete_scenario, save_scenario, scenarios, with_shock
 from smbcore.allocate.staffing import PLAN_FOR, hourly_profile, staffing_plan, staffing_tradeoff
 
 __all__ = [
@@ -16,6 +25,13 @@ __all__ = [
     "StaffInputs",
     "StockInputs",
     "consistency_checks",
+    "product_names",
+    "delete_scenario",
+    "save_scenario",
+    "scenarios",
+    "staff_replay_inputs",
+    "stock_replay_inputs",
+    "with_shock",
     "split_cash",
     "staff_inputs",
     "stock_inputs",

@@ -1,0 +1,630 @@
+"""Plan: stock to order, staff per shift and the marketing budget, from the forecasts, with what-if sliders
+that answer at once (the forecasts are fitted once per data version; sliders re-run only arithmetic)."""
+
+import json
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages._shared import (
+    active_source,
+    compute,
+    currency,
+    load,
+    money,
+    needs_table,
+    own_workspace,
+    plain_errors,
+    require_app,
+    source_label,
+    table_with_download,
+)
+from smbcore import allocate
+
+require_app()
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]  # fmt: skip
+STOCK_COLUMNS = {
+    "product_id": "Product code",
+    "product_name": "Product",
+    "daily_demand": st.column_config.NumberColumn("Sells a day (forecast)", format="%.1f"),
+    "stock": st.column_config.NumberColumn("In stock", format="%.0f"),
+    "reorder_point": st.column_config.NumberColumn("Reorder when stock falls to", format="%.0f"),
+    "safety_stock": st.column_config.NumberColumn("of which safety stock", format="%.0f"),
+    "order_units": st.column_config.NumberColumn("Order now (units)", format="%.0f"),
+    "order_quantity": st.column_config.NumberColumn("Usual order size", format="%.0f"),
+    "method": "Order size by",
+    "expected_stockout_units": st.column_config.NumberColumn("Units short a year (expected)", format="%.0f"),
+}
+
+st.title("Plan")
+st.caption(
+    f"Showing: {source_label(active_source())}. Stock, staff and marketing money planned from the forecasts. "
+    "Move the sliders: the plan and its cost update at once."
+)
+
+
+def _setting_key(name: str) -> str:
+    return f"{name}:{active_source()}"  # the owner's stock levels for one data source do not leak into another
+
+
+def shock_controls(key: str, forecast_dates: pd.Series) -> tuple[int, list[int]]:
+    """The demand-shock what-if: a percentage, on all dates or only in chosen months."""
+    c1, c2 = st.columns(2)
+    shock = c1.slider("Demand shock (%)", -50, 100, 0, 5, key=f"{key}_shock", help="+20 means 20% more than forecast")
+    months_shown = sorted(forecast_dates.dt.month.unique())
+    months = c2.multiselect(
+        "Only in", months_shown, format_func=lambda m: MONTHS[m - 1], key=f"{key}_months", placeholder="every month"
+    )
+    return shock, list(months)
+
+
+# ---------------------------------------------------------------------------------------------- stock
+
+
+def stock_table_editor(plan: pd.DataFrame) -> tuple[pd.Series | None, set]:
+    """The owner's stock on hand and perishable lines, editable and kept in the workspace."""
+    workspace = own_workspace()
+    saved = json.loads(workspace.setting(_setting_key("stock_levels"), "{}") or "{}")
+    table = pd.DataFrame(
+        {
+            "product_id": plan["product_id"],
+            "product_name": plan["product_name"],
+            "stock": [saved.get(p, {}).get("stock") for p in plan["product_id"]],
+            "perishable": [bool(saved.get(p, {}).get("perishable", False)) for p in plan["product_id"]],
+        }
+    )
+    with st.expander("Your stock on hand and perishable lines (optional; kept for next time)"):
+        st.caption(
+            "Leave 'In stock' empty where you do not know it: the plan then assumes you are at the reorder point."
+        )
+        edited = st.data_editor(
+            table,
+            key="plan_stock_editor",
+            hide_index=True,
+            width="stretch",
+            disabled=["product_id", "product_name"],
+            column_config={
+                "product_id": "Product code",
+                "product_name": "Product",
+                "stock": st.column_config.NumberColumn("In stock (units)", min_value=0, step=1),
+                "perishable": st.column_config.CheckboxColumn("Perishable or seasonal"),
+            },
+        )
+    current = {
+        str(r.product_id): {"stock": None if pd.isna(r.stock) else float(r.stock), "perishable": bool(r.perishable)}
+        for r in edited.itertuples(index=False)
+        if not pd.isna(r.stock) or r.perishable
+    }
+    if current != saved:
+        workspace.set_setting(_setting_key("stock_levels"), json.dumps(current))
+    stock = pd.Series({p: v["stock"] for p, v in current.items() if v["stock"] is not None}, dtype=float)
+    return (stock if len(stock) else None), {p for p, v in current.items() if v["perishable"]}
+
+
+@st.fragment
+def stock_tab() -> None:
+    with plain_errors("planning stock"):
+        _stock_tab()
+
+
+def _stock_tab() -> None:
+    names = compute("transactions", "allocate.product_names")
+    others = st.multiselect(
+        "Add products beyond the top 200 by revenue",
+        list(names.index),
+        format_func=lambda p: f"{names[p]} ({p})",
+        key="plan_extra_products",
+        placeholder="any product",
+    )
+    inputs = compute("transactions", "allocate.stock_inputs", 200, 56, tuple(others))
+    c1, c2, c3, c4 = st.columns(4)
+    service = c1.slider("Service level (%)", 80.0, 99.5, 95.0, 0.5, key="plan_service",
+                        help="The chance of not running out before the next delivery.")  # fmt: skip
+    lead = c2.slider("Lead time (days)", 1, 60, 7, key="plan_lead", help="Days from placing an order to having it.")
+    review = c3.slider("Order every (days)", 1, 28, 7, key="plan_review")
+    cost_share = c4.slider("Your cost as % of price", 10, 95, 60, 5, key="plan_cost_share")
+    c1, c2, c3 = st.columns(3)
+    holding = c1.slider("Holding cost (% of cost a year)", 5, 60, 25, key="plan_holding",
+                        help="Storage, insurance, money tied up, shrinkage.")  # fmt: skip
+    order_cost = c2.slider(f"Cost of placing an order ({currency()})", 0, 200, 20, 5, key="plan_order_cost")
+    budget = c3.number_input(
+        f"Money for this order ({currency()}, 0 = no limit)", 0, 10_000_000, 0, 500, key="plan_stock_budget"
+    )
+    shock, months = shock_controls("plan_stock", inputs.forecast["date"])
+    items = inputs.items.assign(unit_cost=inputs.items["price"] * cost_share / 100)
+    stock, perishable = stock_table_editor(
+        allocate.inventory_plan(inputs.demand, items=items)[["product_id", "product_name"]]
+    )
+    demand = inputs.demand
+    if shock and months:
+        demand = allocate.demand_over_time(allocate.with_shock(inputs.forecast, shock, months))
+    settings = dict(
+        service_level=service / 100,
+        lead_time_days=lead,
+        review_days=review,
+        holding_cost_rate=holding / 100,
+        order_cost=order_cost,
+        items=items,
+        stock=stock,
+        perishable=perishable,
+        demand_shock=(shock / 100) if shock and not months else 0.0,
+    )
+    plan = allocate.inventory_plan(demand, budget=budget or None, **settings)
+    st.session_state["plan_stock_result"] = plan
+    st.session_state["plan_margin_share"] = 1 - cost_share / 100
+    c = currency()
+    to_order = plan[plan["order_units"] > 0]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Products to order now", f"{len(to_order):,} of {len(plan):,}")
+    m2.metric("This order costs", money(plan["order_cost_value"].sum(), c))
+    m3.metric("Holding cost a year", money(plan["holding_cost"].sum(), c))
+    m4.metric("Units short a year (expected)", f"{plan['expected_stockout_units'].sum():,.0f}")
+    if (
+        budget
+        and plan["order_cost_value"].sum() < allocate.inventory_plan(demand, **settings)["order_cost_value"].sum()
+    ):
+        st.info(
+            f"The {money(budget, c)} limit is spent on the units expected to earn the most margin; "
+            "the rest of the plan waits for the next order."
+        )
+    service_chart(demand, settings)
+    table_with_download(
+        plan.sort_values("order_cost_value", ascending=False)[
+            [
+                "product_id",
+                "product_name",
+                "order_units",
+                "unit_cost",
+                "order_cost_value",
+                "stock",
+                "reorder_point",
+                "safety_stock",
+                "order_quantity",
+                "method",
+                "daily_demand",
+                "expected_stockout_units",
+            ]
+        ],
+        "purchase_order.csv",
+        key="dl_purchase_order",
+        label="Download the purchase order (CSV)",
+        column_config=STOCK_COLUMNS
+        | {
+            "unit_cost": st.column_config.NumberColumn(f"Unit cost ({c})", format="%.2f"),
+            "order_cost_value": st.column_config.NumberColumn(f"Order value ({c})", format="%.0f"),
+        },
+        height=320,
+    )
+    with st.expander("Did this plan pay off? Replay the last 8 weeks"):
+        if st.toggle("Replay (takes a few seconds the first time)", key="plan_stock_replay"):
+            replay = compute("transactions", "allocate.stock_replay_inputs", 200, 56)
+            table = allocate.backtest_policy(
+                replay.history, 56, service / 100, lead, review, holding / 100, order_cost,
+                items=replay.items.assign(unit_cost=replay.items["price"] * cost_share / 100),
+                forecast=replay.forecast,
+            )  # fmt: skip
+            show_stock_replay(table)
+
+
+def service_chart(demand, settings: dict) -> None:
+    """What a higher service level costs: holding cost against units short, across service levels."""
+    rows = []
+    for level in (0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995):
+        plan = allocate.inventory_plan(demand, **(settings | {"service_level": level}))
+        rows.append(
+            {
+                "Service level": f"{level:.1%}",
+                "Holding cost a year": plan["holding_cost"].sum(),
+                "Units short a year": plan["expected_stockout_units"].sum(),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Units short a year:Q", title="Units short a year (expected)"),
+            y=alt.Y("Holding cost a year:Q", title=f"Holding cost a year ({currency()})"),
+            tooltip=[
+                "Service level",
+                alt.Tooltip("Holding cost a year:Q", format=",.0f"),
+                alt.Tooltip("Units short a year:Q", format=",.0f"),
+            ],  # fmt: skip
+        )
+        .properties(title="What a higher service level costs: each point is one service level", height=260)
+    )
+    labels = chart.mark_text(align="left", dx=6, dy=-6).encode(text="Service level")
+    st.altair_chart(chart + labels, width="stretch")
+
+
+def show_stock_replay(table: pd.DataFrame) -> None:
+    c = currency()
+    ours, naive = table.iloc[0], table.iloc[1]
+    st.markdown(
+        f"Planning 8 weeks ago with these settings and meeting the demand that really came: the recommended plan "
+        f"met **{ours['fill_rate']:.1%}** of demand from stock at a total cost of **{money(ours['total_cost'], c)}** "
+        f"(holding, ordering and margin lost to stock-outs); ordering what the last 4 weeks sold met "
+        f"**{naive['fill_rate']:.1%}** at **{money(naive['total_cost'], c)}**."
+    )
+    table_with_download(
+        table,
+        "stock_replay.csv",
+        key="dl_stock_replay",
+        column_config={
+            "policy": "Policy",
+            "orders": "Orders placed",
+            "stockout_units": st.column_config.NumberColumn("Units short", format="%.0f"),
+            "fill_rate": st.column_config.NumberColumn("Demand met from stock", format="percent"),
+            "average_stock_units": st.column_config.NumberColumn("Average units in stock", format="%.0f"),
+            "holding_cost": st.column_config.NumberColumn(f"Holding cost ({c})", format="%.0f"),
+            "ordering_cost": st.column_config.NumberColumn(f"Ordering cost ({c})", format="%.0f"),
+            "lost_margin": st.column_config.NumberColumn(f"Margin lost to stock-outs ({c})", format="%.0f"),
+            "total_cost": st.column_config.NumberColumn(f"Total cost ({c})", format="%.0f"),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------- staff
+
+
+@st.fragment
+def staff_tab() -> None:
+    with plain_errors("planning staff"):
+        _staff_tab()
+
+
+def _staff_tab() -> None:
+    inputs = compute("transactions", "allocate.staff_inputs", 28)
+    busy = inputs.profile.groupby("hour")["share"].mean()
+    busy_hours = busy[busy >= 0.01].index
+    default_hours = (int(busy_hours.min()), int(busy_hours.max()) + 1) if len(busy_hours) else (9, 17)
+    c1, c2, c3 = st.columns(3)
+    productivity = c1.slider("Orders one person handles an hour", 1.0, 60.0, 10.0, 1.0, key="plan_productivity")
+    wage = c2.slider(f"Hourly wage ({currency()})", 5.0, 40.0, 12.0, 0.5, key="plan_wage")
+    minimum = c3.slider("Fewest people on duty", 0, 5, 1, key="plan_min_staff")
+    c1, c2, c3 = st.columns(3)
+    hours = c1.slider("Open from / to (hour)", 0, 24, default_hours, key="plan_open_hours")
+    shift = c2.slider("Shift length (hours)", 2, 12, 4, key="plan_shift")
+    plan_for = c3.selectbox("Plan for", list(allocate.PLAN_FOR), key="plan_plan_for",
+                            help="A busier day than forecast costs more hours and leaves fewer hours short.")  # fmt: skip
+    shock, months = shock_controls("plan_staff", inputs.forecast["date"])
+    if hours[1] <= hours[0]:
+        st.warning("Closing hour must be after opening hour.")
+        return
+    forecast = allocate.with_shock(inputs.forecast, shock, months or None)
+    args = (forecast, inputs.profile, productivity, minimum, tuple(hours), shift, wage)
+    rota = allocate.staffing_plan(*args, plan_for=plan_for)
+    tradeoff = allocate.staffing_tradeoff(*args)
+    st.session_state["plan_rota"] = rota
+    st.session_state["plan_staff_forecast"] = forecast
+    st.session_state["plan_staff_settings"] = (productivity, inputs.profile)
+    c = currency()
+    chosen = tradeoff.set_index("plan_for").loc[plan_for]
+    m1, m2, m3 = st.columns(3)
+    m1.metric(f"Staff hours, next {forecast['date'].nunique()} days", f"{rota['staff_hours'].sum():,.0f}")
+    m2.metric("Wage cost", money(rota["cost"].sum(), c))
+    m3.metric("Open hours short of people (expected)", f"{chosen['short_hours']:.1f}")
+    rota_chart(rota)
+    tradeoff_chart(tradeoff, c)
+    table_with_download(
+        rota,
+        "rota.csv",
+        key="dl_rota",
+        label="Download the rota (CSV)",
+        column_config={
+            "date": st.column_config.DateColumn("Date", format="ddd D MMM YYYY"),
+            "weekday": "Weekday",
+            "shift": "Shift",
+            "expected_orders": st.column_config.NumberColumn("Orders expected", format="%.0f"),
+            "staff": "People",
+            "staff_hours": "Staff hours",
+            "cost": st.column_config.NumberColumn(f"Cost ({c})", format="%.0f"),
+            "orders_per_person": st.column_config.NumberColumn("Orders per person at the busiest hour", format="%.1f"),
+        },
+        height=300,
+    )
+    with st.expander("Did this rota pay off? Replay the last 4 weeks"):
+        replay = compute("transactions", "allocate.staff_replay_inputs", 28)
+        table = allocate.backtest_rota(load("transactions"), replay.forecast, replay.profile, productivity, minimum,
+                                       tuple(hours), shift, wage)  # fmt: skip
+        ours, flat = table.iloc[0], table.iloc[1]
+        st.markdown(
+            f"With the same paid hours ({ours['staff_hours']:,.0f}), the forecast rota left **{ours['short_hours']}** "
+            f"open hours short of people ({ours['orders_in_short_hours']:,} orders in them); a flat rota left "
+            f"**{flat['short_hours']}** ({flat['orders_in_short_hours']:,} orders)."
+        )
+        table_with_download(
+            table,
+            "rota_replay.csv",
+            key="dl_rota_replay",
+            column_config={
+                "rota": "Rota",
+                "staff_hours": "Staff hours",
+                "cost": st.column_config.NumberColumn(f"Cost ({c})", format="%.0f"),
+                "short_hours": "Hours short of people",
+                "orders_in_short_hours": "Orders in those hours",
+            },
+        )
+
+
+def rota_chart(rota: pd.DataFrame) -> None:
+    chart = (
+        alt.Chart(rota)
+        .mark_rect()
+        .encode(
+            x=alt.X("yearmonthdate(date):O", title="Date", axis=alt.Axis(format="%a %d %b", labelAngle=-60)),
+            y=alt.Y("shift:O", title="Shift"),
+            color=alt.Color("staff:Q", title="People", scale=alt.Scale(scheme="blues")),
+            tooltip=[
+                alt.Tooltip("date:T", title="Date", format="%a %d %b"),
+                alt.Tooltip("shift:N", title="Shift"),
+                alt.Tooltip("staff:Q", title="People"),
+                alt.Tooltip("expected_orders:Q", title="Orders expected", format=",.0f"),
+            ],  # fmt: skip
+        )
+        .properties(title="People needed per shift", height=200)
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def tradeoff_chart(tradeoff: pd.DataFrame, c: str) -> None:
+    chart = (
+        alt.Chart(tradeoff)
+        .mark_line(point=alt.OverlayMarkDef(size=80))
+        .encode(
+            x=alt.X("short_hours:Q", title="Open hours short of people (expected)"),
+            y=alt.Y("cost:Q", title=f"Wage cost ({c})"),
+            tooltip=[
+                alt.Tooltip("plan_for:N", title="Plan for"),
+                alt.Tooltip("cost:Q", title="Cost", format=",.0f"),
+                alt.Tooltip("short_hours:Q", title="Hours short", format=".1f"),
+            ],  # fmt: skip
+        )
+        .properties(title="Cost against service: more hours, fewer hours short", height=240)
+    )
+    labels = chart.mark_text(align="left", dx=8, dy=-8).encode(text="plan_for:N")
+    st.altair_chart(chart + labels, width="stretch")
+
+
+# ---------------------------------------------------------------------------------------------- budget
+
+DEFAULT_CHANNELS = pd.DataFrame({"channel": ["Email"], "cost_per_contact": [0.05], "response_factor": [1.0]})
+
+
+@st.fragment
+def budget_tab() -> None:
+    with plain_errors("splitting the marketing budget"):
+        _budget_tab()
+
+
+def _budget_tab() -> None:
+    analysis = compute("transactions", "customers.analyse")
+    c1, c2, c3 = st.columns(3)
+    total = c1.slider(f"Marketing budget ({currency()})", 0, 20_000, 1_000, 100, key="plan_budget")
+    uplift = c2.slider("Extra buyers per 100 contacted (most responsive segment)", 0.5, 20.0, 5.0, 0.5,
+                       key="plan_uplift", help="Your own estimate, or the uplift measured on the Customers page.")  # fmt: skip
+    touches = c3.slider("Most contacts per customer", 1, 10, 3, key="plan_touches")
+    with st.expander("Channels and their cost per contact (edit to match yours)"):
+        channels = st.data_editor(
+            DEFAULT_CHANNELS,
+            num_rows="dynamic",
+            key="plan_channels",
+            hide_index=True,
+            column_config={
+                "channel": "Channel",
+                "cost_per_contact": st.column_config.NumberColumn(f"Cost per contact ({currency()})", min_value=0.001),
+                "response_factor": st.column_config.NumberColumn(
+                    "Response compared with email", min_value=0.0, help="1 = as good as email; 2 = twice"
+                ),
+            },
+        ).dropna()
+    if channels.empty:
+        st.warning("Add at least one channel with its cost per contact.")
+        return
+    base = allocate.segment_response(analysis.profile, uplift / 100)
+    segments = pd.concat(
+        [
+            base.assign(
+                channel=row.channel,
+                cost_per_contact=row.cost_per_contact,
+                response_rate=base["response_rate"] * row.response_factor,
+            )
+            for row in channels.itertuples(index=False)
+        ],
+        ignore_index=True,
+    )
+    segments = segments.assign(segment=segments["segment"] + " · " + segments["channel"])
+    caps = dict(zip(segments["segment"], segments["customers"] * segments["cost_per_contact"] * touches, strict=True))
+    plan = allocate.budget_plan(segments, total, max_spend=caps)
+    st.session_state["plan_segments"] = segments.assign(cost_per_contact=segments["cost_per_contact"])
+    c = currency()
+    spent = plan["spend"].sum()
+    extra = plan["extra_revenue"].sum()
+    funded = plan[plan["spend"] > 0.01]
+    marginal = funded["marginal_return"].max() if len(funded) else 0.0
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Expected extra revenue", money(extra, c))
+    m2.metric(f"Back per {c}1 spent", f"{c}{extra / spent:,.2f}" if spent else "-")
+    m3.metric(f"One more {c}1 brings", f"{c}{marginal:,.2f}")
+    m4.metric("Against an equal split", money(extra - plan["equal_split_revenue"].sum(), c), delta_color="off")
+    if spent < total - 1:
+        st.info(f"Only {money(spent, c)} can be spent usefully: every segment is at its most contacts per customer.")
+    budget_chart(plan, c)
+    curve_chart(segments, total, caps, c)
+    table_with_download(
+        plan,
+        "budget_plan.csv",
+        key="dl_budget",
+        label="Download the budget plan (CSV)",
+        column_config={
+            "segment": "Segment · channel",
+            "channel": "Channel",
+            "spend": st.column_config.NumberColumn(f"Spend ({c})", format="%.0f"),
+            "contacts": st.column_config.NumberColumn("Contacts", format="%.0f"),
+            "extra_revenue": st.column_config.NumberColumn(f"Extra revenue ({c})", format="%.0f"),
+            "return_per_unit": st.column_config.NumberColumn(f"Back per {c}1", format="%.2f"),
+            "marginal_return": st.column_config.NumberColumn(f"Next {c}1 brings", format="%.2f"),
+            "equal_split_spend": st.column_config.NumberColumn(f"Equal split: spend ({c})", format="%.0f"),
+            "equal_split_revenue": st.column_config.NumberColumn(f"Equal split: extra revenue ({c})", format="%.0f"),
+        },
+    )
+    st.caption(
+        "How this is worked out: a segment's response is your estimate of extra buyers per contact, highest for "
+        "customers with an even chance of buying anyway and lowest for those sure to buy or long gone; each "
+        "further contact reaches fewer new buyers. The split puts each next unit of money where it brings most."
+    )
+
+
+def budget_chart(plan: pd.DataFrame, c: str) -> None:
+    frame = plan.melt(id_vars="segment", value_vars=["spend", "equal_split_spend"], var_name="split")
+    frame["split"] = frame["split"].map({"spend": "Recommended", "equal_split_spend": "Equal split"})
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("segment:N", title=None, sort="-x"),
+            x=alt.X("value:Q", title=f"Spend ({c})"),
+            color=alt.Color("split:N", title=None),
+            yOffset="split:N",
+            tooltip=[
+                alt.Tooltip("segment:N", title="Segment"),
+                alt.Tooltip("split:N", title="Split"),
+                alt.Tooltip("value:Q", title="Spend", format=",.0f"),
+            ],  # fmt: skip
+        )
+        .properties(title="Where the budget goes", height=max(200, 36 * plan["segment"].nunique()))
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def curve_chart(segments: pd.DataFrame, total: float, caps: dict, c: str) -> None:
+    top = max(total * 2, 1000)
+    rows = [
+        {"budget": b, "extra": allocate.budget_plan(segments, b, max_spend=caps)["extra_revenue"].sum()}
+        for b in [top * i / 10 for i in range(11)]
+    ]
+    frame = pd.DataFrame(rows)
+    line = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("budget:Q", title=f"Budget ({c})"),
+            y=alt.Y("extra:Q", title=f"Expected extra revenue ({c})"),
+            tooltip=[
+                alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
+                alt.Tooltip("extra:Q", title="Extra revenue", format=",.0f"),
+            ],  # fmt: skip
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"budget": [total]})).mark_rule(color="#c0392b").encode(x="budget:Q")
+    st.altair_chart(
+        (line + rule).properties(title="Diminishing returns: extra revenue for each budget (red: yours)", height=240),
+        width="stretch",
+    )
+
+
+# ---------------------------------------------------------------------------------------------- one plan
+
+
+def one_plan_tab() -> None:
+    stock = st.session_state.get("plan_stock_result")
+    rota = st.session_state.get("plan_rota")
+    segments = st.session_state.get("plan_segments")
+    if stock is None or rota is None or segments is None:
+        st.info("Open the Stock, Staff and Marketing budget tabs once; this tab brings them together.")
+        return
+    c = currency()
+    cash = st.number_input(f"Cash available this period ({c}, 0 = not set)", 0, 100_000_000, 0, 1_000, key="plan_cash")
+    staff_cost = float(rota["cost"].sum())
+    if cash:
+        split = allocate.split_cash(cash, staff_cost, stock, segments, st.session_state.get("plan_margin_share", 0.4))
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Staff (paid first)", money(split["staff"], c))
+        m2.metric("Stock", money(split["stock"], c))
+        m3.metric("Marketing", money(split["marketing"], c))
+        m4.metric("Left unspent", money(split["unspent"], c))
+        if cash < staff_cost:
+            st.warning(
+                f"The cash does not cover the rota ({money(staff_cost, c)}); nothing is left for stock or marketing."
+            )
+        else:
+            st.caption(
+                f"After the rota, each next {c}1 goes to the stock or marketing that earns the most margin with it; "
+                f"the last {c}1 spent earns about {c}{split['margin_per_unit']:.2f} of margin."
+            )
+        st.dataframe(
+            split["marketing_spend"].rename("spend").rename_axis("segment").reset_index(),
+            hide_index=True,
+            column_config={
+                "segment": "Segment · channel",
+                "spend": st.column_config.NumberColumn(f"Spend ({c})", format="%.0f"),
+            },
+        )
+    st.markdown("**Do the three plans agree?**")
+    campaign = None
+    if st.toggle("Check against the email plan from the Customers page", key="plan_check_campaign"):
+        from pages._shared import marketing_plan
+
+        campaign = marketing_plan()
+    forecast = st.session_state["plan_staff_forecast"]
+    productivity, profile = st.session_state["plan_staff_settings"]
+    for check in allocate.consistency_checks(stock, campaign, rota, forecast, productivity, profile):
+        (st.warning if check["level"] == "warning" else st.success)(check["text"])
+    scenarios_section(stock, rota, segments)
+
+
+def scenarios_section(stock: pd.DataFrame, rota: pd.DataFrame, segments: pd.DataFrame) -> None:
+    """Name the current settings, keep them in the workspace, and compare saved scenarios side by side."""
+    st.markdown("**Scenarios**")
+    workspace = own_workspace()
+    c1, c2 = st.columns([3, 1])
+    name = c1.text_input("Name these settings", key="plan_scenario_name", placeholder="e.g. busy December")
+    if c2.button("Save scenario", key="plan_save_scenario", disabled=not name.strip()):
+        state = st.session_state
+        settings = {
+            "Service level (%)": state.get("plan_service"),
+            "Lead time (days)": state.get("plan_lead"),
+            "Order every (days)": state.get("plan_review"),
+            "Stock demand shock (%)": state.get("plan_stock_shock"),
+            "Orders per person an hour": state.get("plan_productivity"),
+            "Hourly wage": state.get("plan_wage"),
+            "Plan staff for": state.get("plan_plan_for"),
+            "Marketing budget": state.get("plan_budget"),
+        }
+        plan = allocate.budget_plan(segments, state.get("plan_budget", 0))
+        results = {
+            "Stock order value": float(stock["order_cost_value"].sum()),
+            "Holding cost a year": float(stock["holding_cost"].sum()),
+            "Units short a year": float(stock["expected_stockout_units"].sum()),
+            "Staff hours": float(rota["staff_hours"].sum()),
+            "Wage cost": float(rota["cost"].sum()),
+            "Marketing extra revenue": float(plan["extra_revenue"].sum()),
+        }
+        allocate.save_scenario(workspace, f"{name.strip()} ({source_label(active_source())})", settings, results)
+        st.success(f"Saved '{name.strip()}'.")
+    table = allocate.scenarios(workspace)
+    if table.empty:
+        st.caption("No scenarios saved yet.")
+        return
+    st.dataframe(table.astype(str), width="stretch")
+    st.download_button(
+        "Download the scenarios (CSV)", table.to_csv().encode("utf-8"), "scenarios.csv", "text/csv", key="dl_scenarios"
+    )
+
+
+if needs_table(
+    "transactions", "A plan needs sales history: order lines with dates, products and quantities.", "plan_tx"
+):
+    with plain_errors("making the plan"):
+        stock, staff, budget, together = st.tabs(["Stock", "Staff", "Marketing budget", "One plan"])
+        with stock:
+            stock_tab()
+        with staff:
+            staff_tab()
+        with budget:
+            budget_tab()
+        with together:
+            one_plan_tab()
