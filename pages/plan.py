@@ -439,7 +439,8 @@ def _budget_tab() -> None:
     segments = segments.assign(segment=segments["segment"] + " · " + segments["channel"])
     caps = dict(zip(segments["segment"], segments["customers"] * segments["cost_per_contact"] * touches, strict=True))
     plan = allocate.budget_plan(segments, total, max_spend=caps)
-    st.session_state["plan_segments"] = segments.assign(cost_per_contact=segments["cost_per_contact"])
+    st.session_state["plan_segments"] = segments
+    st.session_state["plan_budget_result"] = plan
     c = currency()
     spent = plan["spend"].sum()
     extra = plan["extra_revenue"].sum()
@@ -573,39 +574,52 @@ def one_plan_tab() -> None:
     productivity, profile = st.session_state["plan_staff_settings"]
     for check in allocate.consistency_checks(stock, campaign, rota, forecast, productivity, profile):
         (st.warning if check["level"] == "warning" else st.success)(check["text"])
-    scenarios_section(stock, rota, segments)
+    scenarios_section()
 
 
-def scenarios_section(stock: pd.DataFrame, rota: pd.DataFrame, segments: pd.DataFrame) -> None:
+SCENARIO_SETTINGS = {
+    "Service level (%)": "plan_service",
+    "Lead time (days)": "plan_lead",
+    "Order every (days)": "plan_review",
+    "Stock demand shock (%)": "plan_stock_shock",
+    "Orders per person an hour": "plan_productivity",
+    "Hourly wage": "plan_wage",
+    "Plan staff for": "plan_plan_for",
+    "Marketing budget": "plan_budget",
+}
+
+
+def _save_scenario() -> None:
+    """Button callback (runs before the page, so the click is never lost): keep the current settings and
+    their results under the name typed."""
+    state = st.session_state
+    name = state.get("plan_scenario_name", "").strip()
+    if not name:
+        state["plan_scenario_message"] = ("warning", "Type a name for the scenario first.")
+        return
+    stock, rota, budget = state["plan_stock_result"], state["plan_rota"], state["plan_budget_result"]
+    settings = {label: state.get(key) for label, key in SCENARIO_SETTINGS.items()}
+    results = {
+        "Stock order value": float(stock["order_cost_value"].sum()),
+        "Holding cost a year": float(stock["holding_cost"].sum()),
+        "Units short a year": float(stock["expected_stockout_units"].sum()),
+        "Staff hours": float(rota["staff_hours"].sum()),
+        "Wage cost": float(rota["cost"].sum()),
+        "Marketing extra revenue": float(budget["extra_revenue"].sum()),
+    }
+    allocate.save_scenario(own_workspace(), f"{name} ({source_label(active_source())})", settings, results)
+    state["plan_scenario_message"] = ("success", f"Saved '{name}'.")
+
+
+def scenarios_section() -> None:
     """Name the current settings, keep them in the workspace, and compare saved scenarios side by side."""
     st.markdown("**Scenarios**")
-    workspace = own_workspace()
-    c1, c2 = st.columns([3, 1])
-    name = c1.text_input("Name these settings", key="plan_scenario_name", placeholder="e.g. busy December")
-    if c2.button("Save scenario", key="plan_save_scenario", disabled=not name.strip()):
-        state = st.session_state
-        settings = {
-            "Service level (%)": state.get("plan_service"),
-            "Lead time (days)": state.get("plan_lead"),
-            "Order every (days)": state.get("plan_review"),
-            "Stock demand shock (%)": state.get("plan_stock_shock"),
-            "Orders per person an hour": state.get("plan_productivity"),
-            "Hourly wage": state.get("plan_wage"),
-            "Plan staff for": state.get("plan_plan_for"),
-            "Marketing budget": state.get("plan_budget"),
-        }
-        plan = allocate.budget_plan(segments, state.get("plan_budget", 0))
-        results = {
-            "Stock order value": float(stock["order_cost_value"].sum()),
-            "Holding cost a year": float(stock["holding_cost"].sum()),
-            "Units short a year": float(stock["expected_stockout_units"].sum()),
-            "Staff hours": float(rota["staff_hours"].sum()),
-            "Wage cost": float(rota["cost"].sum()),
-            "Marketing extra revenue": float(plan["extra_revenue"].sum()),
-        }
-        allocate.save_scenario(workspace, f"{name.strip()} ({source_label(active_source())})", settings, results)
-        st.success(f"Saved '{name.strip()}'.")
-    table = allocate.scenarios(workspace)
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1.text_input("Name these settings", key="plan_scenario_name", placeholder="e.g. busy December")
+    c2.button("Save scenario", key="plan_save_scenario", on_click=_save_scenario)
+    if message := st.session_state.pop("plan_scenario_message", None):
+        (st.success if message[0] == "success" else st.warning)(message[1])
+    table = allocate.scenarios(own_workspace())
     if table.empty:
         st.caption("No scenarios saved yet.")
         return

@@ -11,7 +11,14 @@ from smbcore.synthetic import generate_transactions
 
 from .conftest import ROOT
 
-PAGES = ["pages/overview.py", "pages/customers.py", "pages/forecast.py", "pages/data.py", "pages/health.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/customers.py",
+    "pages/forecast.py",
+    "pages/plan.py",
+    "pages/data.py",
+    "pages/health.py",
+]
 SOURCES = ["online_retail", "online_shoppers", "bank_marketing", "bike_sharing", "own"]
 
 
@@ -161,3 +168,68 @@ def test_forecast_page_on_a_few_days_of_own_orders(monkeypatch, tmp_path):
     assert any("too little history" in i.value for i in app.info)
     assert any(e.label.startswith("Your own events (1 saved)") for e in app.expander)  # kept between visits
     assert len(app.dataframe[-1].value) == 28
+
+
+@pytest.fixture(scope="module")
+def small_shop(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("plan_home")
+    tx = generate_transactions(n_lines=8_000, n_customers=300, days=240, seed=31)
+    Workspace(home / "workspace.duckdb").save("transactions", tx, source="test.csv")
+    return home
+
+
+def downloaded(app: AppTest, key: str) -> bool:
+    return any(getattr(d, "key", None) == key or key in str(d.proto) for d in app.get("download_button"))
+
+
+PLAN_SLIDERS = {
+    "plan_service": 99.0,
+    "plan_lead": 14,
+    "plan_review": 14,
+    "plan_cost_share": 50,
+    "plan_holding": 40,
+    "plan_order_cost": 50,
+    "plan_stock_shock": 20,
+    "plan_productivity": 20.0,
+    "plan_wage": 15.0,
+    "plan_min_staff": 2,
+    "plan_shift": 6,
+    "plan_staff_shock": 20,
+    "plan_budget": 5_000,
+    "plan_uplift": 8.0,
+    "plan_touches": 2,
+}
+
+
+def test_plan_page_moves_every_slider_and_offers_every_download(monkeypatch, small_shop):
+    app = start(monkeypatch, small_shop, page="pages/plan.py")
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    before = {m.label: m.value for m in app.metric}
+    for key in ("dl_purchase_order", "dl_rota", "dl_budget"):
+        assert downloaded(app, key), key
+    for key, value in PLAN_SLIDERS.items():
+        app.slider(key=key).set_value(value).run()
+        assert not app.exception and not app.error, (key, [e.value for e in app.error])
+    after = {m.label: m.value for m in app.metric}
+    # Each tab's headline moved with its sliders.
+    assert after["This order costs"] != before["This order costs"]
+    assert after["Wage cost"] != before["Wage cost"]
+    assert after["Expected extra revenue"] != before["Expected extra revenue"]
+    # A busier plan for staff: never fewer hours than the forecast plan.
+    app.selectbox(key="plan_plan_for").set_value("very busy day (95% upper)").run()
+    assert not app.exception
+
+
+def test_plan_page_scenarios_are_saved_and_compared(monkeypatch, small_shop):
+    app = start(monkeypatch, small_shop, page="pages/plan.py")
+    app.text_input(key="plan_scenario_name").input("Quiet month").run()
+    app.button(key="plan_save_scenario").click().run()
+    app.slider(key="plan_service").set_value(99.0).run()
+    app.text_input(key="plan_scenario_name").input("Safe stock").run()
+    app.button(key="plan_save_scenario").click().run()
+    assert not app.exception and not app.error
+    saved = Workspace(small_shop / "workspace.duckdb").setting("plan_scenarios")
+    assert "Quiet month" in saved and "Safe stock" in saved
+    table = app.dataframe[-1].value
+    assert {"Quiet month (Your own data)", "Safe stock (Your own data)"} <= set(table.columns)
+    assert table.loc["Service level (%)", "Safe stock (Your own data)"] == "99.0"

@@ -69,4 +69,4 @@ def _open_share(rota: pd.DataFrame, profile: pd.DataFrame) -> dict:
     ends = rota["shift"].str.slice(6, 8).astype(int)
     opening, closing = int(starts.min()), int(ends.max())
     inside = profile[(profile["hour"] >= opening) & (profile["hour"] < closing)].groupby("weekday")["share"].sum()
-    return {d: float(inside.get(pd.Timestamp(d).dayofweek, 1.0)) for d in rota["date"].unique()}
+    return {d: float(inside.get(pd.Timestamp(d).day_of_week, 1.0)) for d in rota["date"].unique()}
