@@ -119,7 +119,8 @@ def _stock_tab() -> None:
         key="plan_extra_products",
         placeholder="any product",
     )
-    inputs = compute("transactions", "allocate.stock_inputs", 200, 56, tuple(others))
+    with st.spinner("Forecasting demand for your top products (first time only: about 15 seconds)..."):
+        inputs = compute("transactions", "allocate.stock_inputs", 200, 56, tuple(others))
     c1, c2, c3, c4 = st.columns(4)
     service = c1.slider("Service level (%)", 80.0, 99.5, 95.0, 0.5, key="plan_service",
                         help="The chance of not running out before the next delivery.")  # fmt: skip
@@ -210,34 +211,49 @@ def _stock_tab() -> None:
 
 
 def service_chart(demand, settings: dict) -> None:
-    """What a higher service level costs: holding cost against units short, across service levels."""
+    """What a higher service level costs: holding cost and units short a year, across service levels."""
     rows = []
     for level in (0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995):
         plan = allocate.inventory_plan(demand, **(settings | {"service_level": level}))
         rows.append(
             {
-                "Service level": f"{level:.1%}",
-                "Holding cost a year": plan["holding_cost"].sum(),
-                "Units short a year": plan["expected_stockout_units"].sum(),
+                "service": level * 100,
+                "holding": plan["holding_cost"].sum(),
+                "short": plan["expected_stockout_units"].sum(),
             }
         )
     frame = pd.DataFrame(rows)
-    chart = (
+    x = alt.X("service:Q", title="Service level (%)", scale=alt.Scale(domain=[80, 100]))
+    cost = (
         alt.Chart(frame)
-        .mark_line(point=True)
+        .mark_line(point=True, color="#1f6f8b")
         .encode(
-            x=alt.X("Units short a year:Q", title="Units short a year (expected)"),
-            y=alt.Y("Holding cost a year:Q", title=f"Holding cost a year ({currency()})"),
+            x=x,
+            y=alt.Y("holding:Q", title=f"{currency()} a year"),
             tooltip=[
-                "Service level",
-                alt.Tooltip("Holding cost a year:Q", format=",.0f"),
-                alt.Tooltip("Units short a year:Q", format=",.0f"),
-            ],  # fmt: skip
-        )
-        .properties(title="What a higher service level costs: each point is one service level", height=260)
+                alt.Tooltip("service:Q", title="Service level (%)"),
+                alt.Tooltip("holding:Q", title="Holding cost", format=",.0f"),
+            ],
+        )  # fmt: skip
+        .properties(title="Holding cost a year", height=220)
     )
-    labels = chart.mark_text(align="left", dx=6, dy=-6).encode(text="Service level")
-    st.altair_chart(chart + labels, width="stretch")
+    short = (
+        alt.Chart(frame)
+        .mark_line(point=True, color="#c0392b")
+        .encode(
+            x=x,
+            y=alt.Y("short:Q", title="Units a year"),
+            tooltip=[
+                alt.Tooltip("service:Q", title="Service level (%)"),
+                alt.Tooltip("short:Q", title="Units short", format=",.0f"),
+            ],
+        )  # fmt: skip
+        .properties(title="Units short a year (expected)", height=220)
+    )
+    st.markdown("**What a higher service level costs**: more stock held, fewer sales lost.")
+    c1, c2 = st.columns(2)
+    c1.altair_chart(cost, width="stretch")
+    c2.altair_chart(short, width="stretch")
 
 
 def show_stock_replay(table: pd.DataFrame) -> None:
@@ -277,7 +293,8 @@ def staff_tab() -> None:
 
 
 def _staff_tab() -> None:
-    inputs = compute("transactions", "allocate.staff_inputs", 28)
+    with st.spinner("Forecasting orders per day (first time only)..."):
+        inputs = compute("transactions", "allocate.staff_inputs", 28)
     busy = inputs.profile.groupby("hour")["share"].mean()
     busy_hours = busy[busy >= 0.01].index
     default_hours = (int(busy_hours.min()), int(busy_hours.max()) + 1) if len(busy_hours) else (9, 17)
@@ -391,7 +408,10 @@ def tradeoff_chart(tradeoff: pd.DataFrame, c: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- budget
 
-DEFAULT_CHANNELS = pd.DataFrame({"channel": ["Email"], "cost_per_contact": [0.05], "response_factor": [1.0]})
+# Typical costs; direct mail is dearer per contact but answered more often than email.
+DEFAULT_CHANNELS = pd.DataFrame(
+    {"channel": ["Email", "Postcard"], "cost_per_contact": [0.05, 0.80], "response_factor": [1.0, 3.0]}
+)
 
 
 @st.fragment
@@ -401,10 +421,11 @@ def budget_tab() -> None:
 
 
 def _budget_tab() -> None:
-    analysis = compute("transactions", "customers.analyse")
+    with st.spinner("Learning who buys and who is drifting away (first time only)..."):
+        analysis = compute("transactions", "customers.analyse")
     c1, c2, c3 = st.columns(3)
     total = c1.slider(f"Marketing budget ({currency()})", 0, 20_000, 1_000, 100, key="plan_budget")
-    uplift = c2.slider("Extra buyers per 100 contacted (most responsive segment)", 0.5, 20.0, 5.0, 0.5,
+    uplift = c2.slider("Extra buyers per 100 emailed (most responsive segment)", 0.5, 20.0, 2.0, 0.5,
                        key="plan_uplift", help="Your own estimate, or the uplift measured on the Customers page.")  # fmt: skip
     touches = c3.slider("Most contacts per customer", 1, 10, 3, key="plan_touches")
     with st.expander("Channels and their cost per contact (edit to match yours)"):
@@ -453,8 +474,11 @@ def _budget_tab() -> None:
     m4.metric("Against an equal split", money(extra - plan["equal_split_revenue"].sum(), c), delta_color="off")
     if spent < total - 1:
         st.info(f"Only {money(spent, c)} can be spent usefully: every segment is at its most contacts per customer.")
-    budget_chart(plan, c)
-    curve_chart(segments, total, caps, c)
+    left, right = st.columns(2)
+    with left:
+        budget_chart(plan, c)
+    with right:
+        curve_chart(segments, total, caps, c)
     table_with_download(
         plan,
         "budget_plan.csv",
@@ -566,7 +590,7 @@ def one_plan_tab() -> None:
         )
     st.markdown("**Do the three plans agree?**")
     campaign = None
-    if st.toggle("Check against the email plan from the Customers page", key="plan_check_campaign"):
+    if st.toggle("Also check the email plan from the Customers page (slow the first time)", key="plan_check_campaign"):
         from pages._shared import marketing_plan
 
         campaign = marketing_plan()

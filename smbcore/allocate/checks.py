@@ -42,7 +42,7 @@ def consistency_checks(
                     "customers": campaign.loc[hits, "customer_id"].tolist(),
                 }
             )
-    if not any(o["level"] == "warning" for o in out):
+    if campaign is not None and not out:
         out.append({"level": "ok", "text": "No email features a product the stock plan expects to run out of."})
     days = staff_forecast.groupby("date")[["yhat", "yhat_hi_80"]].sum()
     peaks = days[days["yhat"] >= days["yhat"].quantile(0.9)]

@@ -59,8 +59,8 @@ def staffing_plan(
 
     forecast: date, yhat (and yhat_hi_80 / yhat_hi_95) of orders per day; several series on a date are added.
     hourly_profile: weekday, hour, share (see `hourly_profile`). open_hours: (opening hour, closing hour).
-    plan_for: a key of PLAN_FOR (plan for the forecast or for a busier day than forecast).
-    Returns one row per date and shift: date, weekday, shift ('09:00-13:00'), expected_orders, staff,
+    plan_for: a key of PLAN_FOR (plan for the forecast or for a busier day than forecast). Days the forecast
+    expects the shop shut (under half an order) get no shifts. Returns one row per date and shift: date, weekday, shift ('09:00-13:00'), expected_orders, staff,
     staff_hours, cost, orders_per_person (the load per person per hour at the shift's busiest hour).
     """
     if orders_per_staff_hour <= 0:
@@ -69,7 +69,9 @@ def staffing_plan(
     if closing <= opening:
         raise ValueError(f"Closing hour ({closing}) must be after opening hour ({opening}).")
     hours = _hourly_orders(forecast, hourly_profile, PLAN_FOR[plan_for])
-    hours = hours[(hours["hour"] >= opening) & (hours["hour"] < closing)].copy()
+    closed = forecast.groupby("date")["yhat"].sum() < 0.5  # the forecast expects the shop shut (e.g. Saturdays)
+    hours = hours[(hours["hour"] >= opening) & (hours["hour"] < closing)]
+    hours = hours[~hours["date"].map(closed)].copy()
     hours["orders"] *= 1 + demand_shock
     hours["staff"] = np.maximum(np.ceil(hours["orders"] / orders_per_staff_hour - 1e-9), min_staff).astype(int)
     start = opening + ((hours["hour"] - opening) // shift_hours) * shift_hours
