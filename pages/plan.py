@@ -136,9 +136,7 @@ def _stock_tab() -> None:
     )
     shock, months = shock_controls("plan_stock", inputs.forecast["date"])
     items = inputs.items.assign(unit_cost=inputs.items["price"] * cost_share / 100)
-    stock, perishable = stock_table_editor(
-        allocate.inventory_plan(inputs.demand, items=items)[["product_id", "product_name"]]
-    )
+    stock, perishable = stock_table_editor(inputs.items.reset_index()[["product_id", "product_name"]])
     demand = inputs.demand
     if shock and months:
         demand = allocate.demand_over_time(allocate.with_shock(inputs.forecast, shock, months))
@@ -212,17 +210,10 @@ def _stock_tab() -> None:
 
 def service_chart(demand, settings: dict) -> None:
     """What a higher service level costs: holding cost and units short a year, across service levels."""
-    rows = []
-    for level in (0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995):
-        plan = allocate.inventory_plan(demand, **(settings | {"service_level": level}))
-        rows.append(
-            {
-                "service": level * 100,
-                "holding": plan["holding_cost"].sum(),
-                "short": plan["expected_stockout_units"].sum(),
-            }
-        )
-    frame = pd.DataFrame(rows)
+    frame = allocate.service_curve(demand, **settings).rename(
+        columns={"holding_cost": "holding", "stockout_units": "short"}
+    )
+    frame["service"] = frame["service_level"] * 100
     x = alt.X("service:Q", title="Service level (%)", scale=alt.Scale(domain=[80, 100]))
     cost = (
         alt.Chart(frame)
@@ -527,11 +518,9 @@ def budget_chart(plan: pd.DataFrame, c: str) -> None:
 
 def curve_chart(segments: pd.DataFrame, total: float, caps: dict, c: str) -> None:
     top = max(total * 2, 1000)
-    rows = [
-        {"budget": b, "extra": allocate.budget_plan(segments, b, max_spend=caps)["extra_revenue"].sum()}
-        for b in [top * i / 10 for i in range(11)]
-    ]
-    frame = pd.DataFrame(rows)
+    frame = allocate.budget_curve(segments, [top * i / 10 for i in range(11)], caps).rename(
+        columns={"extra_revenue": "extra"}
+    )
     line = (
         alt.Chart(frame)
         .mark_line(point=True)

@@ -8,9 +8,11 @@ from scipy.stats import norm
 from smbcore.allocate import (
     backtest_policy,
     budget_plan,
+    consistency_checks,
     hourly_profile,
     inventory_plan,
     segment_response,
+    split_cash,
     staffing_plan,
 )
 from smbcore.synthetic import generate_transactions
@@ -165,3 +167,70 @@ def test_replaying_stationary_demand_the_plan_keeps_products_in_stock():
     assert ours["fill_rate"] >= 0.98
     assert ours["fill_rate"] >= naive["fill_rate"]
     assert ours["lost_margin"] <= naive["lost_margin"]
+
+
+def test_closed_days_get_no_shifts():
+    tx = shop_orders()
+    forecast = normal_forecast(mean=200, sd=20, days=7)
+    forecast.loc[forecast["date"].dt.day_name() == "Saturday", ["yhat", "yhat_lo_80", "yhat_hi_80"]] = 0.0
+    rota = staffing_plan(forecast, hourly_profile(tx), 10, min_staff=2)
+    assert "Saturday" not in set(rota["weekday"]) and rota["date"].nunique() == 6
+
+
+def test_cash_goes_to_the_rota_first_then_where_margin_per_pound_is_highest():
+    forecast = normal_forecast(products=("A", "B"))
+    shop = items(("A", "B")).assign(price=[10.0, 20.0], unit_cost=[6.0, 6.0])
+    stock = inventory_plan(forecast, items=shop)
+    plenty = split_cash(1e9, 500, stock, segments(), margin_share=0.4)
+    assert plenty["staff"] == 500 and plenty["unspent"] > 0  # more cash than anything pays back
+    assert plenty["stock"] == pytest.approx((stock["order_units"] * 6).sum(), rel=0.01)
+    tight = split_cash(500 + 600, 500, stock, segments(), margin_share=0.4)
+    assert tight["stock"] + tight["marketing"] == pytest.approx(600, rel=0.02)
+    units = tight["stock_units"]
+    assert units["B"] >= units["A"]  # B earns 14 a unit against A's 4
+    broke = split_cash(300, 500, stock, segments(), margin_share=0.4)
+    assert broke["staff"] == 300 and broke["stock"] == 0 and broke["marketing"] == 0
+
+
+def test_checks_flag_emails_for_products_about_to_run_out_and_thin_peaks():
+    forecast = normal_forecast(products=("A", "B"))
+    stock = inventory_plan(forecast, stock=pd.Series({"A": 5.0, "B": 1000.0}))
+    campaign = pd.DataFrame({"customer_id": ["c1", "c2"], "product_ids": ["A | X", "B"], "action": "Thank you"})
+    tx = shop_orders()
+    orders = normal_forecast(mean=300, sd=60, days=14)
+    rota = staffing_plan(orders, hourly_profile(tx), 10, open_hours=(8, 20))
+    checks = consistency_checks(stock, campaign, rota, orders, 10, hourly_profile(tx))
+    email = checks[0]
+    assert email["level"] == "warning" and email["customers"] == ["c1"] and "1 planned emails" in email["text"]
+    assert checks[1]["level"] == "warning" and "busiest forecast days" in checks[1]["text"]
+    safer = staffing_plan(orders, hourly_profile(tx), 10, open_hours=(8, 20), plan_for="very busy day (95% upper)")
+    assert consistency_checks(stock, None, safer, orders, 10, hourly_profile(tx))[-1]["level"] == "ok"
+
+
+def test_the_split_matches_a_general_solver_on_random_segments():
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(7)
+    table = pd.DataFrame(
+        {
+            "segment": [f"s{i}" for i in range(8)],
+            "customers": rng.integers(50, 2000, 8),
+            "response_rate": rng.uniform(0.005, 0.1, 8),
+            "value_per_response": rng.uniform(20, 200, 8),
+            "cost_per_contact": rng.uniform(0.05, 2, 8),
+        }
+    )
+    caps = {"s0": 10.0, "s3": 40.0}
+    plan = budget_plan(table, 900, max_spend=caps)
+    most = table["customers"] * table["response_rate"] * table["value_per_response"]
+    scale = table["customers"] * table["cost_per_contact"]
+    high = [caps.get(s, 3 * c) for s, c in zip(table["segment"], scale, strict=True)]
+    result = minimize(
+        lambda x: -(most * (1 - np.exp(-x / scale))).sum(),
+        np.full(8, 900 / 8),
+        method="SLSQP",
+        bounds=list(zip([0] * 8, high, strict=True)),
+        constraints=[{"type": "eq", "fun": lambda x: x.sum() - 900}],
+    )
+    assert plan["extra_revenue"].sum() >= -result.fun - 1e-6
+    assert plan["spend"].sum() == pytest.approx(900)

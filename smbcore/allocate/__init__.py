@@ -2,10 +2,17 @@
 budget split across segments; each a cheap function of fitted outputs so what-if sliders answer at once, and
 each with a replay on the shop's own recent history."""
 
-from smbcore.allocate.budget import budget_plan, extra_revenue, segment_response
+from smbcore.allocate.budget import budget_curve, budget_plan, extra_revenue, segment_response
 from smbcore.allocate.cash import split_cash
 from smbcore.allocate.checks import consistency_checks
-from smbcore.allocate.inventory import DemandOverTime, demand_over_time, expected_sold, inventory_plan, item_table
+from smbcore.allocate.inventory import (
+    DemandOverTime,
+    demand_over_time,
+    expected_sold,
+    inventory_plan,
+    item_table,
+    service_curve,
+)
 from smbcore.allocate.policy import backtest_policy, backtest_rota
 from smbcore.allocate.prepare import (
     StaffInputs,
@@ -37,6 +44,7 @@ __all__ = [
     "stock_inputs",
     "backtest_policy",
     "backtest_rota",
+    "budget_curve",
     "budget_plan",
     "demand_over_time",
     "expected_sold",
@@ -45,6 +53,7 @@ __all__ = [
     "inventory_plan",
     "item_table",
     "segment_response",
+    "service_curve",
     "staffing_plan",
     "staffing_tradeoff",
 ]

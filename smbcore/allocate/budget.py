@@ -4,17 +4,18 @@ Each segment's extra revenue from spending b on it follows diminishing returns:
     extra(b) = customers x response_rate x value_per_response x (1 - exp(-b / (customers x cost_per_contact)))
 so one contact per customer reaches 63% of the segment's possible extra revenue and further money reaches
 fewer new responders. The split maximises total extra revenue subject to the budget and each segment's
-bounds (scipy's SLSQP on this concave problem; the optimum is where every funded segment earns the same
-from its last unit of money).
+bounds. The problem is concave, so its optimum is where every segment not at a bound earns the same from its
+last unit of money (the KKT conditions); that common value is found with scipy's brentq root finder, which
+takes about a millisecond where a general solver (SLSQP) took 20.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
+from scipy.optimize import brentq
 
-__all__ = ["budget_plan", "segment_response", "extra_revenue"]
+__all__ = ["budget_plan", "budget_curve", "segment_response", "extra_revenue"]
 
 
 def segment_response(plan: pd.DataFrame, uplift: float = 0.05, cost_per_contact: float = 0.5) -> pd.DataFrame:
@@ -73,35 +74,13 @@ def budget_plan(
     """
     segments = segments.reset_index(drop=True)
     most, scale = _curve(segments)
-    names = segments["segment"]
-    low = names.map(pd.Series(min_spend or {}, dtype=float)).fillna(0.0).to_numpy()
-    high = names.map(pd.Series(max_spend or {}, dtype=float)).fillna(pd.Series(3 * scale)).to_numpy()
-    high = np.maximum(high, low)
+    low, high = _bounds(segments, scale, min_spend, max_spend)
     budget = float(max(total_budget, 0))
     if budget < low.sum():
         raise ValueError(f"The budget ({budget:,.0f}) is below the minimum spends, which add up to {low.sum():,.0f}.")
     budget = min(budget, high.sum())  # money past every segment's cap would buy nothing
 
-    def loss(x):
-        return -(most * (1 - np.exp(-x / scale))).sum()
-
-    def grad(x):
-        return -(most / scale) * np.exp(-x / scale)
-
-    start = low + (high - low) * (budget - low.sum()) / max((high - low).sum(), 1e-12)
-    if budget <= 0 or len(segments) == 0:
-        spend = np.zeros(len(segments))
-    else:
-        result = minimize(
-            loss,
-            start,
-            jac=grad,
-            method="SLSQP",
-            bounds=list(zip(low, high, strict=True)),
-            constraints=[{"type": "eq", "fun": lambda x: x.sum() - budget, "jac": lambda x: np.ones_like(x)}],
-            options={"maxiter": 200, "ftol": 1e-10},
-        )
-        spend = np.clip(result.x, low, high)
+    spend = _best_split(most, scale, low, high, budget) if budget > 0 and len(segments) else np.zeros(len(segments))
     equal = np.clip(np.full(len(segments), budget / max(len(segments), 1)), low, high)
     out = segments[[c for c in ("segment", "channel") if c in segments]].copy()
     out["spend"] = spend
@@ -112,3 +91,41 @@ def budget_plan(
     out["equal_split_spend"] = equal
     out["equal_split_revenue"] = most * (1 - np.exp(-equal / scale))
     return out
+
+
+def budget_curve(segments: pd.DataFrame, budgets, max_spend=None) -> pd.DataFrame:
+    """Diminishing returns at a glance: total expected extra revenue of the best split for each budget.
+    Returns budget, extra_revenue."""
+    segments = segments.reset_index(drop=True)
+    most, scale = _curve(segments)
+    low, high = _bounds(segments, scale, None, max_spend)
+    totals = []
+    for budget in budgets:
+        budget = min(max(float(budget), low.sum()), high.sum())
+        spend = _best_split(most, scale, low, high, budget) if budget > 0 else low
+        totals.append(float((most * (1 - np.exp(-spend / scale))).sum()))
+    return pd.DataFrame({"budget": list(budgets), "extra_revenue": totals})
+
+
+def _bounds(segments: pd.DataFrame, scale: np.ndarray, min_spend, max_spend) -> tuple[np.ndarray, np.ndarray]:
+    """Per-segment spend bounds: the given ones by segment name, else 0 and three contacts per customer."""
+    names = segments["segment"].tolist()
+    low = np.array([float((min_spend or {}).get(n, 0.0)) for n in names])
+    high = np.array([float((max_spend or {}).get(n, 3 * s)) for n, s in zip(names, scale, strict=True)])
+    return low, np.maximum(high, low)
+
+
+def _best_split(most, scale, low, high, budget: float) -> np.ndarray:
+    """Spend per segment maximising sum(most x (1 - exp(-spend / scale))) with low <= spend <= high and
+    sum(spend) = budget (budget within [sum(low), sum(high)])."""
+    top = most / scale  # the first unit of money's return in each segment
+
+    def spend_at(log_rate: float) -> np.ndarray:  # each segment spends until its next unit returns exp(log_rate)
+        wanted = scale * (np.log(np.maximum(top, 1e-300)) - log_rate)
+        return np.clip(wanted, low, high)
+
+    lo_rate, hi_rate = np.log(max(top.min(), 1e-300)) - 50, np.log(max(top.max(), 1e-300)) + 1
+    if spend_at(lo_rate).sum() <= budget:
+        return spend_at(lo_rate)
+    log_rate = brentq(lambda r: spend_at(r).sum() - budget, lo_rate, hi_rate, xtol=1e-12)
+    return spend_at(log_rate)

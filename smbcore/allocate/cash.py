@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
-from smbcore.allocate.inventory import expected_sold
+from smbcore.allocate.inventory import order_slices
 
 __all__ = ["split_cash"]
 
@@ -25,39 +24,47 @@ def split_cash(
     "marketing_spend" (per segment), "margin_per_unit" (the last unit of money's margin)}.
     """
     left = max(cash - staff_cost, 0.0)
-    price, cost = stock["price"].to_numpy(float), stock["unit_cost"].to_numpy(float)
-    mean = stock["demand_lead_review"].to_numpy(float)
-    sd = stock["demand_sd"].to_numpy(float)
+    cost = stock["unit_cost"].to_numpy(float)
     on_hand = stock["stock"].to_numpy(float)
     position = np.where(np.isfinite(on_hand), on_hand, stock["reorder_point"].to_numpy(float))  # as the plan took it
-    units = stock["order_units"].to_numpy(float)
-    slices = 20
-    step = units / slices
-    edges = position[:, None] + step[:, None] * np.arange(slices + 1)[None, :]
-    gain = np.diff(expected_sold(mean[:, None], sd[:, None], edges), axis=1) * (price - cost)[:, None]
-    spend = np.repeat((step * cost)[:, None], slices, axis=1)
-    stock_ratio = np.where(spend > 0, gain / np.maximum(spend, 1e-12), 0)
+    gain, spend, step = order_slices(
+        position,
+        stock["order_units"].to_numpy(float),
+        stock["demand_lead_review"].to_numpy(float),
+        stock["demand_sd"].to_numpy(float),
+        stock["daily_demand"].to_numpy(float),
+        stock["price"].to_numpy(float) - cost,
+        cost,
+    )
     customers = segments["customers"].to_numpy(float)
     most = customers * segments["response_rate"].to_numpy(float) * segments["value_per_response"].to_numpy(float)
     scale = np.maximum(customers * segments["cost_per_contact"].to_numpy(float), 1e-9)
-
-    def marketing_at(rate: float) -> np.ndarray:  # spend where the marginal margin per unit falls to `rate`
-        return np.clip(scale * np.log(np.maximum(margin_share * most / (scale * rate), 1e-300)), 0, 3 * scale)
-
-    def spent(rate: float) -> float:
-        return float((spend * (stock_ratio >= rate)).sum() + marketing_at(rate).sum())
-
-    floor = 1e-6  # below this, money earns nothing worth having
-    rate = floor if spent(floor) <= left else brentq(lambda r: spent(r) - left, floor, 1e6, xtol=1e-9)
-    bought = (step[:, None] * (stock_ratio >= rate)).sum(axis=1)
-    marketing = marketing_at(rate)
-    stock_money = float((spend * (stock_ratio >= rate)).sum())
+    # Marketing money in 60 chunks per segment up to three contacts per customer; the margin of a chunk is
+    # the margin share of the extra revenue it adds on the diminishing-returns curve.
+    chunks = 60
+    edges = 3 * scale[:, None] * np.arange(chunks + 1)[None, :] / chunks
+    margin = np.diff(margin_share * most[:, None] * (1 - np.exp(-edges / scale[:, None])), axis=1)
+    money = np.repeat((3 * scale / chunks)[:, None], chunks, axis=1)
+    # Both concave, so taking the best margin per unit of money first is optimal (the last piece in part).
+    gains = np.r_[gain.ravel(), margin.ravel()]
+    costs = np.r_[spend.ravel(), money.ravel()]
+    ratio = np.where(costs > 0, gains / np.maximum(costs, 1e-12), 0.0)
+    order = np.argsort(-ratio, kind="stable")
+    order = order[ratio[order] > 1e-6]  # money that earns nothing stays unspent
+    before = np.cumsum(costs[order]) - costs[order]
+    share = np.zeros(len(costs))
+    share[order] = np.clip((left - before) / np.maximum(costs[order], 1e-12), 0, 1)
+    stock_share = share[: gain.size].reshape(gain.shape)
+    market_share = share[gain.size :].reshape(margin.shape)
+    stock_money = float((spend * stock_share).sum())
+    marketing = (money * market_share).sum(axis=1)
+    taken = order[share[order] > 0]
     return {
         "staff": float(min(staff_cost, cash)),
         "stock": stock_money,
         "marketing": float(marketing.sum()),
         "unspent": float(max(left - stock_money - marketing.sum(), 0)),
-        "stock_units": pd.Series(np.floor(bought), index=stock["product_id"].to_numpy()),
+        "stock_units": pd.Series(np.floor((step * stock_share).sum(axis=1)), index=stock["product_id"].to_numpy()),
         "marketing_spend": pd.Series(marketing, index=segments["segment"].to_numpy()),
-        "margin_per_unit": float(rate),
+        "margin_per_unit": float(ratio[taken[-1]]) if len(taken) else 0.0,
     }

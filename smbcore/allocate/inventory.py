@@ -18,7 +18,16 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-__all__ = ["DemandOverTime", "demand_over_time", "inventory_plan", "item_table", "expected_sold"]
+__all__ = [
+    "DemandOverTime",
+    "demand_over_time",
+    "inventory_plan",
+    "item_table",
+    "expected_sold",
+    "order_slices",
+    "service_curve",
+    "SERVICE_LEVELS",
+]
 
 _Z80 = norm.ppf(0.9)  # the 80% band spans the forecast +- this many standard deviations
 
@@ -150,10 +159,10 @@ def inventory_plan(
     order_now = np.where(fresh, position < target, position <= reorder_point)
     order_units = np.ceil(np.where(order_now, np.maximum(target - position, 0), 0))
     if budget is not None:
-        order_units = _fit_budget(order_units, position, mean, sd, price, cost, budget)
+        order_units = _fit_budget(order_units, position, mean, sd, daily, price, cost, budget)
     cycles = np.where(quantity > 0, yearly / np.maximum(quantity, 1e-9), 0)
     short_per_cycle = sd * (norm.pdf(z) - z * norm.sf(z))
-    sold = expected_sold(mean, sd, position + order_units) - expected_sold(mean, sd, position)
+    gain, _, _ = order_slices(position, order_units, mean, sd, daily, price - cost, cost)
     return pd.DataFrame(
         {
             "product_id": products,
@@ -173,27 +182,60 @@ def inventory_plan(
             "order_cost_value": order_units * cost,
             "expected_stockout_units": short_per_cycle * cycles,
             "holding_cost": holding * (quantity / 2 + safety),
-            "expected_margin": sold * (price - cost),
+            "expected_margin": gain.sum(axis=1),
         }
     )
 
 
-def _fit_budget(units, position, mean, sd, price, cost, budget: float) -> np.ndarray:
-    """Cut the order to fit `budget`, keeping the units with the most expected margin per unit of money: each
-    product's units are split into 20 slices whose expected sales fall slice by slice, and the best slices
-    across all products are bought until the money runs out."""
-    if (units * cost).sum() <= budget:
-        return units
-    slices = 20
+def order_slices(
+    position: np.ndarray, units: np.ndarray, mean: np.ndarray, sd: np.ndarray, daily: np.ndarray,
+    margin: np.ndarray, cost: np.ndarray, slices: int = 20,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Each product's order split into `slices` equal slices (products x slices): (expected margin, cost, units
+    per slice). A unit earns its margin if it sells before the order after this one arrives, so demand is taken
+    over lead time + review (mean, sd) plus the days the order itself lasts; later slices sell less surely."""
+    cover = np.where(daily > 0, mean / np.maximum(daily, 1e-12), 0.0)
+    lasts = np.where(daily > 0, units / np.maximum(daily, 1e-12), 0.0)
+    window_mean = mean + daily * lasts
+    window_sd = sd * np.sqrt(np.where(cover > 0, (cover + lasts) / np.maximum(cover, 1e-12), 1.0))
     step = units / slices
     edges = position[:, None] + step[:, None] * np.arange(slices + 1)[None, :]
-    sold = expected_sold(mean[:, None], sd[:, None], edges)
-    gain = np.diff(sold, axis=1) * (price - cost)[:, None]
-    spend = (step * cost)[:, None] * np.ones((1, slices))
+    sold = expected_sold(window_mean[:, None], window_sd[:, None], edges)
+    gain = np.diff(sold, axis=1) * margin[:, None]
+    spend = np.repeat((step * cost)[:, None], slices, axis=1)
+    return gain, spend, np.repeat(step[:, None], slices, axis=1)
+
+
+def _fit_budget(units, position, mean, sd, daily, price, cost, budget: float) -> np.ndarray:
+    """Cut the order to fit `budget`, keeping the slices of units with the most expected margin per unit of
+    money across all products (see order_slices) until the money runs out."""
+    if (units * cost).sum() <= budget:
+        return units
+    gain, spend, step = order_slices(position, units, mean, sd, daily, price - cost, cost)
     ratio = np.where(spend > 0, gain / np.maximum(spend, 1e-12), -np.inf)
     order = np.argsort(-ratio, axis=None)
-    cumulative = np.cumsum(spend.ravel()[order])
     take = np.zeros(spend.size, dtype=bool)
-    take[order[cumulative <= budget]] = True
+    take[order[np.cumsum(spend.ravel()[order]) <= budget]] = True
     take &= ratio.ravel() > 0
-    return np.floor((take.reshape(spend.shape) * step[:, None]).sum(axis=1))
+    return np.floor((take.reshape(spend.shape) * step).sum(axis=1))
+
+
+SERVICE_LEVELS = (0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
+
+
+def service_curve(demand: DemandOverTime, levels=SERVICE_LEVELS, **settings) -> pd.DataFrame:
+    """What each service level costs: the inventory plan at every level in `levels` with the other
+    `settings` (as for inventory_plan). Returns service_level, holding_cost, stockout_units (a year, summed
+    over products), order_value."""
+    rows = []
+    for level in levels:
+        plan = inventory_plan(demand, **(settings | {"service_level": level}))
+        rows.append(
+            {
+                "service_level": level,
+                "holding_cost": float(plan["holding_cost"].sum()),
+                "stockout_units": float(plan["expected_stockout_units"].sum()),
+                "order_value": float(plan["order_cost_value"].sum()),
+            }
+        )
+    return pd.DataFrame(rows)

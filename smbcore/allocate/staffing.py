@@ -36,12 +36,34 @@ def hourly_profile(transactions: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _hourly_orders(forecast: pd.DataFrame, profile: pd.DataFrame, column: str) -> pd.DataFrame:
-    days = forecast.groupby("date", as_index=False)[column].sum()
-    days["weekday"] = days["date"].dt.day_of_week
-    hours = days.merge(profile, on="weekday")
-    hours["orders"] = hours[column] * hours["share"]
-    return hours[["date", "weekday", "hour", "orders"]]
+def _shifts(open_hours: tuple[int, int], shift_hours: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(first hour of each shift, its label '09:00-13:00', its length in hours) for the opening hours."""
+    opening, closing = open_hours
+    starts = np.arange(opening, closing, shift_hours)
+    ends = np.minimum(starts + shift_hours, closing)
+    return starts, [f"{a:02d}:00-{b:02d}:00" for a, b in zip(starts, ends, strict=True)], ends - starts
+
+
+def _daily(forecast: pd.DataFrame) -> pd.DataFrame:
+    columns = [c for c in ("yhat", "yhat_hi_80", "yhat_hi_95") if c in forecast]
+    return forecast.groupby("date")[columns].sum().sort_index()
+
+
+def _profile_matrix(hourly_profile: pd.DataFrame) -> np.ndarray:
+    """7 x 24 shares (weekday x hour)."""
+    matrix = np.zeros((7, 24))
+    matrix[hourly_profile["weekday"].to_numpy(int), hourly_profile["hour"].to_numpy(int)] = hourly_profile["share"]
+    return matrix
+
+
+def _staff_grid(day_orders, weekdays, shares, productivity, min_staff, open_hours, shift_hours):
+    """People per day x shift for `day_orders` per day: each hour needs orders / productivity (rounded up, at
+    least the minimum), a shift the most any of its hours needs. Returns (staff, orders per day x hour)."""
+    hours = np.arange(open_hours[0], open_hours[1])
+    orders = day_orders[:, None] * shares[weekdays][:, hours]
+    need = np.maximum(np.ceil(orders / productivity - 1e-9), min_staff)
+    starts, _, _ = _shifts(open_hours, shift_hours)
+    return np.maximum.reduceat(need, starts - open_hours[0], axis=1), orders
 
 
 def staffing_plan(
@@ -60,31 +82,39 @@ def staffing_plan(
     forecast: date, yhat (and yhat_hi_80 / yhat_hi_95) of orders per day; several series on a date are added.
     hourly_profile: weekday, hour, share (see `hourly_profile`). open_hours: (opening hour, closing hour).
     plan_for: a key of PLAN_FOR (plan for the forecast or for a busier day than forecast). Days the forecast
-    expects the shop shut (under half an order) get no shifts. Returns one row per date and shift: date, weekday, shift ('09:00-13:00'), expected_orders, staff,
-    staff_hours, cost, orders_per_person (the load per person per hour at the shift's busiest hour).
+    expects the shop shut (under half an order) get no shifts. Returns one row per date and shift:
+    date, weekday, shift ('09:00-13:00'), expected_orders, staff, staff_hours, cost, orders_per_person (the
+    load per person per hour at the shift's busiest hour).
     """
     if orders_per_staff_hour <= 0:
         raise ValueError("Orders one person handles per hour must be above 0.")
     opening, closing = open_hours
     if closing <= opening:
         raise ValueError(f"Closing hour ({closing}) must be after opening hour ({opening}).")
-    hours = _hourly_orders(forecast, hourly_profile, PLAN_FOR[plan_for])
-    closed = forecast.groupby("date")["yhat"].sum() < 0.5  # the forecast expects the shop shut (e.g. Saturdays)
-    hours = hours[(hours["hour"] >= opening) & (hours["hour"] < closing)]
-    hours = hours[~hours["date"].map(closed)].copy()
-    hours["orders"] *= 1 + demand_shock
-    hours["staff"] = np.maximum(np.ceil(hours["orders"] / orders_per_staff_hour - 1e-9), min_staff).astype(int)
-    start = opening + ((hours["hour"] - opening) // shift_hours) * shift_hours
-    hours["shift"] = [f"{s:02d}:00-{min(s + shift_hours, closing):02d}:00" for s in start]
-    hours["length"] = np.minimum(start + shift_hours, closing) - start
-    rota = hours.groupby(["date", "weekday", "shift"], as_index=False).agg(
-        expected_orders=("orders", "sum"), staff=("staff", "max"), length=("length", "first"), peak=("orders", "max")
+    days = _daily(forecast)
+    days = days[days["yhat"] >= 0.5]  # the forecast expects the shop shut (e.g. Saturdays)
+    weekdays = days.index.day_of_week.to_numpy()
+    shares = _profile_matrix(hourly_profile)
+    planned = days[PLAN_FOR[plan_for]].to_numpy() * (1 + demand_shock)
+    staff, orders = _staff_grid(planned, weekdays, shares, orders_per_staff_hour, min_staff, open_hours, shift_hours)
+    starts, labels, lengths = _shifts(open_hours, shift_hours)
+    offsets = starts - opening
+    expected = np.add.reduceat(orders, offsets, axis=1)
+    peak = np.maximum.reduceat(orders, offsets, axis=1)
+    n_days, n_shifts = staff.shape
+    rota = pd.DataFrame(
+        {
+            "date": np.repeat(days.index.to_numpy(), n_shifts),
+            "weekday": np.repeat(days.index.day_name().to_numpy(), n_shifts),
+            "shift": np.tile(labels, n_days),
+            "expected_orders": expected.ravel(),
+            "staff": staff.ravel().astype(int),
+            "staff_hours": (staff * lengths).ravel().astype(int),
+        }
     )
-    rota["staff_hours"] = rota["staff"] * rota["length"]
     rota["cost"] = rota["staff_hours"] * hourly_wage
-    rota["orders_per_person"] = rota["peak"] / rota["staff"]
-    rota["weekday"] = rota["date"].dt.day_name()
-    return rota.drop(columns=["length", "peak"])
+    rota["orders_per_person"] = peak.ravel() / np.maximum(staff.ravel(), 1)
+    return rota
 
 
 def staffing_tradeoff(
@@ -98,43 +128,36 @@ def staffing_tradeoff(
     demand_shock: float = 0.0,
 ) -> pd.DataFrame:
     """Cost against service for each PLAN_FOR choice: how many open hours are expected to be short of people
-    when actual orders vary as the forecast's band says (an hour is short when its orders need more people than
-    planned). Returns plan_for, cost, staff_hours, short_hours (expected), short_share."""
+    when actual orders vary as the forecast's band says (an hour is short when its orders need more people
+    than planned). Returns plan_for, cost, staff_hours, short_hours (expected), short_share."""
     from scipy.stats import norm
 
-    days = forecast.groupby("date", as_index=False)[["yhat", "yhat_hi_80"]].sum()
-    sd = (days["yhat_hi_80"] - days["yhat"]) / norm.ppf(0.9)
+    days = _daily(forecast)
+    days = days[days["yhat"] >= 0.5]
+    weekdays = days.index.day_of_week.to_numpy()
+    shares = _profile_matrix(hourly_profile)
+    hours = np.arange(open_hours[0], open_hours[1])
+    scale = 1 + demand_shock
+    mean = days["yhat"].to_numpy() * scale
+    sd = (days["yhat_hi_80"].to_numpy() - days["yhat"].to_numpy()) / norm.ppf(0.9) * scale
+    hour_mean = mean[:, None] * shares[weekdays][:, hours]
+    hour_sd = np.maximum(sd[:, None] * shares[weekdays][:, hours], 1e-9)
+    starts, _, lengths = _shifts(open_hours, shift_hours)
+    shift_of_hour = np.searchsorted(starts, hours, side="right") - 1
     rows = []
-    for label in PLAN_FOR:
-        rota = staffing_plan(
-            forecast,
-            hourly_profile,
-            orders_per_staff_hour,
-            min_staff,
-            open_hours,
-            shift_hours,
-            hourly_wage,
-            label,
-            demand_shock,
-        )
-        hours = _hourly_orders(days.assign(yhat=days["yhat"] * (1 + demand_shock)), hourly_profile, "yhat")
-        hours = hours[(hours["hour"] >= open_hours[0]) & (hours["hour"] < open_hours[1])]
-        start = open_hours[0] + ((hours["hour"] - open_hours[0]) // shift_hours) * shift_hours
-        shift = [f"{s:02d}:00-{min(s + shift_hours, open_hours[1]):02d}:00" for s in start]
-        staffed = hours.assign(shift=shift).merge(rota[["date", "shift", "staff"]], on=["date", "shift"])
-        share = staffed.merge(hourly_profile, on=["weekday", "hour"])["share"].to_numpy()
-        day_sd = staffed.merge(days.assign(sd=sd)[["date", "sd"]], on="date")["sd"].to_numpy() * (1 + demand_shock)
-        capacity = staffed["staff"].to_numpy() * orders_per_staff_hour
-        # Chance the hour's orders exceed what the planned people handle (hourly orders ~ day's share of a
-        # normal day total).
-        chance = norm.sf((capacity - staffed["orders"].to_numpy()) / np.maximum(day_sd * share, 1e-9))
+    for label, column in PLAN_FOR.items():
+        planned = days[column].to_numpy() * scale
+        staff, _ = _staff_grid(planned, weekdays, shares, orders_per_staff_hour, min_staff, open_hours, shift_hours)
+        capacity = staff[:, shift_of_hour] * orders_per_staff_hour
+        chance = norm.sf((capacity - hour_mean) / hour_sd)  # chance the hour's orders outrun the people on
+        staff_hours = float((staff * lengths).sum())
         rows.append(
             {
                 "plan_for": label,
-                "cost": rota["cost"].sum(),
-                "staff_hours": rota["staff_hours"].sum(),
+                "cost": staff_hours * hourly_wage,
+                "staff_hours": staff_hours,
                 "short_hours": float(chance.sum()),
-                "short_share": float(chance.mean()) if len(chance) else 0.0,
+                "short_share": float(chance.mean()) if chance.size else 0.0,
             }
         )
     return pd.DataFrame(rows)
