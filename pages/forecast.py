@@ -260,10 +260,20 @@ def what_if(history, external, event_future, used, future_dates, freq, choice: C
             shifts[factor] = columns[i % len(columns)].slider(
                 f"{_factor_name(factor)}: change by", -5 * step, 5 * step, 0.0, step / 10, key=f"fc_shift_{factor}"
             )
-        if any(shifts.values()):
-            filled = _fallback_values(past, future_dates, shiftable, fc.season_length(freq))
-            filled = filled.assign(**{f: filled[f] + shift for f, shift in shifts.items()})
-            future_external = filled if event_future is None else filled.merge(event_future, on="date", how="outer")
+        filled = _fallback_values(past, future_dates, shiftable, fc.season_length(freq))
+        filled = filled.assign(**{f: filled[f] + shift for f, shift in shifts.items()})
+        with st.expander("Or type the future values yourself (for example from a weather forecast)"):
+            typed = st.data_editor(
+                filled,
+                key="fc_future_table",
+                hide_index=True,
+                disabled=["date"],
+                column_config={"date": st.column_config.DateColumn("Date", format="ddd D MMM YYYY")}
+                | {f: st.column_config.NumberColumn(_factor_name(f)) for f in shiftable},
+                width="stretch",
+            )
+        if any(shifts.values()) or not typed.equals(filled):
+            future_external = typed if event_future is None else typed.merge(event_future, on="date", how="outer")
     c1, c2 = st.columns(2)
     label = "%d %b %Y" if freq == "D" else "week of %d %b %Y"
     options = [None, *future_dates]

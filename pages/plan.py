@@ -77,6 +77,22 @@ def stock_table_editor(plan: pd.DataFrame) -> tuple[pd.Series | None, set]:
         }
     )
     with st.expander("Your stock on hand and perishable lines (optional; kept for next time)"):
+        upload = st.file_uploader(
+            "Upload a stock count (CSV or Excel with a product code column and a stock column)",
+            type=["csv", "txt", "tsv", "gz", "zip", "xlsx"],
+            key="plan_stock_upload",
+        )
+        if upload is not None:
+            levels, messages = allocate.read_stock_levels(upload, upload.name)
+            for message in messages:
+                st.warning(message)
+            if levels is not None:
+                known = levels[levels.index.isin(table["product_id"])]
+                table["stock"] = table["product_id"].map(known).where(lambda v: v.notna(), table["stock"])
+                st.success(
+                    f"Read stock for {len(known):,} of the planned products from '{upload.name}' "
+                    f"({len(levels) - len(known):,} other products in the file are not in this plan)."
+                )
         st.caption(
             "Leave 'In stock' empty where you do not know it: the plan then assumes you are at the reorder point."
         )

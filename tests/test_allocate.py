@@ -11,6 +11,7 @@ from smbcore.allocate import (
     consistency_checks,
     hourly_profile,
     inventory_plan,
+    read_stock_levels,
     segment_response,
     split_cash,
     staffing_plan,
@@ -234,3 +235,15 @@ def test_the_split_matches_a_general_solver_on_random_segments():
     )
     assert plan["extra_revenue"].sum() >= -result.fun - 1e-6
     assert plan["spend"].sum() == pytest.approx(900)
+
+
+def test_stock_levels_from_an_owners_file_say_what_was_left_out():
+    text = "SKU;On hand\nA1;12\nB2;abc\nC3;-4\nA1;3\n;7\nD4;1.234,5\n"
+    levels, messages = read_stock_levels(text.encode("utf-8"), "count.csv")
+    assert levels.to_dict() == {"A1": 15.0, "D4": 1234.5}
+    assert any("Rows 3 of 'count.csv' are not numbers" in m for m in messages)
+    assert any("Rows 4 of 'count.csv' are below zero" in m for m in messages)
+    assert any("Rows 6 of 'count.csv' have no product code" in m for m in messages)
+    assert any("added up" in m for m in messages)
+    nothing, why = read_stock_levels(b"name,price\nx,1\n", "prices.csv")
+    assert nothing is None and "needs a column with the product code" in why[0] and "name, price" in why[0]

@@ -25,6 +25,7 @@ from smbcore.allocate.prepare import (
 )
 from smbcore.allocate.scenarios import delete_scenario, save_scenario, scenarios, with_shock
 from smbcore.allocate.staffing import PLAN_FOR, hourly_profile, staffing_plan, staffing_tradeoff
+from smbcore.allocate.stocklevels import read_stock_levels
 
 __all__ = [
     "PLAN_FOR",
@@ -33,6 +34,7 @@ __all__ = [
     "StockInputs",
     "consistency_checks",
     "product_names",
+    "read_stock_levels",
     "delete_scenario",
     "save_scenario",
     "scenarios",
