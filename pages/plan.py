@@ -356,9 +356,11 @@ def _staff_tab() -> None:
                                        tuple(hours), shift, wage)  # fmt: skip
         ours, flat = table.iloc[0], table.iloc[1]
         st.markdown(
-            f"With the same paid hours ({ours['staff_hours']:,.0f}), the forecast rota left **{ours['short_hours']}** "
-            f"open hours short of people ({ours['orders_in_short_hours']:,} orders in them); a flat rota left "
-            f"**{flat['short_hours']}** ({flat['orders_in_short_hours']:,} orders)."
+            f"Planned 4 weeks ago with these settings and met by the orders that really came: the forecast rota "
+            f"({ours['staff_hours']:,.0f} paid hours) left **{ours['short_hours']}** open hours short of people "
+            f"({ours['orders_in_short_hours']:,} orders in them); a {flat['rota'].removeprefix('flat rota, ')} flat "
+            f"rota ({flat['staff_hours']:,.0f} paid hours) left **{flat['short_hours']}** "
+            f"({flat['orders_in_short_hours']:,} orders)."
         )
         table_with_download(
             table,

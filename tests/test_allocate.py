@@ -7,6 +7,7 @@ from scipy.stats import norm
 
 from smbcore.allocate import (
     backtest_policy,
+    backtest_rota,
     budget_plan,
     consistency_checks,
     hourly_profile,
@@ -14,6 +15,7 @@ from smbcore.allocate import (
     read_stock_levels,
     segment_response,
     split_cash,
+    staff_replay_inputs,
     staffing_plan,
 )
 from smbcore.synthetic import generate_transactions
@@ -247,3 +249,13 @@ def test_stock_levels_from_an_owners_file_say_what_was_left_out():
     assert any("added up" in m for m in messages)
     nothing, why = read_stock_levels(b"name,price\nx,1\n", "prices.csv")
     assert nothing is None and "needs a column with the product code" in why[0] and "name, price" in why[0]
+
+
+def test_replaying_a_rota_compares_it_with_a_flat_one_of_about_the_same_hours():
+    tx = shop_orders()
+    inputs = staff_replay_inputs(tx, 28)
+    table = backtest_rota(tx, inputs.forecast, inputs.profile, orders_per_staff_hour=3, open_hours=(8, 20))
+    ours, flat = table.iloc[0], table.iloc[1]
+    open_hours = 12 * inputs.forecast.loc[inputs.forecast["yhat"] >= 0.5, "date"].nunique()
+    assert abs(flat["staff_hours"] - ours["staff_hours"]) <= open_hours / 2  # whole people: within half a person
+    assert flat["rota"].startswith("flat rota, ") and ours["short_hours"] >= 0

@@ -3,7 +3,7 @@ demand that really came, day by day, and compare with a simple rule of thumb.
 
 Inventory: the recommended reorder-point policy (checked daily) against "every review period, order up to
 what the last 4 weeks sold over lead time plus review". Staffing: the forecast rota against a flat rota with
-the same paid hours spread evenly.
+about the same paid hours spread evenly.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def backtest_rota(
     shift_hours: int = 4,
     hourly_wage: float = 12.0,
 ) -> pd.DataFrame:
-    """The forecast rota against a flat one with the same paid hours, on the orders that really came.
+    """The forecast rota against a flat one with about the same paid hours, on the orders that really came.
 
     transactions: order lines (order_id, timestamp, is_return) covering the forecast's dates. forecast: the
     daily orders forecast made before those dates (date, yhat, ...). An hour is short when its real orders
@@ -165,13 +165,14 @@ def backtest_rota(
     real = hours.reindex(grid, fill_value=0).reset_index()
     start = open_hours[0] + ((real["hour"] - open_hours[0]) // shift_hours) * shift_hours
     real["shift"] = [f"{s:02d}:00-{min(s + shift_hours, open_hours[1]):02d}:00" for s in start]
-    planned = real.merge(rota[["date", "shift", "staff"]], on=["date", "shift"], how="left")["staff"].fillna(min_staff)
-    flat_staff = max(rota["staff_hours"].sum() / max(len(real), 1), min_staff)
+    # Days the plan expects the shop shut have nobody on, in both rotas; the flat one has the same whole number
+    # of people every open hour of the other days, as near the forecast rota's paid hours as whole people allow.
+    planned = real.merge(rota[["date", "shift", "staff"]], on=["date", "shift"], how="left")["staff"].fillna(0)
+    open_day = real["date"].isin(rota["date"]).to_numpy()
+    people = max(round(rota["staff_hours"].sum() / max(open_day.sum(), 1)), min_staff, 1)
+    flat = np.where(open_day, float(people), 0.0)
     rows = []
-    for name, staff in (
-        ("forecast rota", planned.to_numpy()),
-        ("flat rota, same hours", np.full(len(real), flat_staff)),
-    ):
+    for name, staff in (("forecast rota", planned.to_numpy(dtype=float)), (f"flat rota, {people} on all day", flat)):
         short = real["orders"].to_numpy() > staff * orders_per_staff_hour
         rows.append(
             {
