@@ -358,8 +358,8 @@ def _staff_tab() -> None:
         st.markdown(
             f"Planned 4 weeks ago with these settings and met by the orders that really came: the forecast rota "
             f"({ours['staff_hours']:,.0f} paid hours) left **{ours['short_hours']}** open hours short of people "
-            f"({ours['orders_in_short_hours']:,} orders in them); a {flat['rota'].removeprefix('flat rota, ')} flat "
-            f"rota ({flat['staff_hours']:,.0f} paid hours) left **{flat['short_hours']}** "
+            f"({ours['orders_in_short_hours']:,} orders in them); a flat rota with "
+            f"{flat['rota'].removeprefix('flat rota, ')} ({flat['staff_hours']:,.0f} paid hours) left **{flat['short_hours']}** "
             f"({flat['orders_in_short_hours']:,} orders)."
         )
         table_with_download(
