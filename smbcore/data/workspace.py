@@ -136,6 +136,42 @@ class Workspace:
         finally:
             con.close()
 
+    def forget_customer(self, customer_id: str, reason: str = "", decided_by: str = "owner") -> dict[str, int]:
+        """Delete every row about one customer from every table that has a customer_id, in one transaction, and
+        log it (the log keeps only that a deletion happened, how many rows and why). Returns rows removed per
+        table."""
+        removed: dict[str, int] = {}
+        con = self._connect()
+        try:
+            con.execute("BEGIN TRANSACTION")
+            saved = [r[0] for r in con.execute("SELECT name FROM smbcore_tables").fetchall()]
+            for table in [t for t in saved if t in TABLES]:
+                columns = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+                if "customer_id" not in columns:
+                    continue
+                frame = con.execute(f'SELECT * FROM "{table}"').df()
+                keep = frame["customer_id"].astype("string") != str(customer_id)
+                keep = keep.fillna(True).astype(bool)
+                if keep.all():
+                    continue
+                removed[table] = int((~keep).sum())
+                kept = _restore_types(frame[keep].reset_index(drop=True))
+                source = con.execute("SELECT source FROM smbcore_tables WHERE name = ?", [table]).fetchall()
+                self._write(con, table, kept, content_version(kept), source[0][0] if source else "")
+            con.execute(
+                "INSERT INTO smbcore_decisions (logged_at, model, subject, decision, action, reason, decided_by, "
+                "details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [_now(), "data", "a customer", "deleted customer data", "delete", reason, decided_by,
+                 json.dumps({"rows_removed": removed})],
+            )  # fmt: skip
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+        return removed
+
     def log_decision(
         self,
         model: str,

@@ -1,0 +1,203 @@
+"""Is it fair? Who a model or an action selects, group by group (fairlearn MetricFrame), the gaps in plain
+words, ranges for small groups, and a mitigation whose cost in responses is shown before anyone adopts it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import (
+    MetricFrame,
+    count,
+    demographic_parity_difference,
+    equalized_odds_difference,
+    false_positive_rate,
+    selection_rate,
+    true_positive_rate,
+)
+from scipy.stats import beta
+from sklearn.metrics import precision_score
+
+__all__ = ["FairnessReport", "audit", "mitigate", "action_audit", "age_band", "gap_words"]
+
+
+def age_band(age: pd.Series) -> pd.Series:
+    """Ages as bands: under 30, 30-44, 45-59, 60 and over (missing stays missing)."""
+    bands = pd.cut(pd.to_numeric(age, errors="coerce"), [-np.inf, 30, 45, 60, np.inf], right=False,
+                   labels=["under 30", "30-44", "45-59", "60 and over"])  # fmt: skip
+    return bands.astype("string")
+
+
+def _groups(frame: pd.DataFrame, column: str) -> pd.Series:
+    values = age_band(frame[column]) if column.lower() == "age" else frame[column].astype("string")
+    return values.fillna("unknown")
+
+
+def _range(hits: np.ndarray, sizes: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson range of a rate: honest for small groups."""
+    tail = (1 - level) / 2
+    low = np.where(hits > 0, beta.ppf(tail, hits, sizes - hits + 1), 0.0)
+    high = np.where(hits < sizes, beta.ppf(1 - tail, hits + 1, sizes - hits), 1.0)
+    return low, high
+
+
+def gap_words(rates: pd.Series, what: str) -> str:
+    """'Customers aged 60 and over are 3.1 times less likely than those aged 30-44 to be contacted.'"""
+    rates = rates.dropna()
+    if len(rates) < 2:
+        return "Only one group: nothing to compare."
+    high, low = rates.idxmax(), rates.idxmin()
+    if rates[high] == 0:
+        return f"Nobody in any group is {what}."
+    if rates[low] == 0:
+        return f"Nobody in group '{low}' is {what}, against {rates[high]:.0%} in '{high}'."
+    ratio = rates[high] / rates[low]
+    if ratio < 1.25:
+        return f"Every group is about as likely to be {what} ({rates[low]:.0%} to {rates[high]:.0%}): a small gap."
+    size = "a large gap" if ratio >= 2 else "a moderate gap"
+    return (
+        f"Group '{low}' is {ratio:.1f} times less likely than group '{high}' to be {what} "
+        f"({rates[low]:.0%} against {rates[high]:.0%}): {size}."
+    )
+
+
+@dataclass
+class FairnessReport:
+    """by_group: attribute, group, size, selection_rate (+ low/high range), true_positive_rate,
+    false_positive_rate, precision; differences: per attribute, demographic_parity_difference and
+    equalized_odds_difference; words: per attribute, a plain reading."""
+
+    by_group: pd.DataFrame
+    differences: pd.DataFrame
+    words: dict
+
+
+def _selected(model, frame: pd.DataFrame, share: float) -> np.ndarray:
+    score = model.score(frame).to_numpy()
+    cut = np.quantile(score, 1 - share) if 0 < share < 1 else (0.5 if share >= 1 else np.inf)
+    return score >= cut
+
+
+def audit(
+    model, frame: pd.DataFrame, sensitive, share: float = 0.2, selected: np.ndarray | None = None
+) -> FairnessReport:
+    """Group figures for the model's decision 'contact the top `share` by score' on `frame` (rows with the
+    model's target, e.g. its held-out rows), for each sensitive column (age is banded).
+    selected: the decisions to audit instead (True = selected), e.g. after mitigation."""
+    y = frame[model.target].astype(int).to_numpy()
+    chosen = _selected(model, frame, share) if selected is None else np.asarray(selected, dtype=bool)
+    rows, differences, words = [], [], {}
+    for column in [c for c in sensitive if c in frame]:
+        groups = _groups(frame, column)
+        metrics = MetricFrame(
+            metrics={
+                "size": count,
+                "selection_rate": selection_rate,
+                "true_positive_rate": true_positive_rate,
+                "false_positive_rate": false_positive_rate,
+                "precision": lambda t, p: precision_score(t, p, zero_division=0),
+            },
+            y_true=y,
+            y_pred=chosen.astype(int),
+            sensitive_features=groups.to_numpy(),
+        )
+        table = metrics.by_group.reset_index().rename(columns={"sensitive_feature_0": "group"})
+        hits = np.array([chosen[groups.to_numpy() == g].sum() for g in table["group"]])
+        table["selection_low"], table["selection_high"] = _range(hits, table["size"].to_numpy(dtype=float))
+        table.insert(0, "attribute", column)
+        rows.append(table)
+        dp = demographic_parity_difference(y, chosen, sensitive_features=groups.to_numpy())
+        eo = equalized_odds_difference(y, chosen, sensitive_features=groups.to_numpy())
+        differences.append({"attribute": column, "demographic_parity_difference": dp, "equalized_odds_difference": eo})
+        words[column] = gap_words(table.set_index("group")["selection_rate"], "selected")
+    by_group = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    return FairnessReport(by_group, pd.DataFrame(differences), words)
+
+
+def mitigate(
+    model, frame: pd.DataFrame, column: str, constraint: str = "demographic_parity", share: float = 0.2
+) -> dict:
+    """Equalise selection across the groups of `column` with fairlearn's ThresholdOptimizer (group-specific
+    thresholds on the model's scores, fitted on `frame`), and show what it costs.
+
+    Besides the optimizer (which picks its own number to contact), the same number as the model's top
+    `share` is contacted with the same share of every group, so the cost in responses is like for like.
+    Returns {"before", "after" (optimizer), "same_share": FairnessReport; "tradeoff": DataFrame (version,
+    selected, responders_reached, precision, gap); "thresholds": the fitted optimizer; "selected": the three
+    decisions}. `gap` is the demographic parity difference (or equalized odds difference) for `column`."""
+    from fairlearn.postprocessing import ThresholdOptimizer
+
+    from smbcore.targeting import _as_model_frame, _inputs
+
+    y = frame[model.target].astype(int).to_numpy()
+    groups = _groups(frame, column).to_numpy()
+    data = _as_model_frame(_inputs(frame, model.inputs), model.categorical)
+    optimizer = ThresholdOptimizer(
+        estimator=model.pipeline,
+        constraints=constraint,
+        objective="balanced_accuracy_score",
+        prefit=True,
+        predict_method="predict_proba",
+    )
+    optimizer.fit(data, y, sensitive_features=groups)
+    after = optimizer.predict(data, sensitive_features=groups, random_state=0).astype(bool)
+    before = _selected(model, frame, share)
+    # The budget-bound version of the same idea: contact the same number, the same share of every group
+    # (each group's best-scored first).
+    score = model.score(frame).to_numpy()
+    same_share = np.zeros(len(frame), dtype=bool)
+    for group in np.unique(groups):
+        members = np.flatnonzero(groups == group)
+        take = int(round(share * len(members)))
+        same_share[members[np.argsort(-score[members], kind="stable")[:take]]] = True
+    report_before = audit(model, frame, [column], share)
+    report_after = audit(model, frame, [column], selected=after)
+    report_share = audit(model, frame, [column], selected=same_share)
+    key = "demographic_parity_difference" if constraint == "demographic_parity" else "equalized_odds_difference"
+    rows = []
+    for name, chosen, report in (
+        ("as the model ranks", before, report_before),
+        ("same share of every group, same number contacted", same_share, report_share),
+        ("fairlearn ThresholdOptimizer (its own number)", after, report_after),
+    ):
+        rows.append(
+            {
+                "version": name,
+                "selected": int(chosen.sum()),
+                "responders_reached": int(y[chosen].sum()),
+                "precision": float(y[chosen].mean()) if chosen.any() else 0.0,
+                "gap": float(report.differences[key].iloc[0]),
+            }
+        )
+    return {
+        "before": report_before,
+        "after": report_after,
+        "same_share": report_share,
+        "tradeoff": pd.DataFrame(rows),
+        "thresholds": optimizer,
+        "selected": {"as ranked": before, "same share": same_share, "optimizer": after},
+    }
+
+
+def action_audit(plan: pd.DataFrame, people: pd.DataFrame, sensitive, action_column: str = "action") -> pd.DataFrame:
+    """Who gets each action (an offer, win-back, contact / no contact) by group: plan has customer_id and
+    `action_column`; people has customer_id and the sensitive columns. Returns attribute, action, group,
+    customers, share (of that group getting the action), share_low, share_high (95% range), words."""
+    merged = plan[["customer_id", action_column]].merge(people, on="customer_id", how="inner")
+    rows = []
+    for column in [c for c in sensitive if c in merged]:
+        groups = _groups(merged, column)
+        for action in merged[action_column].dropna().unique():
+            got = merged[action_column] == action
+            table = pd.DataFrame({"group": groups, "got": got}).groupby("group")["got"].agg(["size", "sum"])
+            low, high = _range(table["sum"].to_numpy(float), table["size"].to_numpy(float))
+            share = table["sum"] / table["size"]
+            text = gap_words(share, f"given '{action}'")
+            for (group, row), lo, hi in zip(table.iterrows(), low, high, strict=True):
+                rows.append({"attribute": column, "action": action, "group": group, "customers": int(row["size"]),
+                             "share": float(row["sum"] / row["size"]), "share_low": lo, "share_high": hi,
+                             "words": text})  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["attribute", "action", "group", "customers", "share", "share_low", "share_high", "words"]
+    )
