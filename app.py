@@ -10,8 +10,10 @@ navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/insights:", default=True),
         st.Page("pages/customers.py", title="Customers", icon=":material/group:"),
+        st.Page("pages/marketing.py", title="Marketing", icon=":material/campaign:"),
         st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
         st.Page("pages/plan.py", title="Plan", icon=":material/inventory:"),
+        st.Page("pages/fairness.py", title="Fairness", icon=":material/balance:"),
         st.Page("pages/data.py", title="Your data", icon=":material/upload_file:"),
         st.Page("pages/health.py", title="Data health check", icon=":material/health_and_safety:"),
     ]

@@ -318,7 +318,25 @@ def money(value: float, symbol: str, compact: bool = False) -> str:
     return f"{sign}{symbol}{size:,.0f}"
 
 
+@st.cache_resource(max_entries=8, show_spinner="Learning who responds (first time only)...")
+def _targeting_model(path: str, versions: tuple, sensitive: tuple, exclude: tuple, use_sensitive: bool):
+    from smbcore.targeting import fit as fit_targeting
+    from smbcore.targeting import frames_from
+
+    tables = {name: load_table(path, name, v) for name, v in versions if v is not None}
+    train, now, target, source = frames_from(tables)
+    model = fit_targeting(train, target, sensitive=sensitive, exclude=exclude, use_sensitive=use_sensitive)
+    return model, now, source
+
+
+def current_model(sensitive=(), exclude=(), use_sensitive=False):
+    """The response model for the active data (cached per data version and choice of inputs)."""
+    versions = tuple((t, version(t)) for t in ("campaigns", "customers", "transactions", "sessions"))
+    return _targeting_model(str(active_workspace().path), versions, tuple(sensitive), tuple(exclude), use_sensitive)
+
+
 __all__ = [
+    "current_model",
     "OWN",
     "mark_run_through_app",
     "require_app",

@@ -23,7 +23,7 @@ from pages._shared import (
     source_label,
     table_with_download,
 )
-from smbcore import campaigns
+from smbcore import campaigns, overrides
 from smbcore.customers import SEGMENT_RULES
 from smbcore.data import read_table
 
@@ -121,6 +121,7 @@ def segments_section() -> None:
             "m_score",
         ]
     ]
+    shown = overrides.apply_overrides(shown, active_workspace(), "segments", "segment")
     table_with_download(
         shown.round({"recency_days": 0}),
         "customers.csv",
@@ -207,7 +208,7 @@ def recommendations_section() -> None:
 
 def plan_section() -> None:
     c = currency()
-    plan = marketing_plan()
+    plan = overrides.apply_overrides(marketing_plan(), active_workspace(), "marketing plan", "action")
     st.caption(
         "One action per customer: who to email, with which products, on which day and hour (when they "
         "usually buy). Customers who refused marketing are never on the list."

@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages._shared import (
     active_source,
+    active_workspace,
     compute,
     currency,
     load,
@@ -20,7 +21,7 @@ from pages._shared import (
     source_label,
     table_with_download,
 )
-from smbcore import allocate
+from smbcore import allocate, overrides
 
 require_app()
 
@@ -321,6 +322,14 @@ def _staff_tab() -> None:
     forecast = allocate.with_shock(inputs.forecast, shock, months or None)
     args = (forecast, inputs.profile, productivity, minimum, tuple(hours), shift, wage)
     rota = allocate.staffing_plan(*args, plan_for=plan_for)
+    # Overrides recorded on the Fairness page (subject 'YYYY-MM-DD HH:00-HH:00', the people on that shift).
+    rota = overrides.apply_overrides(
+        rota.assign(key=rota["date"].dt.strftime("%Y-%m-%d") + " " + rota["shift"]), active_workspace(), "rota",
+        "staff", key="key",
+    ).drop(columns="key")  # fmt: skip
+    rota["staff"] = rota["staff"].round().astype(int)
+    rota["staff_hours"] = rota["staff"] * rota["shift"].map(lambda s: int(s[6:8]) - int(s[:2]))
+    rota["cost"] = rota["staff_hours"] * wage
     tradeoff = allocate.staffing_tradeoff(*args)
     st.session_state["plan_rota"] = rota
     st.session_state["plan_staff_forecast"] = forecast

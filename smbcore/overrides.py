@@ -48,6 +48,8 @@ def apply_overrides(frame: pd.DataFrame, workspace, model: str, column: str, key
     (True/False) and `override_reason`. Subjects are matched on `key`."""
     latest = overrides(workspace, model).set_index("subject")
     out = frame.copy()
+    if latest.empty:
+        return out.assign(overridden=False, override_reason="")
     ids = out[key].astype(str)
     hit = ids.isin(latest.index)
     if column in out and pd.api.types.is_bool_dtype(out[column]):
@@ -55,8 +57,15 @@ def apply_overrides(frame: pd.DataFrame, workspace, model: str, column: str, key
         out[column] = out[column].astype(object)
         out.loc[hit, column] = replaced.to_numpy()
         out[column] = out[column].astype(bool)
+    elif column in out and pd.api.types.is_numeric_dtype(out[column]):  # e.g. people on a shift
+        replaced = pd.to_numeric(ids[hit].map(latest["action"]), errors="coerce")
+        out[column] = out[column].astype(float)
+        out.loc[hit, column] = replaced.fillna(out.loc[hit, column]).to_numpy()
     else:
-        out.loc[hit, column] = ids[hit].map(latest["action"]).to_numpy()
+        out[column] = (
+            out[column].astype("string") if column in out else pd.Series(pd.NA, index=out.index, dtype="string")
+        )
+        out.loc[hit, column] = ids[hit].map(latest["action"]).astype("string").to_numpy()
     out["overridden"] = hit.to_numpy()
-    out["override_reason"] = ids.map(latest["reason"]).fillna("").to_numpy()
+    out["override_reason"] = ids.map(latest["reason"].astype("string")).fillna("").to_numpy()
     return out

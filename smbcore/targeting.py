@@ -25,7 +25,15 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from smbcore.errors import SmbcoreError
 
-__all__ = ["TargetingModel", "fit", "training_frame", "SENSITIVE_NAMES", "AFTER_CONTACT_NAMES", "TargetingError"]
+__all__ = [
+    "TargetingModel",
+    "fit",
+    "training_frame",
+    "purchase_frames",
+    "SENSITIVE_NAMES",
+    "AFTER_CONTACT_NAMES",
+    "TargetingError",
+]
 
 SENSITIVE_NAMES = ("age", "sex", "gender", "marital", "marital_status", "race", "ethnicity", "religion",
                    "disability", "nationality", "date_of_birth", "birth_year", "pregnant")  # fmt: skip
@@ -45,6 +53,57 @@ def training_frame(campaigns: pd.DataFrame, customers: pd.DataFrame | None = Non
     extra = customers.drop_duplicates("customer_id")
     extra = extra[["customer_id", *[c for c in extra.columns if c not in campaigns]]]
     return campaigns.merge(extra, on="customer_id", how="left")
+
+
+_BEHAVIOUR = ["recency_days", "frequency", "monetary", "tenure_days", "orders_90d", "orders_180d", "spend_90d",
+              "spend_180d", "products", "avg_gap_days", "return_share"]  # fmt: skip
+
+
+def purchase_frames(transactions: pd.DataFrame, days: int = 90) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Without a past campaign, learn from purchases: who bought in the last `days` given their behaviour
+    before them. Returns (training frame: customer_id, behaviour, country, responded; scoring frame: the
+    same behaviour as of the last order date, without responded)."""
+    from smbcore.customers import rfm
+
+    end = transactions["timestamp"].max()
+    cutoff = end - pd.Timedelta(days=days)
+    before = transactions[transactions["timestamp"] <= cutoff]
+    if before.empty:
+        raise TargetingError(f"Fewer than {days} days of orders: too little history to learn who buys again.")
+    country = None
+    if "country" in transactions:
+        country = (
+            transactions.dropna(subset=["customer_id"])
+            .groupby("customer_id")["country"]
+            .agg(lambda s: s.mode().iat[0] if s.notna().any() else None)
+        )
+    frames = []
+    for asof, part in ((cutoff, before), (end, transactions)):
+        table = rfm(part, asof)[_BEHAVIOUR].rename_axis("customer_id").reset_index()
+        if country is not None:
+            table["country"] = table["customer_id"].map(country).astype("string")
+        frames.append(table)
+    later = transactions[(transactions["timestamp"] > cutoff) & ~transactions["is_return"].fillna(False).astype(bool)]
+    frames[0]["responded"] = frames[0]["customer_id"].isin(later["customer_id"].dropna().unique())
+    return frames[0], frames[1]
+
+
+def frames_from(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
+    """What to learn from and whom to score, from the workspace's tables (name -> frame), best source first:
+    a past campaign (joined with customers), else purchases (transactions), else website visits (sessions).
+    Returns (training frame, frame to score, target column, the source in words)."""
+    if tables.get("campaigns") is not None:
+        frame = training_frame(tables["campaigns"], tables.get("customers"))
+        return frame, frame.drop(columns=["responded"]), "responded", "your past campaign: who responded"
+    if tables.get("transactions") is not None:
+        train, now = purchase_frames(tables["transactions"])
+        return train, now, "responded", "your orders: who bought again in the last 90 days"
+    if tables.get("sessions") is not None:
+        visits = tables["sessions"].reset_index(drop=True)
+        if "customer_id" not in visits:
+            visits = visits.assign(customer_id=[f"visit {i + 1}" for i in range(len(visits))])
+        return visits, visits.drop(columns=["converted"]), "converted", "your website visits: which ended in a purchase"
+    raise TargetingError("Targeting needs a past campaign, orders or website visits. Add one on 'Your data'.")
 
 
 @dataclass
@@ -101,12 +160,18 @@ class TargetingModel:
         }
 
     def select(
-        self, frame: pd.DataFrame, budget: float, cost_per_contact: float, value_per_response: float = 0.0
+        self,
+        frame: pd.DataFrame,
+        budget: float,
+        cost_per_contact: float,
+        value_per_response: float = 0.0,
+        equal_share_by: pd.Series | None = None,
     ) -> pd.DataFrame:
         """Who to contact: rows ranked by chance of responding; the top `budget // cost_per_contact` are
         contacted (fewer when `value_per_response` is given and a contact is expected to cost more than it
-        brings). Returns frame's id column (customer_id when present) with probability, expected_value, rank
-        and contact (True/False), best first."""
+        brings). equal_share_by: group per row (e.g. age bands): contact the same share of every group.
+        Returns frame's id column (customer_id when present) with probability, expected_value, rank and
+        contact (True/False), best first."""
         if cost_per_contact <= 0:
             raise TargetingError("The cost per contact must be above 0.")
         scored = pd.DataFrame(index=frame.index)
@@ -118,7 +183,14 @@ class TargetingModel:
         scored["rank"] = np.arange(1, len(scored) + 1)
         affordable = int(max(budget, 0) // cost_per_contact)
         worth = scored["expected_value"] >= cost_per_contact if value_per_response else True
-        scored["contact"] = (scored["rank"] <= affordable) & worth
+        if equal_share_by is None:
+            scored["contact"] = (scored["rank"] <= affordable) & worth
+        else:  # the same share of every group, each group's best first (the owner's mitigation choice)
+            groups = equal_share_by.reindex(scored.index).astype("string").fillna("unknown")
+            share = min(affordable / max(len(scored), 1), 1.0)
+            within = scored.groupby(groups, sort=False).cumcount() + 1
+            quota = groups.map(groups.value_counts() * share).round()
+            scored["contact"] = (within <= quota) & worth
         return scored.reset_index(drop=True)
 
     def drift(self, frame: pd.DataFrame) -> pd.DataFrame:

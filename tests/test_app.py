@@ -16,6 +16,8 @@ PAGES = [
     "pages/customers.py",
     "pages/forecast.py",
     "pages/plan.py",
+    "pages/marketing.py",
+    "pages/fairness.py",
     "pages/data.py",
     "pages/health.py",
 ]
@@ -233,3 +235,52 @@ def test_plan_page_scenarios_are_saved_and_compared(monkeypatch, small_shop):
     table = app.dataframe[-1].value
     assert {"Quiet month (Your own data)", "Safe stock (Your own data)"} <= set(table.columns)
     assert table.loc["Service level (%)", "Safe stock (Your own data)"] == "99.0"
+
+
+def test_marketing_page_on_the_bank_campaign(monkeypatch, shared_home):
+    app = start(monkeypatch, shared_home, "bank_marketing", "pages/marketing.py")
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    left_out = app.dataframe[0].value.set_index("column")["why it is left out"]
+    assert "after the contact" in left_out["duration"] and "sensitive" in left_out["age"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert float(metrics["Ranking quality (ROC AUC)"]) > 0.7
+    assert metrics["Customers to contact"] == "500"  # budget 500 at 1 a contact
+    app.number_input(key="tg_budget").set_value(100.0).run()
+    assert {m.label: m.value for m in app.metric}["Customers to contact"] == "100"
+    assert any(
+        getattr(d, "key", None) == "dl_contact_list" or "dl_contact_list" in str(d.proto)
+        for d in app.get("download_button")
+    )
+
+
+def test_contest_and_override_change_the_downloaded_list_and_are_logged(monkeypatch, tmp_path):
+    from .test_targeting import campaign
+
+    home = tmp_path / "home"
+    frame = campaign(n=1500, seed=4)
+    workspace = Workspace(home / "workspace.duckdb")
+    workspace.save("campaigns", frame.drop(columns=["age", "gender"]), source="test.csv")
+    workspace.save("customers", frame[["customer_id", "age", "gender"]], source="test.csv")
+    app = start(monkeypatch, home, page="pages/marketing.py")
+    app.number_input(key="tg_budget").set_value(100.0).run()
+    listed = app.dataframe[-1].value
+    outsider = listed.loc[~listed["contact"], "customer_id"].iloc[0]
+    app.switch_page("pages/fairness.py").run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert any("age" in m.value and "likely" in m.value for m in app.markdown)  # the bias check reads the gap
+    app.selectbox(key="contest_model").set_value("targeting")
+    app.text_input(key="contest_subject").input(outsider)
+    app.text_area(key="contest_reason").input("Left out of the spring offer")
+    next(b for b in app.button if b.label == "Record the contest").click().run()
+    assert "Open contests: 1" in texts(app)
+    contest_id = int(Workspace(home / "workspace.duckdb").decisions()["id"].iloc[-1])
+    app.text_input(key=f"ov_why_{contest_id}").input("Loyal customer").run()
+    app.button(key=f"ov_apply_{contest_id}").click().run()
+    assert "Open contests: 0" in texts(app)
+    log = Workspace(home / "workspace.duckdb").decisions()
+    assert log["decision"].tolist()[-2:] == ["contested", "override"] and log["subject"].iloc[-1] == outsider
+    app.switch_page("pages/marketing.py").run()
+    app.number_input(key="tg_budget").set_value(100.0).run()
+    after = app.dataframe[-1].value.set_index("customer_id")
+    assert after.loc[outsider, "contact"] and after.loc[outsider, "overridden"]
+    assert int(after["contact"].sum()) == int(listed["contact"].sum()) + 1

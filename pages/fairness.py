@@ -1,0 +1,356 @@
+"""Fairness and transparency: a card for every model, why a decision came out as it did, who ends up on each
+list by group, a mitigation whose cost is shown, contest and override with a kept log, and data ethics."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages._shared import (
+    active_source,
+    active_workspace,
+    compute,
+    current_model,
+    own_workspace,
+    plain_errors,
+    recommender,
+    require_app,
+    source_label,
+    table_with_download,
+    version,
+)
+from smbcore import explain, fairness, overrides
+
+require_app()
+
+st.title("Fairness and transparency")
+st.caption(
+    f"Showing: {source_label(active_source())}. Every model here explains itself, is checked for unequal "
+    "treatment, and any decision can be contested and overridden, with the record kept."
+)
+
+MODELS = {
+    "targeting": "Who to contact (Marketing page)",
+    "marketing plan": "Email plan actions (Customers page)",
+    "segments": "Customer segment labels (Customers page)",
+    "rota": "Staff rota (Plan page)",
+}
+
+
+def targeting_model():
+    if any(version(t) for t in ("campaigns", "transactions", "sessions")):
+        return current_model()
+    return None
+
+
+def cards_tab() -> None:
+    models = {}
+    found = targeting_model()
+    if found:
+        models["targeting"] = found[0]
+    if version("transactions"):
+        models["customers"] = compute("transactions", "customers.analyse")
+        models["recommendations"] = recommender()
+        models["forecast"] = "forecast"
+        models["allocation"] = "allocation"
+    if version("demand"):
+        models["forecast"] = "forecast"
+    if not models:
+        st.info("No model runs on this data yet.")
+        return
+    labels = {"purpose": "What it is for", "learned_from": "What it learned from", "inputs": "Inputs used",
+              "left_out": "Left out", "quality": "Checked quality", "limits": "Known limits",
+              "not_for": "Must not be used for"}  # fmt: skip
+    for model in models.values():
+        card = explain.model_card(model)
+        with st.expander(card["name"], expanded=False):
+            for key, label in labels.items():
+                st.markdown(f"**{label}.** {card[key]}")
+    table_with_download(
+        explain.model_cards(models), "model_cards.csv", key="dl_cards", label="Download the model cards (CSV)"
+    )
+
+
+def why_tab() -> None:
+    found = targeting_model()
+    if not found:
+        st.info("Explanations need a response model: a past campaign, orders or website visits.")
+        return
+    model, now, _ = found
+    st.markdown("**What matters most overall** (how much the ranking quality drops when an input is scrambled)")
+    table = compute_importance(model)
+    chart = (
+        alt.Chart(table.head(12))
+        .mark_bar(color="#1f6f8b")
+        .encode(
+            x=alt.X("auc_drop:Q", title="Drop in ranking quality (ROC AUC) when scrambled"),
+            y=alt.Y("input:N", sort="-x", title=None),
+            tooltip=[alt.Tooltip("input:N", title="Input"), alt.Tooltip("auc_drop:Q", title="Drop", format=".3f")],
+        )
+        .properties(title="Inputs that matter most to who is contacted", height=300)
+    )
+    st.altair_chart(chart, width="stretch")
+    st.markdown("**One decision**")
+    ids = now["customer_id"].astype(str).tolist()
+    who = st.selectbox("Customer", ids[:5000], key="why_customer")
+    row = now[now["customer_id"].astype(str) == who].head(1)
+    selection = model.select(now, len(now) * 0.2, 1.0)
+    threshold = float(selection.loc[selection["contact"], "probability"].min())
+    p = float(model.score(row).iloc[0])
+    on_list = p >= threshold
+    parts = explain.explain(model, row).sort_values("contribution")
+    up = parts[parts["contribution"] > 0.05].tail(3)["input"].tolist()[::-1]
+    down = parts[parts["contribution"] < -0.05].head(3)["input"].tolist()
+    st.markdown(
+        f"Chance of responding **{p:.0%}**: {'on' if on_list else 'not on'} a list of the top 20% "
+        f"(which starts at {threshold:.0%}). Pushed up most by {', '.join(up) or 'nothing much'}; pushed down most by "
+        f"{', '.join(down) or 'nothing much'}."
+    )
+    chart = (
+        alt.Chart(parts.assign(value=parts["value"].astype(str)))
+        .mark_bar()
+        .encode(
+            x=alt.X("contribution:Q", title="Effect on the chance (log-odds; right = more likely)"),
+            y=alt.Y("input:N", sort="-x", title=None),
+            color=alt.condition("datum.contribution > 0", alt.value("#1f6f8b"), alt.value("#c0392b")),
+            tooltip=[
+                alt.Tooltip("input:N", title="Input"),
+                alt.Tooltip("value:N", title="This customer"),
+                alt.Tooltip("contribution:Q", title="Effect", format=".2f"),
+            ],  # fmt: skip
+        )
+        .properties(title=f"What pushed customer {who}'s chance up or down, against an average customer", height=320)
+    )
+    st.altair_chart(chart, width="stretch")
+    changes = explain.what_would_change(model, row, threshold)
+    if changes:
+        st.markdown("**What would change it:** " + "; or ".join(f"{who} {c}" for c in changes) + ".")
+    else:
+        st.markdown("**What would change it:** no single realistic change of one input flips this decision.")
+
+
+@st.cache_data(max_entries=8, show_spinner="Measuring which inputs matter (first time only)...")
+def _importance(_model, key: str) -> pd.DataFrame:
+    return explain.importance(_model)
+
+
+def compute_importance(model) -> pd.DataFrame:
+    return _importance(model, f"{active_workspace().path}:{model.fitted_at}:{','.join(model.inputs)}")
+
+
+def bias_tab() -> None:
+    found = targeting_model()
+    if not found:
+        st.info("Bias checks need a response model: a past campaign, orders or website visits.")
+        return
+    model, now, _ = found
+    audit_frame = model.holdout
+    sensitive = [c for c in model.sensitive if c in audit_frame]
+    if not sensitive:
+        st.info(
+            "This data has no sensitive attributes (age, gender, marital status...) to check against. If your "
+            "customers table has them, save it on 'Your data'; you can also mark any column as sensitive on "
+            "the Marketing page."
+        )
+        return
+    st.markdown("**Who the model would contact** (top 20%, on rows it did not learn from), by group")
+    report = fairness.audit(model, audit_frame, sensitive)
+    for column, words in report.words.items():
+        st.markdown(f"- **{column}**: {words}")
+    table_with_download(
+        report.by_group,
+        "fairness_by_group.csv",
+        key="dl_fair_groups",
+        column_config={
+            "attribute": "Attribute",
+            "group": "Group",
+            "size": st.column_config.NumberColumn("People", format="%d"),
+            "selection_rate": st.column_config.NumberColumn("Contacted", format="percent"),
+            "selection_low": st.column_config.NumberColumn("Contacted: range from", format="percent"),
+            "selection_high": st.column_config.NumberColumn("to", format="percent"),
+            "true_positive_rate": st.column_config.NumberColumn("Responders contacted", format="percent"),
+            "false_positive_rate": st.column_config.NumberColumn("Non-responders contacted", format="percent"),
+            "precision": st.column_config.NumberColumn("Contacted who responded", format="percent"),
+        },
+    )
+    st.caption(
+        "Ranges are 95% ranges: a small group's rate is uncertain. Demographic parity difference (the gap in "
+        "contact rates) and equalized odds difference (the gap in rates among responders and non-responders): "
+        + "; ".join(
+            f"{r.attribute} {r.demographic_parity_difference:.2f} and {r.equalized_odds_difference:.2f}"
+            for r in report.differences.itertuples()
+        )
+        + ". Under 0.05 is small, over 0.2 large."
+    )
+    st.markdown("**Make it fairer, knowing the cost**")
+    column = st.selectbox("Equalise contact rates across", sensitive, key="fair_mitigate_by")
+    result = fairness.mitigate(model, audit_frame, column)
+    trade = result["tradeoff"]
+    st.dataframe(
+        trade,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "version": "Version",
+            "selected": "Contacted",
+            "responders_reached": "Responders reached",
+            "precision": st.column_config.NumberColumn("Contacted who responded", format="percent"),
+            "gap": st.column_config.NumberColumn("Gap in contact rates", format="%.3f"),
+        },
+    )
+    same = trade.iloc[1]
+    ranked = trade.iloc[0]
+    st.markdown(
+        f"Contacting the same number with the same share of every {column} group cuts the gap from "
+        f"{ranked['gap']:.2f} to {same['gap']:.2f} and reaches {int(ranked['responders_reached'] - same['responders_reached']):,} "
+        f"fewer responders ({ranked['responders_reached']:,} against {same['responders_reached']:,})."
+    )
+    key = f"targeting_equal_share:{active_source()}"
+    workspace = own_workspace()
+    chosen = workspace.setting(key) == column
+    if st.toggle(f"Use the same share of every {column} group on the Marketing page's list", chosen, key="fair_apply"):
+        if not chosen:
+            workspace.set_setting(key, column)
+            active_workspace().log_decision("targeting", "all customers", "mitigation", f"same share per {column}",
+                                            reason="chosen on the Fairness page")  # fmt: skip
+    elif chosen:
+        workspace.set_setting(key, "")
+        active_workspace().log_decision("targeting", "all customers", "mitigation", "none",
+                                        reason="switched off on the Fairness page")  # fmt: skip
+    actions_by_group(model, now, sensitive)
+
+
+def actions_by_group(model, now, sensitive) -> None:
+    """Bias checks of actions: who is on the downloaded contact list, by group."""
+    chosen = model.select(now, len(now) * 0.2, 1.0)
+    chosen = overrides.apply_overrides(chosen, active_workspace(), "targeting", "contact")
+    people = now[["customer_id", *[c for c in sensitive if c in now]]]
+    if people.shape[1] < 2:
+        return
+    plan = chosen.assign(action=chosen["contact"].map({True: "contact", False: "no contact"}))
+    table = fairness.action_audit(plan, people, sensitive)
+    st.markdown("**Who ends up on the contact list** (all customers, the list as downloaded, overrides included)")
+    for words in table[table["action"] == "contact"].drop_duplicates("attribute")["words"]:
+        st.markdown(f"- {words}")
+    table_with_download(table.drop(columns="words"), "actions_by_group.csv", key="dl_actions_groups",
+                        column_config={"share": st.column_config.NumberColumn("Share", format="percent"),
+                                       "share_low": st.column_config.NumberColumn("from", format="percent"),
+                                       "share_high": st.column_config.NumberColumn("to", format="percent")})  # fmt: skip
+
+
+def _record_contest() -> None:
+    """Form callback (runs before the page, so the click is never lost)."""
+    state = st.session_state
+    subject, reason = state.get("contest_subject", "").strip(), state.get("contest_reason", "").strip()
+    if not subject or not reason:
+        state["contest_message"] = ("warning", "Say about whom or what, and why.")
+        return
+    overrides.contest(
+        active_workspace(), state["contest_model"], subject, reason, state.get("contest_by") or "customer"
+    )
+    state["contest_message"] = ("success", "Recorded. Review it below.")
+
+
+def _answer(row_id: int, model: str, subject: str, keep: bool) -> None:
+    state = st.session_state
+    why, who = state.get(f"ov_why_{row_id}", "").strip(), state.get(f"ov_by_{row_id}") or "owner"
+    if not why:
+        state["contest_message"] = ("warning", "Say why: the log keeps the reason.")
+        return
+    if keep:
+        active_workspace().log_decision(model, subject, "kept", reason=why, decided_by=who)
+    else:
+        overrides.override(active_workspace(), model, subject, state[f"ov_action_{row_id}"], why, who)
+    state["contest_message"] = ("success", f"{'Kept' if keep else 'Overridden'}: {subject}. The log has it.")
+
+
+def contest_tab() -> None:
+    workspace = active_workspace()
+    st.markdown("**Record a contest**: a customer left out of an offer, a segment label, a staffing cut.")
+    with st.form("contest_form", clear_on_submit=True):
+        c1, c2 = st.columns(2)
+        c1.selectbox("Which decision", list(MODELS), format_func=MODELS.get, key="contest_model")
+        c2.text_input("About whom or what (customer id, or date and shift)", key="contest_subject")
+        st.text_area("Their reason", key="contest_reason")
+        st.text_input("Raised by", value="customer", key="contest_by")
+        st.form_submit_button("Record the contest", on_click=_record_contest)
+    if message := st.session_state.pop("contest_message", None):
+        (st.success if message[0] == "success" else st.warning)(message[1])
+    pending = overrides.open_contests(workspace)
+    st.markdown(f"**Open contests: {len(pending)}**")
+    options = {"targeting": ["contact", "do not contact"], "marketing plan": ["No contact", "Win back", "Thank you"],
+               "segments": ["Champions", "Loyal", "At risk", "Lost", "New"], "rota": ["1", "2", "3", "4"]}  # fmt: skip
+    for row in pending.itertuples():
+        with st.expander(f"{MODELS.get(row.model, row.model)}: {row.subject} ({row.logged_at:%d %b %Y %H:%M})"):
+            st.markdown(f"Reason given: {row.reason} (raised by {row.decided_by})")
+            c1, c2 = st.columns(2)
+            c1.selectbox("New decision", options.get(row.model, ["changed"]), key=f"ov_action_{row.id}")
+            c2.text_input("Decided by", value="owner", key=f"ov_by_{row.id}")
+            st.text_input("Why", key=f"ov_why_{row.id}")
+            b1, b2 = st.columns(2)
+            args = (int(row.id), row.model, row.subject)
+            b1.button("Override", key=f"ov_apply_{row.id}", on_click=_answer, args=(*args, False))
+            b2.button("Keep the decision", key=f"ov_keep_{row.id}", on_click=_answer, args=(*args, True))
+    st.markdown("**The decisions log** (append-only: nothing in it is ever changed or removed)")
+    log = workspace.decisions()
+    table_with_download(log, "decisions_log.csv", key="dl_log", label="Download the log (CSV)", height=300)
+
+
+def ethics_tab() -> None:
+    st.markdown(
+        """
+**What data is used for what**
+- Orders: sales figures, forecasts, stock and staff plans, customer segments, churn risk, recommendations.
+- Website visits: which pages and sources lead to purchases.
+- A past campaign: who is likely to respond next time.
+- Customer attributes such as age, gender or marital status: **only** to check that decisions treat groups
+  fairly. They are not used to decide unless you switch that on, and the page then warns you.
+
+**What is never done**: no data leaves this app; nothing is sold or shared; no decision with legal or
+similarly significant effects (credit, pricing for one person, hiring) should be based on these models.
+
+**Removing a customer's data**: the customer's rows are deleted from every saved table in one step; the
+decisions log records that a deletion happened, how many rows and why, but not who.
+"""
+    )
+    if active_source() != "own":
+        st.caption("Deleting works on your own saved data; the samples cannot be changed.")
+        return
+    with st.form("forget_form", clear_on_submit=True):
+        st.text_input("Customer id to delete", key="forget_id")
+        st.text_input("Why (e.g. 'asked to be forgotten')", key="forget_why")
+        st.checkbox("I understand this cannot be undone", key="forget_sure")
+        st.form_submit_button("Delete this customer's data", on_click=_forget)
+    if message := st.session_state.pop("forget_message", None):
+        {"success": st.success, "info": st.info, "warning": st.warning}[message[0]](message[1])
+
+
+def _forget() -> None:
+    state = st.session_state
+    who = state.get("forget_id", "").strip()
+    if not who or not state.get("forget_sure"):
+        state["forget_message"] = ("warning", "Give the customer id and tick the box to confirm.")
+        return
+    removed = own_workspace().forget_customer(who, reason=state.get("forget_why", ""))
+    if removed:
+        state["forget_message"] = (
+            "success",
+            "Deleted: " + ", ".join(f"{n:,} rows from {t}" for t, n in removed.items()) + ".",
+        )
+    else:
+        state["forget_message"] = ("info", f"No saved table has rows for customer '{who}'.")
+
+
+with plain_errors("checking fairness"):
+    cards, why, bias, contest, ethics = st.tabs(
+        ["Model cards", "Why this decision", "Bias checks", "Contest and override", "Data ethics"]
+    )
+    with cards:
+        cards_tab()
+    with why:
+        why_tab()
+    with bias:
+        bias_tab()
+    with contest:
+        contest_tab()
+    with ethics:
+        ethics_tab()

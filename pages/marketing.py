@@ -1,0 +1,152 @@
+"""Marketing: who to contact. A response model learned from the shop's own past campaign (or orders, or
+website visits), its held-out quality in words, and the contact list for a budget, with overrides applied."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages._shared import (
+    active_source,
+    active_workspace,
+    currency,
+    current_model,
+    money,
+    own_workspace,
+    plain_errors,
+    require_app,
+    source_label,
+    table_with_download,
+    version,
+)
+from smbcore import fairness, overrides
+
+require_app()
+
+st.title("Marketing: who to contact")
+st.caption(f"Showing: {source_label(active_source())}.")
+
+
+def page() -> None:
+    if not any(version(t) for t in ("campaigns", "transactions", "sessions")):
+        st.info("Targeting needs a past campaign, orders or website visits. Add one on 'Your data' or pick a sample.")
+        return
+    base, now, source = current_model()
+    st.markdown(f"Learned from **{source}**.")
+    with st.expander("Which columns the model uses, and which it leaves out", expanded=False):
+        candidates = [c for c in now.columns if c not in ("customer_id",)]
+        sensitive = st.multiselect(
+            "Sensitive attributes (kept for the fairness check, not used to decide)",
+            candidates,
+            default=[c for c in base.sensitive if c in candidates],
+            key="tg_sensitive",
+        )
+        exclude = st.multiselect("Leave out as well", candidates, key="tg_exclude")
+        use_sensitive = st.toggle(
+            "Use the sensitive attributes to decide (not recommended)", False, key="tg_use_sensitive"
+        )
+    model, now, _ = current_model(sensitive, exclude, use_sensitive)
+    st.dataframe(
+        pd.DataFrame({"column": list(model.left_out), "why it is left out": list(model.left_out.values())}),
+        hide_index=True,
+        width="stretch",
+    )
+    if use_sensitive:
+        show_sensitive_change(base, model, now)
+    quality(model)
+    drift = model.drift(now)
+    large = drift[drift["size"] == "large"]
+    if len(large):
+        st.warning(
+            "The customers scored now differ a lot from those the model learned from in: "
+            + ", ".join(large["input"].head(5))
+            + ". Treat the chances as a ranking, not as exact odds, and check the results after sending."
+        )
+    contact_list(model, now)
+
+
+def quality(model) -> None:
+    q = model.evaluate()
+    gains = q["gains"]
+    at20 = float(gains.loc[gains["contacted"].round(2) == 0.2, "responders_reached"].iloc[0])
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Ranking quality (ROC AUC)", f"{q['auc']:.2f}", help="0.5 is a coin toss, 1 is perfect.")
+    m2.metric("Average precision", f"{q['average_precision']:.2f}")
+    m3.metric("Top 10% respond", f"{q['lift_top10']:.1f}x as often")
+    m4.metric("Top 20% reach", f"{at20:.0%} of responders")
+    st.caption(
+        f"Checked on rows the model did not learn from ({q['split']}). Contacting the top 20% reaches {at20:.0%} "
+        f"of those who respond. Response rate when it learned: {q['train_rate']:.1%}; in the checked rows: "
+        f"{q['test_rate']:.1%}; the model expected {q['predicted_rate']:.1%}."
+    )
+    chart = (
+        alt.Chart(gains.assign(random=gains["contacted"]))
+        .transform_fold(["responders_reached", "random"], as_=["line", "value"])
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("contacted:Q", title="Share of customers contacted, best first", axis=alt.Axis(format="%")),
+            y=alt.Y("value:Q", title="Share of responders reached", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "line:N",
+                title=None,
+                scale=alt.Scale(domain=["responders_reached", "random"], range=["#1f6f8b", "#bbbbbb"]),
+                legend=alt.Legend(labelExpr="datum.label == 'random' ? 'At random' : 'By the model'"),
+            ),
+        )
+        .properties(title="Gains: how many responders the top of the list reaches", height=280)
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def show_sensitive_change(base, model, now) -> None:
+    before, after = base.evaluate()["auc"], model.evaluate()["auc"]
+    a = base.select(now, len(now) * 0.2, 1.0)
+    b = model.select(now, len(now) * 0.2, 1.0)
+    moved = len(set(a.loc[a["contact"], "customer_id"]) ^ set(b.loc[b["contact"], "customer_id"])) // 2
+    st.warning(
+        f"Using {', '.join(model.sensitive)} to decide changes the ranking quality from {before:.3f} to {after:.3f} "
+        f"and swaps {moved:,} of the top 20% for others. Check the Fairness page before using this list."
+    )
+
+
+def contact_list(model, now) -> None:
+    st.subheader("Who to contact")
+    c = currency()
+    c1, c2, c3 = st.columns(3)
+    budget = c1.number_input(f"Budget ({c})", 0.0, 1e8, 500.0, 50.0, key="tg_budget")
+    cost = c2.number_input(f"Cost per contact ({c})", 0.01, 1000.0, 1.0, 0.1, key="tg_cost")
+    value = c3.number_input(f"Value of a response ({c})", 0.0, 1e6, 30.0, 5.0, key="tg_value")
+    equal_by = own_workspace().setting(f"targeting_equal_share:{active_source()}")
+    groups = None
+    if equal_by and equal_by in now:
+        groups = fairness.age_band(now[equal_by]) if equal_by.lower() == "age" else now[equal_by].astype("string")
+        st.info(f"As chosen on the Fairness page, the list contacts the same share of every {equal_by} group.")
+    chosen = model.select(now, budget, cost, value, equal_share_by=groups)
+    chosen = overrides.apply_overrides(chosen, active_workspace(), "targeting", "contact")
+    contacted = chosen[chosen["contact"]]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Customers to contact", f"{len(contacted):,}")
+    m2.metric("Expected responses", f"{contacted['probability'].sum():,.0f}")
+    m3.metric("Expected value", money(contacted["expected_value"].sum(), c))
+    m4.metric("Cost", money(len(contacted) * cost, c))
+    if chosen["overridden"].any():
+        st.caption(f"{int(chosen['overridden'].sum())} decisions changed by you on the Fairness page are applied.")
+    table_with_download(
+        chosen,
+        "contact_list.csv",
+        key="dl_contact_list",
+        label="Download the contact list (CSV)",
+        column_config={
+            "customer_id": "Customer",
+            "probability": st.column_config.NumberColumn("Chance of responding", format="percent"),
+            "expected_value": st.column_config.NumberColumn(f"Expected value ({c})", format="%.2f"),
+            "rank": "Rank",
+            "contact": "Contact",
+            "overridden": "Changed by you",
+            "override_reason": "Why",
+        },
+        height=360,
+    )
+
+
+with plain_errors("learning who to contact"):
+    page()
