@@ -65,9 +65,8 @@ def cards_tab() -> None:
         with st.expander(card["name"], expanded=False):
             for key, label in labels.items():
                 st.markdown(f"**{label}.** {card[key]}")
-    table_with_download(
-        explain.model_cards(models), "model_cards.csv", key="dl_cards", label="Download the model cards (CSV)"
-    )
+    cards = explain.model_cards(models).to_csv(index=False).encode("utf-8")
+    st.download_button("Download the model cards (CSV)", cards, "model_cards.csv", "text/csv", key="dl_cards")
 
 
 def why_tab() -> None:
@@ -86,7 +85,7 @@ def why_tab() -> None:
             y=alt.Y("input:N", sort="-x", title=None),
             tooltip=[alt.Tooltip("input:N", title="Input"), alt.Tooltip("auc_drop:Q", title="Drop", format=".3f")],
         )
-        .properties(title="Inputs that matter most to who is contacted", height=300)
+        .properties(title="Inputs that matter most to who is contacted", height=26 * min(len(table), 12) + 40)
     )
     st.altair_chart(chart, width="stretch")
     st.markdown("**One decision**")
@@ -232,7 +231,9 @@ def actions_by_group(model, now, sensitive) -> None:
     for words in table[table["action"] == "contact"].drop_duplicates("attribute")["words"]:
         st.markdown(f"- {words}")
     table_with_download(table.drop(columns="words"), "actions_by_group.csv", key="dl_actions_groups",
-                        column_config={"share": st.column_config.NumberColumn("Share", format="percent"),
+                        column_config={"attribute": "Attribute", "action": "Action", "group": "Group",
+                                       "customers": "Customers",
+                                       "share": st.column_config.NumberColumn("Share", format="percent"),
                                        "share_low": st.column_config.NumberColumn("from", format="percent"),
                                        "share_high": st.column_config.NumberColumn("to", format="percent")})  # fmt: skip
 

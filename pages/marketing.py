@@ -49,6 +49,10 @@ def page() -> None:
         pd.DataFrame({"column": list(model.left_out), "why it is left out": list(model.left_out.values())}),
         hide_index=True,
         width="stretch",
+        column_config={
+            "column": "Column",
+            "why it is left out": st.column_config.TextColumn("Why it is left out", width="large"),
+        },
     )
     if use_sensitive:
         show_sensitive_change(base, model, now)
@@ -72,7 +76,7 @@ def quality(model) -> None:
     m1.metric("Ranking quality (ROC AUC)", f"{q['auc']:.2f}", help="0.5 is a coin toss, 1 is perfect.")
     m2.metric("Average precision", f"{q['average_precision']:.2f}")
     m3.metric("Top 10% respond", f"{q['lift_top10']:.1f}x as often")
-    m4.metric("Top 20% reach", f"{at20:.0%} of responders")
+    m4.metric("Responders in the top 20%", f"{at20:.0%}")
     st.caption(
         f"Checked on rows the model did not learn from ({q['split']}). Contacting the top 20% reaches {at20:.0%} "
         f"of those who respond. Response rate when it learned: {q['train_rate']:.1%}; in the checked rows: "

@@ -62,6 +62,19 @@ def gap_words(rates: pd.Series, what: str) -> str:
     )
 
 
+SMALL_GROUP = 30  # fewer people than this: a rate is too uncertain to headline a comparison
+
+
+def _words_for(table: pd.DataFrame, what: str) -> str:
+    """gap_words over groups of at least SMALL_GROUP people, naming the small ones left out."""
+    big = table[table["size"] >= SMALL_GROUP]
+    small = table.loc[table["size"] < SMALL_GROUP, "group"].tolist()
+    text = gap_words(big.set_index("group")["selection_rate"], what)
+    if small:
+        text += f" (Groups of fewer than {SMALL_GROUP} people are too small to judge and left out of this: {', '.join(small)}.)"
+    return text
+
+
 @dataclass
 class FairnessReport:
     """by_group: attribute, group, size, selection_rate (+ low/high range), true_positive_rate,
@@ -110,7 +123,7 @@ def audit(
         dp = demographic_parity_difference(y, chosen, sensitive_features=groups.to_numpy())
         eo = equalized_odds_difference(y, chosen, sensitive_features=groups.to_numpy())
         differences.append({"attribute": column, "demographic_parity_difference": dp, "equalized_odds_difference": eo})
-        words[column] = gap_words(table.set_index("group")["selection_rate"], "selected")
+        words[column] = _words_for(table, "selected")
     by_group = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     return FairnessReport(by_group, pd.DataFrame(differences), words)
 
