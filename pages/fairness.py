@@ -10,6 +10,8 @@ from pages._shared import (
     active_workspace,
     compute,
     current_model,
+    load,
+    marketing_plan,
     own_workspace,
     plain_errors,
     recommender,
@@ -18,7 +20,8 @@ from pages._shared import (
     table_with_download,
     version,
 )
-from smbcore import explain, fairness, overrides
+from smbcore import customers, explain, fairness, overrides
+from smbcore.targeting import SENSITIVE_NAMES
 
 require_app()
 
@@ -33,6 +36,28 @@ MODELS = {
     "marketing plan": "Email plan actions (Customers page)",
     "segments": "Customer segment labels (Customers page)",
     "rota": "Staff rota (Plan page)",
+}
+
+
+GROUP_COLUMNS = {
+    "attribute": "Attribute",
+    "group": "Group",
+    "size": st.column_config.NumberColumn("People", format="%d"),
+    "selection_rate": st.column_config.NumberColumn("Contacted", format="percent"),
+    "selection_low": st.column_config.NumberColumn("range from", format="percent"),
+    "selection_high": st.column_config.NumberColumn("to", format="percent"),
+    "true_positive_rate": st.column_config.NumberColumn("Responders contacted", format="percent"),
+    "false_positive_rate": st.column_config.NumberColumn("Non-responders contacted", format="percent"),
+    "precision": st.column_config.NumberColumn("Contacted who responded", format="percent"),
+}
+ACTION_COLUMNS = {
+    "attribute": "Attribute",
+    "action": "Action",
+    "group": "Group",
+    "customers": "Customers",
+    "share": st.column_config.NumberColumn("Share", format="percent"),
+    "share_low": st.column_config.NumberColumn("range from", format="percent"),
+    "share_high": st.column_config.NumberColumn("to", format="percent"),
 }
 
 
@@ -69,7 +94,25 @@ def cards_tab() -> None:
     st.download_button("Download the model cards (CSV)", cards, "model_cards.csv", "text/csv", key="dl_cards")
 
 
+def plan_decision() -> None:
+    """One customer's email-plan action (from their segment) and what would change it."""
+    analysis = compute("transactions", "customers.analyse")
+    profile = analysis.profile
+    st.markdown("**One customer's email-plan action**")
+    who = st.selectbox("Customer", profile.index.astype(str).tolist()[:5000], key="why_plan_customer")
+    row = profile.loc[who]
+    st.markdown(
+        f"Customer {who} is **{row['segment']}**: last order {row['recency_days']:.0f} days ago, "
+        f"{row['frequency']:.0f} orders, chance of no order in the next 90 days {row['churn_risk']:.0%}."
+    )
+    changes = customers.what_would_change(profile, who)
+    if changes:
+        st.markdown("**What would change it:** " + "; or ".join(f"{who} {c}" for c in changes) + ".")
+
+
 def why_tab() -> None:
+    if version("transactions"):
+        plan_decision()
     found = targeting_model()
     if not found:
         st.info("Explanations need a response model: a past campaign, orders or website visits.")
@@ -137,40 +180,64 @@ def compute_importance(model) -> pd.DataFrame:
 
 
 def bias_tab() -> None:
+    shown = customer_models_bias()
     found = targeting_model()
-    if not found:
-        st.info("Bias checks need a response model: a past campaign, orders or website visits.")
-        return
-    model, now, _ = found
-    audit_frame = model.holdout
-    sensitive = [c for c in model.sensitive if c in audit_frame]
+    model, now = (found[0], found[1]) if found else (None, None)
+    sensitive = [c for c in model.sensitive if c in model.holdout] if model else []
     if not sensitive:
-        st.info(
-            "This data has no sensitive attributes (age, gender, marital status...) to check against. If your "
-            "customers table has them, save it on 'Your data'; you can also mark any column as sensitive on "
-            "the Marketing page."
-        )
+        if not shown:
+            st.info(
+                "This data has no sensitive attributes (age, gender, marital status...) to check against. If your "
+                "customers table has them, save it on 'Your data'; you can also mark any column as sensitive on "
+                "the Marketing page."
+            )
         return
+    targeting_bias(model, now, sensitive)
+
+
+def customer_models_bias() -> bool:
+    """The churn model and the email plan, by group, when the customers table has sensitive attributes."""
+    if not (version("transactions") and version("customers")):
+        return False
+    people = load("customers")
+    names = {c.lower(): c for c in people.columns}
+    sensitive = [names[n] for n in SENSITIVE_NAMES if n in names]
+    if not sensitive:
+        return False
+    held = compute("transactions", "customers.held_out_churn")
+    held = held.merge(people[["customer_id", *sensitive]], on="customer_id", how="inner")
+    if held.empty:
+        return False
+    flagged = held["churn_risk"] >= held["churn_risk"].quantile(0.8)
+    report = fairness.audit_decisions(held, held["churned"].astype(int).to_numpy(), flagged.to_numpy(), sensitive)
+    st.markdown(
+        "**Churn model: who is flagged 'at risk'** (the riskiest 20%, scored 90 days before the last order and "
+        "checked against who then did not buy), by group"
+    )
+    for column, words in report.words.items():
+        st.markdown(f"- **{column}**: {words.replace('selected', 'flagged at risk')}")
+    table_with_download(report.by_group, "churn_by_group.csv", key="dl_churn_groups", column_config=GROUP_COLUMNS
+                        | {"selection_rate": st.column_config.NumberColumn("Flagged at risk", format="percent"),
+                           "true_positive_rate": st.column_config.NumberColumn("Leavers flagged", format="percent"),
+                           "false_positive_rate": st.column_config.NumberColumn("Stayers flagged", format="percent"),
+                           "precision": st.column_config.NumberColumn("Flagged who left", format="percent")})  # fmt: skip
+    plan = overrides.apply_overrides(marketing_plan(), active_workspace(), "marketing plan", "action")
+    table = fairness.action_audit(plan, people, sensitive)
+    st.markdown("**Email plan: who gets which action** (the plan as downloaded, overrides included), by group")
+    for words in table.drop_duplicates(["attribute", "action"])["words"].head(8):
+        st.markdown(f"- {words}")
+    table_with_download(table.drop(columns="words"), "plan_actions_by_group.csv", key="dl_plan_groups",
+                        column_config=ACTION_COLUMNS)  # fmt: skip
+    return True
+
+
+def targeting_bias(model, now, sensitive) -> None:
+    audit_frame = model.holdout
     st.markdown("**Who the model would contact** (top 20%, on rows it did not learn from), by group")
     report = fairness.audit(model, audit_frame, sensitive)
     for column, words in report.words.items():
         st.markdown(f"- **{column}**: {words}")
-    table_with_download(
-        report.by_group,
-        "fairness_by_group.csv",
-        key="dl_fair_groups",
-        column_config={
-            "attribute": "Attribute",
-            "group": "Group",
-            "size": st.column_config.NumberColumn("People", format="%d"),
-            "selection_rate": st.column_config.NumberColumn("Contacted", format="percent"),
-            "selection_low": st.column_config.NumberColumn("Contacted: range from", format="percent"),
-            "selection_high": st.column_config.NumberColumn("to", format="percent"),
-            "true_positive_rate": st.column_config.NumberColumn("Responders contacted", format="percent"),
-            "false_positive_rate": st.column_config.NumberColumn("Non-responders contacted", format="percent"),
-            "precision": st.column_config.NumberColumn("Contacted who responded", format="percent"),
-        },
-    )
+    table_with_download(report.by_group, "fairness_by_group.csv", key="dl_fair_groups", column_config=GROUP_COLUMNS)
     st.caption(
         "Ranges are 95% ranges: a small group's rate is uncertain. Demographic parity difference (the gap in "
         "contact rates) and equalized odds difference (the gap in rates among responders and non-responders): "
@@ -231,11 +298,7 @@ def actions_by_group(model, now, sensitive) -> None:
     for words in table[table["action"] == "contact"].drop_duplicates("attribute")["words"]:
         st.markdown(f"- {words}")
     table_with_download(table.drop(columns="words"), "actions_by_group.csv", key="dl_actions_groups",
-                        column_config={"attribute": "Attribute", "action": "Action", "group": "Group",
-                                       "customers": "Customers",
-                                       "share": st.column_config.NumberColumn("Share", format="percent"),
-                                       "share_low": st.column_config.NumberColumn("from", format="percent"),
-                                       "share_high": st.column_config.NumberColumn("to", format="percent")})  # fmt: skip
+                        column_config=ACTION_COLUMNS)  # fmt: skip
 
 
 def _record_contest() -> None:

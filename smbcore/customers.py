@@ -15,7 +15,16 @@ from sklearn.preprocessing import StandardScaler
 
 from smbcore.overview import WEEKDAYS
 
-__all__ = ["SEGMENT_RULES", "CustomerAnalysis", "analyse", "check_models", "profile", "next_best_actions", "rfm"]
+__all__ = [
+    "SEGMENT_RULES",
+    "CustomerAnalysis",
+    "analyse",
+    "check_models",
+    "held_out_churn",
+    "profile",
+    "next_best_actions",
+    "rfm",
+]
 
 HORIZON_DAYS = 90
 _SMALL = 300  # below this many customers, simpler models (they need less data to be stable)
@@ -215,6 +224,19 @@ def _check(lines: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[dict, pd.DataFram
     return check, train, test
 
 
+def held_out_churn(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """The churn model's held-out decisions, for auditing: customers scored 90 days before `asof` (default:
+    the last order) by a model that learned from the 90 days before that. Returns customer_id, churn_risk,
+    churned (True when they did not buy in the 90 days that followed)."""
+    lines = _sales_lines(transactions)
+    asof = pd.Timestamp(asof) if asof is not None else lines["timestamp"].max()
+    cutoff = asof - pd.Timedelta(days=HORIZON_DAYS)
+    _, train, test = _check(lines, cutoff)
+    churn_risk, _ = _predict(_fit(train), test, float(train["bought"].mean()))
+    out = pd.DataFrame({"churn_risk": churn_risk, "churned": ~test["bought"].to_numpy()}, index=test.index)
+    return out.rename_axis("customer_id").reset_index()
+
+
 def check_models(transactions: pd.DataFrame, cutoff: pd.Timestamp | str) -> dict:
     """The held-out check alone: models learn from the 90 days before `cutoff` and are judged on the 90 days
     after it. Returns churn_auc (+ 95% range), spend_mae, naive_spend_mae ('same as last 90 days'), sizes."""
@@ -324,6 +346,41 @@ _ACTIONS = {
     "Hibernating": ("Win-back offer", False, "few orders, long ago"),
     "Lost": ("Win-back offer", False, "long gone"),
 }
+
+
+def what_would_change(profile: pd.DataFrame, customer_id: str) -> list[str]:
+    """The smallest change in one behaviour that would give a customer a different action in the email plan,
+    in words ("would get 'Win-back offer' instead of 'Cross-sell' if the last order were 35 days older").
+    profile: rfm / analyse(...).profile (index customer_id). Scores are re-read against everyone else's
+    values, as the segment rules do. Returns up to two sentences (a change of days, a change of orders)."""
+    row = profile.loc[customer_id]
+    others = profile.drop(index=customer_id)
+    n = len(profile)
+
+    def segment_for(recency: float, frequency: float) -> str:
+        r = np.ceil((1 + (others["recency_days"] > recency).sum()) / n * 5).clip(1, 5)
+        f = np.ceil((1 + (others["frequency"] < frequency).sum()) / n * 5).clip(1, 5)
+        m = pd.Series([row["m_score"]])
+        return str(_segment(pd.Series([r]), pd.Series([f]), m, pd.Series([frequency]), pd.Series([recency])).iat[0])
+
+    now = _ACTIONS.get(row["segment"], ("",))[0]
+    found = []
+    changes = [(d, 0) for d in range(5, 366, 5)] + [(-d, 0) for d in range(5, int(row["recency_days"]) + 1, 5)]
+    for days, _ in sorted(changes, key=lambda c: abs(c[0])):
+        other = _ACTIONS.get(segment_for(row["recency_days"] + days, row["frequency"]), ("",))[0]
+        if other != now:
+            when = f"{days} days older" if days > 0 else f"{-days} days more recent"
+            found.append(f"would get '{other}' instead of '{now}' if the last order were {when}")
+            break
+    for more in [k for j in range(1, 11) for k in (j, -j)]:
+        if row["frequency"] + more < 1:
+            continue
+        other = _ACTIONS.get(segment_for(row["recency_days"], row["frequency"] + more), ("",))[0]
+        if other != now:
+            count = f"{abs(more)} {'more' if more > 0 else 'fewer'} order{'s' if abs(more) > 1 else ''}"
+            found.append(f"would get '{other}' instead of '{now}' with {count}")
+            break
+    return found
 
 
 def next_best_actions(

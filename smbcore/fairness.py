@@ -19,7 +19,7 @@ from fairlearn.metrics import (
 from scipy.stats import beta
 from sklearn.metrics import precision_score
 
-__all__ = ["FairnessReport", "audit", "mitigate", "action_audit", "age_band", "gap_words"]
+__all__ = ["FairnessReport", "audit", "audit_decisions", "mitigate", "action_audit", "age_band", "gap_words"]
 
 
 def age_band(age: pd.Series) -> pd.Series:
@@ -98,8 +98,15 @@ def audit(
     """Group figures for the model's decision 'contact the top `share` by score' on `frame` (rows with the
     model's target, e.g. its held-out rows), for each sensitive column (age is banded).
     selected: the decisions to audit instead (True = selected), e.g. after mitigation."""
-    y = frame[model.target].astype(int).to_numpy()
     chosen = _selected(model, frame, share) if selected is None else np.asarray(selected, dtype=bool)
+    return audit_decisions(frame, frame[model.target].astype(int).to_numpy(), chosen, sensitive)
+
+
+def audit_decisions(frame: pd.DataFrame, outcome: np.ndarray, selected: np.ndarray, sensitive) -> FairnessReport:
+    """Group figures for any yes/no decision (`selected`) against what really happened (`outcome`, 1/0), for
+    each sensitive column of `frame` (same rows; age is banded): e.g. the churn model's 'at risk' flags."""
+    y = np.asarray(outcome, dtype=int)
+    chosen = np.asarray(selected, dtype=bool)
     rows, differences, words = [], [], {}
     for column in [c for c in sensitive if c in frame]:
         groups = _groups(frame, column)

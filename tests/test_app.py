@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -284,3 +285,19 @@ def test_contest_and_override_change_the_downloaded_list_and_are_logged(monkeypa
     after = app.dataframe[-1].value.set_index("customer_id")
     assert after.loc[outsider, "contact"] and after.loc[outsider, "overridden"]
     assert int(after["contact"].sum()) == int(listed["contact"].sum()) + 1
+
+
+def test_fairness_page_audits_the_churn_model_and_the_email_plan_by_age(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    tx = generate_transactions(n_lines=6_000, n_customers=300, days=300, seed=41)
+    ids = tx["customer_id"].dropna().unique()
+    rng = np.random.default_rng(0)
+    people = pd.DataFrame({"customer_id": ids, "age": rng.integers(18, 85, len(ids)).astype(float)})
+    workspace = Workspace(home / "workspace.duckdb")
+    workspace.save("transactions", tx, source="test.csv")
+    workspace.save("customers", people, source="test.csv")
+    app = start(monkeypatch, home, page="pages/fairness.py")
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    shown = texts(app)
+    assert "Churn model: who is flagged 'at risk'" in shown and "Email plan: who gets which action" in shown
+    assert any("likely" in m.value and "flagged at risk" in m.value for m in app.markdown)

@@ -153,3 +153,16 @@ def test_uplift_by_hand():
     assert row["uplift"] == pytest.approx(0.4)
     se = np.sqrt(0.6 * 0.4 / 10 + 0.2 * 0.8 / 10)
     assert row["uplift_low"] == pytest.approx(0.4 - 1.96 * se) and row["uplift_high"] == pytest.approx(0.4 + 1.96 * se)
+
+
+def test_what_would_change_a_customers_action_is_the_smallest_flip():
+    from smbcore.customers import _ACTIONS, rfm, what_would_change
+
+    tx = generate_transactions(n_lines=5_000, n_customers=250, days=400, seed=12)
+    profile = rfm(tx)
+    loyal = profile[profile["segment"].isin(["Champions", "Loyal"])].index[0]
+    words = what_would_change(profile, loyal)
+    assert words and "would get 'Win-back offer' instead of 'Cross-sell' if the last order were" in words[0]
+    days = int(words[0].split("were ")[1].split(" days")[0])
+    # One step (5 days) less would not have flipped it: the change is the smallest on the 5-day grid.
+    assert days >= 5 and _ACTIONS[profile.loc[loyal, "segment"]][0] == "Cross-sell"
