@@ -16,6 +16,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
 from smbcore.errors import SmbcoreError
+from smbcore.safety import csv_bytes
 
 # Navigation is st.navigation in app.py, never Streamlit's older "every file in pages/ is a page" mode.
 # Streamlit still starts in that mode for the first run of a new process (or of each AppTest run), and then
@@ -288,7 +289,7 @@ def table_with_download(
     """Show a table (plain labels, formatted numbers) and a button to download exactly those rows as CSV."""
     config = labels_for(frame) | (column_config or {})
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height or "auto")
-    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=filename, mime="text/csv", key=key)
+    st.download_button(label, csv_bytes(frame), file_name=filename, mime="text/csv", key=key)
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from pages._shared import (
 from smbcore import campaigns, overrides
 from smbcore.customers import SEGMENT_RULES
 from smbcore.data import read_table
+from smbcore.safety import csv_bytes
 
 require_app()
 
@@ -259,7 +260,7 @@ def plan_section() -> None:
         (d2, "mailchimp", "For Mailchimp"),
         (d3, "klaviyo", "For Klaviyo"),
     ):
-        data = campaigns.export_list(assigned, tool).to_csv(index=False).encode("utf-8")
+        data = csv_bytes(campaigns.export_list(assigned, tool))
         holder.download_button(label, data, f"email_list_{tool}.csv", "text/csv", key=f"dl_plan_{tool}")
     d4.button(
         "Record this send",

@@ -21,6 +21,7 @@ from pages._shared import (
     version,
 )
 from smbcore import customers, explain, fairness, overrides
+from smbcore.safety import csv_bytes
 from smbcore.targeting import SENSITIVE_NAMES
 
 require_app()
@@ -90,7 +91,7 @@ def cards_tab() -> None:
         with st.expander(card["name"], expanded=False):
             for key, label in labels.items():
                 st.markdown(f"**{label}.** {card[key]}")
-    cards = explain.model_cards(models).to_csv(index=False).encode("utf-8")
+    cards = csv_bytes(explain.model_cards(models))
     st.download_button("Download the model cards (CSV)", cards, "model_cards.csv", "text/csv", key="dl_cards")
 
 

@@ -22,6 +22,7 @@ from pages._shared import (
     table_with_download,
 )
 from smbcore import allocate, overrides
+from smbcore.safety import csv_bytes
 
 require_app()
 
@@ -665,7 +666,7 @@ def scenarios_section() -> None:
         return
     st.dataframe(table.astype(str), width="stretch")
     st.download_button(
-        "Download the scenarios (CSV)", table.to_csv().encode("utf-8"), "scenarios.csv", "text/csv", key="dl_scenarios"
+        "Download the scenarios (CSV)", csv_bytes(table, index=True), "scenarios.csv", "text/csv", key="dl_scenarios"
     )
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from pathlib import Path
 
 import pandas as pd
 
 from smbcore import health, overview
 from smbcore.data import TABLES, guess_table, read_raw, read_table
+from smbcore.safety import csv_bytes
 
 __all__ = ["main"]
 
@@ -83,7 +85,7 @@ def _recommend(args: argparse.Namespace) -> int:
         return 1
     model = recommend.fit(result.frame)
     recs = model.recommend(model.users_, k=args.k, exclude_purchased=args.new)
-    recs.to_csv(args.out, index=False)
+    Path(args.out).write_bytes(csv_bytes(recs))
     print(f"Wrote {len(recs):,} suggestions for {recs['customer_id'].nunique():,} customers to {args.out}.")
     return 0
 
@@ -110,7 +112,7 @@ def _forecast(args: argparse.Namespace) -> int:
         if not holidays:
             print(f"No holiday calendar is known for '{args.country}'; forecasting without holidays.")
     out = forecast.forecast(history, args.horizon, holidays=holidays)
-    out.to_csv(args.out, index=False)
+    Path(args.out).write_bytes(csv_bytes(out))
     check = forecast.backtest(history, args.horizon, holidays=holidays)
     print(
         f"Wrote {len(out):,} forecast rows to {args.out}. On the last {args.horizon} periods the forecast missed "

