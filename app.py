@@ -2,9 +2,12 @@
 
 import streamlit as st
 
-from pages._shared import mark_run_through_app, source_picker
+from pages._shared import mark_run_through_app, sign_in, source_picker
 
 st.set_page_config(page_title="smbcore: your shop's data, decided", page_icon=":material/storefront:", layout="wide")
+
+if not sign_in():
+    st.stop()
 
 navigation = st.navigation(
     [

@@ -52,8 +52,76 @@ TABLE_WORDS = {
 }
 
 
+OWNER_KEY = "owner"
+
+
 def own_workspace() -> Workspace:
+    """The signed-in owner's workspace; on a single-user install, the one workspace."""
+    owner = st.session_state.get(OWNER_KEY)
+    if owner:
+        from smbcore.accounts import owner_workspace
+
+        return owner_workspace(owner)
     return Workspace(default_home() / "workspace.duckdb")
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: Streamlit raises rather than saying 'no'
+        return False
+
+
+def _sign_in_with_password() -> None:
+    """Form callback: check the password and remember who signed in (runs before the page, never lost)."""
+    from smbcore.accounts import verify
+
+    name = st.session_state.get("signin_name", "").strip().lower()
+    if verify(name, st.session_state.get("signin_password", "")):
+        st.session_state[OWNER_KEY] = name
+        st.session_state.pop(SOURCE_KEY, None)
+        st.session_state.pop("_versions", None)
+    else:
+        st.session_state["signin_failed"] = True
+    st.session_state["signin_password"] = ""
+
+
+def sign_in() -> bool:
+    """True when the visitor may see the app. Single-user (no account list, no identity provider): always.
+    With an identity provider in .streamlit/secrets.toml ([auth]): Streamlit's st.login. Otherwise, with
+    accounts made by `python -m smbcore add-user`: a name and password form. Each owner gets their own
+    workspace."""
+    from smbcore.accounts import users
+
+    if _oidc_configured():
+        if not st.user.is_logged_in:
+            st.title("smbcore")
+            st.button("Sign in", on_click=st.login, type="primary")
+            return False
+        st.session_state[OWNER_KEY] = _owner_name(str(st.user.get("email") or st.user.get("sub")))
+        st.sidebar.button("Sign out", on_click=st.logout)
+        return True
+    if not users():
+        return True
+    if st.session_state.get(OWNER_KEY):
+        st.sidebar.caption(f"Signed in as {st.session_state[OWNER_KEY]}")
+        st.sidebar.button("Sign out", key="signout", on_click=lambda: st.session_state.clear())
+        return True
+    st.title("Sign in to smbcore")
+    with st.form("signin"):
+        st.text_input("User name", key="signin_name")
+        st.text_input("Password", type="password", key="signin_password")
+        st.form_submit_button("Sign in", on_click=_sign_in_with_password, type="primary")
+    if st.session_state.pop("signin_failed", False):
+        st.error("That user name and password do not match. Ask whoever runs this app to reset it if needed.")
+    return False
+
+
+def _owner_name(identity: str) -> str:
+    """An identity provider's e-mail as a safe folder name (letters, digits and . _ - @ only)."""
+    import re
+
+    return re.sub(r"[^a-z0-9_.@-]", "-", identity.strip().lower()).strip("-.")[:64] or "owner"
 
 
 @st.cache_resource(show_spinner="Preparing the sample data (first time only)...")
@@ -338,6 +406,7 @@ def current_model(sensitive=(), exclude=(), use_sensitive=False):
 
 __all__ = [
     "current_model",
+    "sign_in",
     "OWN",
     "mark_run_through_app",
     "require_app",

@@ -122,6 +122,27 @@ def _forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from smbcore import accounts
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            print("The two passwords differ; nothing was changed.")
+            return 1
+    try:
+        accounts.add_user(args.name, password)
+    except accounts.AccountError as exc:
+        print(exc)
+        return 1
+    print(f"'{args.name.strip().lower()}' can now sign in; their data goes to {accounts.owner_home(args.name)}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m smbcore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,7 +170,12 @@ def main(argv: list[str] | None = None) -> int:
             default="auto",
             help="how to read dates like 03/04/2011 when the file does not settle it",
         )
+    user = sub.add_parser("add-user", help="add (or reset) an owner who can sign in to the hosted app")
+    user.add_argument("name")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     args = parser.parse_args(argv)
+    if args.command == "add-user":
+        return _add_user(args)
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends quietly
     pd.set_option("display.width", 200)

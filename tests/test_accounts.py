@@ -1,0 +1,89 @@
+"""Sign-in and one workspace per owner: passwords kept only as hashes, names that cannot escape their folder,
+and no owner seeing another's data through the app."""
+
+import subprocess
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from smbcore import accounts
+from smbcore.data import Workspace
+from smbcore.synthetic import generate_transactions
+
+from .conftest import ROOT
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def hosted(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMBCORE_HOME", str(tmp_path / "home"))
+    accounts.add_user("ann", PASSWORD)
+    accounts.add_user("bob", PASSWORD + "!")
+    return tmp_path / "home"
+
+
+def test_only_a_salted_hash_is_stored_and_wrong_passwords_fail(hosted):
+    stored = accounts.accounts_path().read_text()
+    assert PASSWORD not in stored and "$argon2id$" in stored
+    assert accounts.verify("ann", PASSWORD) and accounts.verify("ANN ", PASSWORD)
+    assert not accounts.verify("ann", PASSWORD + "!") and not accounts.verify("ann", "")
+    assert not accounts.verify("nobody", PASSWORD) and not accounts.verify("../ann", PASSWORD)
+    accounts.add_user("carl", PASSWORD)
+    assert accounts.accounts_path().read_text().count("$argon2id$") == 3
+    with pytest.raises(accounts.AccountError, match="at least 10"):
+        accounts.add_user("dan", "short")
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", "..", "", ".hidden", "x" * 65, "ann/../../etc", "c:\\\\x", "a..b"])
+def test_names_that_could_escape_their_folder_are_refused(hosted, name):
+    with pytest.raises(accounts.AccountError):
+        accounts.owner_home(name)
+    with pytest.raises(accounts.AccountError):
+        accounts.add_user(name, PASSWORD)
+
+
+def test_each_owner_has_a_folder_inside_the_owners_root(hosted):
+    home = accounts.owner_home("ann")
+    assert home.parent == (hosted / "owners").resolve() and home != accounts.owner_home("bob")
+
+
+def test_add_user_from_the_command_line(hosted):
+    done = subprocess.run(
+        [sys.executable, "-m", "smbcore", "add-user", "eve", "--password-stdin"],
+        input="a long enough password\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert accounts.verify("eve", "a long enough password")
+
+
+def signed_in(name: str, password: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    app.run()
+    app.text_input(key="signin_name").input(name)
+    app.text_input(key="signin_password").input(password)
+    next(b for b in app.button if b.label == "Sign in").click().run()
+    return app
+
+
+def test_sign_in_is_required_and_owners_never_see_each_others_data(hosted):
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    app.run()
+    assert [t.value for t in app.title] == ["Sign in to smbcore"] and not app.metric  # nothing shown yet
+    wrong = signed_in("ann", "not her password")
+    assert any("do not match" in e.value for e in wrong.error) and not wrong.metric
+    tx = generate_transactions(n_lines=2_000, n_customers=80, days=120, seed=5)
+    accounts.owner_workspace("ann").save("transactions", tx, source="ann.csv")
+    ann = signed_in("ann", PASSWORD)
+    assert not ann.exception
+    assert ann.sidebar.selectbox(key="data_source").value == "own"  # her own orders
+    bob = signed_in("bob", PASSWORD + "!")
+    assert not bob.exception
+    assert bob.sidebar.selectbox(key="data_source").value == "online_retail"  # he has saved nothing
+    bob.switch_page("pages/data.py").run()
+    assert not bob.exception and "ann.csv" not in str([d.value for d in bob.dataframe])
+    assert Workspace(accounts.owner_home("bob") / "workspace.duckdb").tables() == []
