@@ -26,7 +26,7 @@ from pages._shared import (
 from smbcore import campaigns, overrides
 from smbcore.customers import SEGMENT_RULES
 from smbcore.data import read_table
-from smbcore.safety import csv_bytes
+from smbcore.safety import csv_bytes, plain_text
 
 require_app()
 
@@ -324,7 +324,7 @@ def learn_section() -> None:
             )
             return
         orders = result.frame
-        st.caption(f"Using {len(orders):,} order lines from {upload.name}.")
+        st.caption(f"Using {len(orders):,} order lines from {plain_text(upload.name)}.")
     result = campaigns.measure_uplift(chosen, orders, sent_at, days)
     overall = result.iloc[0]
     if overall["control"] == 0:

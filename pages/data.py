@@ -5,6 +5,7 @@ import streamlit as st
 from pages._shared import OWN, TABLE_WORDS, own_workspace, plain_errors, require_app, source_label, use_source
 from smbcore.data import SAMPLES, TABLES, detect_preset, guess_mapping, guess_table, read_raw, read_table
 from smbcore.data.contracts import PRESETS
+from smbcore.safety import plain_text
 
 require_app()
 
@@ -104,7 +105,7 @@ def upload_section() -> None:
         if details.get("file_kind") == "csv"
         else f"Excel sheet '{details.get('sheet')}'"
     )
-    st.caption(f"Read {len(raw.frame):,} rows and {raw.frame.shape[1]} columns ({how}).")
+    st.caption(f"Read {len(raw.frame):,} rows and {raw.frame.shape[1]} columns ({plain_text(how)}).")
     columns = list(raw.frame.columns)
     guessed_table = guess_table(columns)
     preset = detect_preset(columns)
@@ -137,8 +138,8 @@ def upload_section() -> None:
     if report.empty:
         st.success("No problems found.")
     for row in report.itertuples():
-        where = f" in **{row.column}**" if row.column else ""
-        examples = f" Examples: {row.examples}." if row.examples else ""
+        where = f" in **{plain_text(row.column)}**" if row.column else ""
+        examples = f" Examples: {plain_text(row.examples)}." if row.examples else ""
         rows = f" Rows in your file: {row.row_numbers}{'...' if row.rows > 10 else ''}." if row.row_numbers else ""
         st.markdown(f"{LEVEL_ICONS[row.level]}{where}: {row.message}{examples}{rows}")
     if not result.ok:

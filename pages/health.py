@@ -15,6 +15,7 @@ from pages._shared import (
     version,
 )
 from smbcore import health
+from smbcore.safety import plain_text
 
 require_app()
 
@@ -64,6 +65,6 @@ with plain_errors("checking your data"):
     for table, group in report.findings.groupby("table", sort=False):
         st.markdown(f"**{TABLE_WORDS.get(table, table).capitalize()}**")
         for row in group.itertuples():
-            st.markdown(f"{LEVEL[row.level]} **{row.topic}.** {row.message}")
+            st.markdown(f"{LEVEL[row.level]} **{row.topic}.** {plain_text(row.message)}")
     with st.expander("All findings as a table"):
         table_with_download(report.findings, "data_health_findings.csv", key="dl_health")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["neutralise_formulas", "csv_bytes", "FORMULA_STARTS"]
+__all__ = ["neutralise_formulas", "csv_bytes", "FORMULA_STARTS", "plain_text"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,3 +43,12 @@ def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
     # CRLF line ends (RFC 4180) also make the writer quote any cell holding a bare carriage return, which
     # would otherwise start a new row in a spreadsheet, and the text after it could be a formula.
     return neutralise_formulas(frame).to_csv(index=index, lineterminator="\r\n").encode("utf-8")
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>$~"})
+
+
+def plain_text(value) -> str:
+    """Text from a file (a product name, a cell, a file name) made safe to show inside Markdown: links, images,
+    HTML, maths and emphasis are shown as the characters they are, never run or fetched."""
+    return str(value).translate(_MARKDOWN)

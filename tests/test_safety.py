@@ -32,3 +32,14 @@ def test_headers_index_and_string_dtypes_are_covered_too():
     safe = neutralise_formulas(frame)
     assert list(safe.columns) == ["'=danger"] and safe.iloc[0, 0] == "'=1+1" and pd.isna(safe.iloc[1, 0])
     assert list(safe.index) == ["'@x", "ok"]
+
+
+def test_markup_in_a_product_name_is_shown_not_run():
+    from smbcore.safety import plain_text
+
+    hostile = "<script>alert(1)</script> ![x](http://evil.example/t.png) [win](http://evil.example) $x^2$ **bold**"
+    shown = plain_text(hostile)
+    import re
+
+    assert re.search(r"(?<!\\)[<>\[\]()!$*]", shown) is None  # every markup character is escaped
+    assert shown.replace("\\", "") == hostile  # and still there, to be shown as it is
