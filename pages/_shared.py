@@ -124,7 +124,7 @@ def _owner_name(identity: str) -> str:
     return re.sub(r"[^a-z0-9_.@-]", "-", identity.strip().lower()).strip("-.")[:64] or "owner"
 
 
-@st.cache_resource(show_spinner="Preparing the sample data (first time only)...")
+@st.cache_resource(max_entries=8, show_spinner="Preparing the sample data (first time only)...")
 def _sample_workspace(name: str, home: str) -> Workspace:
     return sample_workspace(name, Path(home))
 
