@@ -43,3 +43,27 @@ def test_markup_in_a_product_name_is_shown_not_run():
 
     assert re.search(r"(?<!\\)[<>\[\]()!$*]", shown) is None  # every markup character is escaped
     assert shown.replace("\\", "") == hostile  # and still there, to be shown as it is
+
+
+def test_compressed_files_that_unpack_too_far_are_refused_plainly(monkeypatch):
+    import gzip
+
+    from smbcore.data import reading
+
+    monkeypatch.setattr(reading, "MAX_EXPANDED", 1_000_000)
+    bomb = b"order_id,qty\n" + b"1,1\n" * 400_000  # 1.6 MB of rows, tiny once compressed
+    for packed, name in ((gzip.compress(bomb), "orders.csv.gz"), (_zipped(bomb), "orders.zip")):
+        assert len(packed) < 50_000
+        raw = reading.read_raw(packed, name)
+        assert raw.frame is None and "unpacks to more than 1 MB" in raw.problems[0].message
+    small = b"order_id,qty\n1,1\n"
+    assert reading.read_raw(gzip.compress(small), "ok.csv.gz").frame is not None
+
+
+def _zipped(data: bytes) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("orders.csv", data)
+    return buffer.getvalue()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -203,6 +203,28 @@ def _unreadable(name: str, message: str) -> RawFile:
     return RawFile(name, None, [Problem("error", None, 0, [], message)])
 
 
+MAX_EXPANDED = 1_000_000_000  # bytes a compressed upload may unpack to; far above any shop's year of orders
+TOO_BIG = (
+    "'{name}' unpacks to more than {limit:,} MB, which is more than this app reads. If it really holds your "
+    "data, split it into smaller files (for example one per year) and upload them one at a time."
+)
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _gunzip(data: bytes) -> bytes:
+    """gzip.decompress with a ceiling, so a small 'gzip bomb' cannot fill the server's memory."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = inflater.decompress(data, MAX_EXPANDED + 1)
+    if len(out) > MAX_EXPANDED or inflater.unconsumed_tail:
+        raise _TooBig
+    if not inflater.eof:
+        raise EOFError("cut short")
+    return out
+
+
 def read_raw(source: Source, name: str | None = None) -> RawFile:
     """Read a CSV/TSV (plain, gzip or a zip holding one CSV) or .xlsx into text cells; never raises for a bad file.
 
@@ -213,11 +235,13 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
     name = name or default_name
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError):
+            data = _gunzip(data)
+        except (OSError, EOFError, zlib.error):
             return _unreadable(
                 name, f"The file '{name}' is a damaged gzip archive. Compress it again or upload the plain CSV."
             )
+        except _TooBig:
+            return _unreadable(name, TOO_BIG.format(name=name, limit=MAX_EXPANDED // 1_000_000))
     if not data.strip():
         return _unreadable(name, EMPTY_FILE.format(name=name))
     if data[:4] == b"PK\x03\x04":
@@ -229,6 +253,8 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.namelist()
             tables = [m for m in members if m.lower().endswith((".csv", ".txt", ".tsv"))]
+            if sum(info.file_size for info in archive.infolist()) > MAX_EXPANDED:  # a zip bomb, or just too big
+                return _unreadable(name, TOO_BIG.format(name=name, limit=MAX_EXPANDED // 1_000_000))
             if "[Content_Types].xml" not in members and len(tables) == 1:
                 data, name = archive.read(tables[0]), f"{name} / {tables[0]}"  # a zipped CSV: read what is inside
             else:
