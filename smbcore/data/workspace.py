@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +31,44 @@ CREATE TABLE IF NOT EXISTS smbcore_decisions (
     subject VARCHAR, decision VARCHAR, action VARCHAR, reason VARCHAR, decided_by VARCHAR, details VARCHAR);
 CREATE TABLE IF NOT EXISTS smbcore_settings (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
+
+
+_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+class _Connection:
+    """A DuckDB connection that holds its file's lock until closed. Several sessions of one server (several
+    owners, or one owner in two tabs) then take turns on a workspace file: opening one file from two threads
+    at once makes DuckDB refuse ('Unique file handle conflict'), which the load test met."""
+
+    def __init__(self, path: str):
+        key = str(Path(path).resolve())
+        with _LOCKS_GUARD:
+            self._lock = _LOCKS.setdefault(key, threading.RLock())
+        self._lock.acquire()
+        try:
+            self._con = duckdb.connect(path)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
+
+    def close(self) -> None:
+        if self._con is not None:
+            try:
+                self._con.close()
+            finally:
+                self._con = None
+                self._lock.release()
+
+    def __enter__(self) -> _Connection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def default_home() -> Path:
@@ -62,8 +101,8 @@ class Workspace:
         with self._connect() as con:
             con.execute(_SCHEMA)
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(self.path))
+    def _connect(self) -> _Connection:
+        return _Connection(str(self.path))
 
     @staticmethod
     def _check_name(table: str) -> str:
