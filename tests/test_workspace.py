@@ -166,3 +166,19 @@ def test_content_version_is_a_function_of_content(values):
         assert (
             content_version(frame) != content_version(frame.iloc[::-1].reset_index(drop=True)) or values == values[::-1]
         )
+
+
+def test_sessions_of_one_server_take_turns_on_a_workspace_file(tmp_path):
+    """The load test met DuckDB refusing a second open of one file from another thread ('Unique file handle
+    conflict'): a session now waits until the other has closed its connection."""
+    import threading
+
+    workspace = Workspace(tmp_path / "w.duckdb")
+    finished = threading.Event()
+    busy = workspace._connect()  # one session is in the middle of something
+    other = threading.Thread(target=lambda: (Workspace(tmp_path / "w.duckdb").tables(), finished.set()))
+    other.start()
+    assert not finished.wait(0.5)  # the second session waits its turn
+    busy.close()
+    assert finished.wait(10)  # and goes ahead once the first is done
+    other.join()
