@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from smbcore.allocate.inventory import demand_over_time, inventory_plan
-from smbcore.allocate.staffing import staffing_plan
+from smbcore.allocate.staffing import shift_blocks, staffing_plan
 
 __all__ = ["backtest_policy", "backtest_rota"]
 
@@ -163,8 +163,8 @@ def backtest_rota(
     hours = pd.DataFrame({"date": first.dt.normalize(), "hour": first.dt.hour}).value_counts().rename("orders")
     grid = pd.MultiIndex.from_product([dates, range(open_hours[0], open_hours[1])], names=["date", "hour"])
     real = hours.reindex(grid, fill_value=0).reset_index()
-    start = open_hours[0] + ((real["hour"] - open_hours[0]) // shift_hours) * shift_hours
-    real["shift"] = [f"{s:02d}:00-{min(s + shift_hours, open_hours[1]):02d}:00" for s in start]
+    starts, labels, _ = shift_blocks(open_hours, shift_hours)
+    real["shift"] = np.asarray(labels)[np.searchsorted(starts, real["hour"].to_numpy(), side="right") - 1]
     # Days the plan expects the shop shut have nobody on, in both rotas; the flat one has the same whole number
     # of people every open hour of the other days, as near the forecast rota's paid hours as whole people allow.
     planned = real.merge(rota[["date", "shift", "staff"]], on=["date", "shift"], how="left")["staff"].fillna(0)

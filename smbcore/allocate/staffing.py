@@ -36,7 +36,7 @@ def hourly_profile(transactions: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _shifts(open_hours: tuple[int, int], shift_hours: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+def shift_blocks(open_hours: tuple[int, int], shift_hours: int) -> tuple[np.ndarray, list[str], np.ndarray]:
     """(first hour of each shift, its label '09:00-13:00', its length in hours) for the opening hours."""
     opening, closing = open_hours
     starts = np.arange(opening, closing, shift_hours)
@@ -62,7 +62,7 @@ def _staff_grid(day_orders, weekdays, shares, productivity, min_staff, open_hour
     hours = np.arange(open_hours[0], open_hours[1])
     orders = day_orders[:, None] * shares[weekdays][:, hours]
     need = np.maximum(np.ceil(orders / productivity - 1e-9), min_staff)
-    starts, _, _ = _shifts(open_hours, shift_hours)
+    starts, _, _ = shift_blocks(open_hours, shift_hours)
     return np.maximum.reduceat(need, starts - open_hours[0], axis=1), orders
 
 
@@ -97,7 +97,7 @@ def staffing_plan(
     shares = _profile_matrix(hourly_profile)
     planned = days[PLAN_FOR[plan_for]].to_numpy() * (1 + demand_shock)
     staff, orders = _staff_grid(planned, weekdays, shares, orders_per_staff_hour, min_staff, open_hours, shift_hours)
-    starts, labels, lengths = _shifts(open_hours, shift_hours)
+    starts, labels, lengths = shift_blocks(open_hours, shift_hours)
     offsets = starts - opening
     expected = np.add.reduceat(orders, offsets, axis=1)
     peak = np.maximum.reduceat(orders, offsets, axis=1)
@@ -142,7 +142,7 @@ def staffing_tradeoff(
     sd = (days["yhat_hi_80"].to_numpy() - days["yhat"].to_numpy()) / norm.ppf(0.9) * scale
     hour_mean = mean[:, None] * shares[weekdays][:, hours]
     hour_sd = np.maximum(sd[:, None] * shares[weekdays][:, hours], 1e-9)
-    starts, _, lengths = _shifts(open_hours, shift_hours)
+    starts, _, lengths = shift_blocks(open_hours, shift_hours)
     shift_of_hour = np.searchsorted(starts, hours, side="right") - 1
     rows = []
     for label, column in PLAN_FOR.items():
