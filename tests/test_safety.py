@@ -67,3 +67,20 @@ def _zipped(data: bytes) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("orders.csv", data)
     return buffer.getvalue()
+
+
+def test_files_with_more_rows_than_the_app_reads_are_refused_before_parsing():
+    from smbcore.data import reading
+
+    limit = reading.MAX_ROWS
+    too_many = b"order_id,qty\n" + b"1,1\n" * (limit + 1)
+    raw = reading.read_raw(too_many, "orders.csv")
+    assert raw.frame is None
+    assert (
+        f"has about {limit + 1:,} rows" in raw.problems[0].message
+        and f"up to {limit:,} rows" in raw.problems[0].message
+    )
+    # Exactly at the limit, with or without a final line break, the file is read in full.
+    for ending in (b"\n", b""):
+        at_limit = b"order_id,qty\n" + b"1,1\n" * (limit - 1) + b"1,1" + ending
+        assert len(reading.read_raw(at_limit, "orders.csv").frame) == limit

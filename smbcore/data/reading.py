@@ -210,6 +210,13 @@ TOO_BIG = (
 )
 
 
+MAX_ROWS = 2_000_000  # rows read from one file: years of a small shop's order lines, and what 2 GB of memory parses
+TOO_MANY_ROWS = (
+    "'{name}' has about {rows:,} rows; this app reads up to {limit:,} rows from one file. Upload a shorter "
+    "period (for example the last two years), or split the file by year and upload each one."
+)
+
+
 class _TooBig(Exception):
     pass
 
@@ -259,6 +266,8 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
                 data, name = archive.read(tables[0]), f"{name} / {tables[0]}"  # a zipped CSV: read what is inside
             else:
                 frame, problems, details = _read_excel(data, name)
+                if frame is not None and len(frame) > MAX_ROWS:
+                    return _unreadable(name, TOO_MANY_ROWS.format(name=name, rows=len(frame), limit=MAX_ROWS))
                 return _finish(name, frame, problems, details)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return _unreadable(
@@ -269,6 +278,8 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
     text, encoding = _decode(data)
     if text is None or _looks_binary(text):
         return _unreadable(name, NOT_TABULAR.format(name=name))
+    if (rows := text.count("\n") - 1 + (not text.endswith("\n"))) > MAX_ROWS:  # counted before parsing anything
+        return _unreadable(name, TOO_MANY_ROWS.format(name=name, rows=rows, limit=MAX_ROWS))
     delimiter = _sniff_delimiter(text)
     frame, problems = _read_csv_text(text, delimiter)
     details = {"file_kind": "csv", "encoding": encoding, "delimiter": _DELIMITER_NAMES[delimiter]}
