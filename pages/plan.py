@@ -129,10 +129,10 @@ def stock_tab() -> None:
 
 
 def _stock_tab() -> None:
-    names = compute("transactions", "allocate.product_names")
+    names = compute("transactions", "allocate.product_names").to_dict()  # a dict: thousands of labels a run
     others = st.multiselect(
         "Add products beyond the top 200 by revenue",
-        list(names.index),
+        list(names),
         format_func=lambda p: f"{names[p]} ({p})",
         key="plan_extra_products",
         placeholder="any product",
@@ -448,8 +448,11 @@ def _budget_tab() -> None:
                        key="plan_uplift", help="Your own estimate, or the uplift measured on the Customers page.")  # fmt: skip
     touches = c3.slider("Most contacts per customer", 1, 10, 3, key="plan_touches")
     with st.expander("Channels and their cost per contact (edit to match yours)"):
+        # The editor's own state is forgotten while another tab is open: start it again from the last table.
+        if "plan_channels" not in st.session_state:
+            st.session_state["plan_channels_base"] = st.session_state.get("plan_channels_table", DEFAULT_CHANNELS)
         channels = st.data_editor(
-            DEFAULT_CHANNELS,
+            st.session_state["plan_channels_base"],
             num_rows="dynamic",
             key="plan_channels",
             hide_index=True,
@@ -460,7 +463,9 @@ def _budget_tab() -> None:
                     "Response compared with email", min_value=0.0, help="1 = as good as email; 2 = twice"
                 ),
             },
-        ).dropna()
+        )
+    st.session_state["plan_channels_table"] = channels
+    channels = channels.dropna()
     if channels.empty:
         st.warning("Add at least one channel with its cost per contact.")
         return
@@ -571,12 +576,24 @@ def curve_chart(segments: pd.DataFrame, total: float, caps: dict, c: str) -> Non
 # ---------------------------------------------------------------------------------------------- one plan
 
 
+def _open_tab(name: str) -> None:
+    st.session_state["plan_tab"] = name
+
+
 def one_plan_tab() -> None:
     stock = st.session_state.get("plan_stock_result")
     rota = st.session_state.get("plan_rota")
     segments = st.session_state.get("plan_segments")
-    if stock is None or rota is None or segments is None:
-        st.info("Open the Stock, Staff and Marketing budget tabs once; this tab brings them together.")
+    missing = [
+        name for name, part in (("Stock", stock), ("Staff", rota), ("Marketing budget", segments)) if part is None
+    ]
+    if missing:
+        st.info(
+            "This tab brings the Stock, Staff and Marketing budget plans together. Open each of them once first "
+            f"(not opened yet: {', '.join(missing)})."
+        )
+        for column, name in zip(st.columns(len(missing) + 1), missing, strict=False):
+            column.button(f"Go to {name}", key=f"plan_go_{name}", on_click=_open_tab, args=(name,))
         return
     c = currency()
     cash = st.number_input(f"Cash available this period ({c}, 0 = not set)", 0, 100_000_000, 0, 1_000, key="plan_cash")
@@ -670,16 +687,31 @@ def scenarios_section() -> None:
     )
 
 
+# Widgets whose values must survive while their tab is not drawn (Streamlit forgets an undrawn widget's value).
+KEPT_SETTINGS = [
+    "plan_service", "plan_lead", "plan_review", "plan_cost_share", "plan_holding", "plan_order_cost",
+    "plan_stock_budget", "plan_stock_shock", "plan_stock_months", "plan_extra_products", "plan_stock_replay",
+    "plan_productivity", "plan_wage", "plan_min_staff", "plan_open_hours", "plan_shift", "plan_plan_for",
+    "plan_staff_shock", "plan_staff_months", "plan_budget", "plan_uplift", "plan_touches", "plan_cash",
+    "plan_check_campaign", "plan_scenario_name",
+]  # fmt: skip
+TABS = {"Stock": stock_tab, "Staff": staff_tab, "Marketing budget": budget_tab, "One plan": one_plan_tab}
+
+
+def keep_settings() -> None:
+    for key in KEPT_SETTINGS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 if needs_table(
     "transactions", "A plan needs sales history: order lines with dates, products and quantities.", "plan_tx"
 ):
+    keep_settings()
     with plain_errors("making the plan"):
-        stock, staff, budget, together = st.tabs(["Stock", "Staff", "Marketing budget", "One plan"])
-        with stock:
-            stock_tab()
-        with staff:
-            staff_tab()
-        with budget:
-            budget_tab()
-        with together:
-            one_plan_tab()
+        # Only the open tab runs: each tab is a full plan with its own charts, and running all four on every
+        # visit made the page four times slower to open for everyone sharing the server.
+        for tab, draw in zip(st.tabs(list(TABS), key="plan_tab", on_change="rerun"), TABS.values(), strict=True):
+            if tab.open:
+                with tab:
+                    draw()

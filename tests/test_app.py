@@ -186,49 +186,75 @@ def downloaded(app: AppTest, key: str) -> bool:
 
 
 PLAN_SLIDERS = {
-    "plan_service": 99.0,
-    "plan_lead": 14,
-    "plan_review": 14,
-    "plan_cost_share": 50,
-    "plan_holding": 40,
-    "plan_order_cost": 50,
-    "plan_stock_shock": 20,
-    "plan_productivity": 20.0,
-    "plan_wage": 15.0,
-    "plan_min_staff": 2,
-    "plan_shift": 6,
-    "plan_staff_shock": 20,
-    "plan_budget": 5_000,
-    "plan_uplift": 8.0,
-    "plan_touches": 2,
+    "Stock": {
+        "plan_service": 99.0,
+        "plan_lead": 14,
+        "plan_review": 14,
+        "plan_cost_share": 50,
+        "plan_holding": 40,
+        "plan_order_cost": 50,
+        "plan_stock_shock": 20,
+    },
+    "Staff": {
+        "plan_productivity": 20.0,
+        "plan_wage": 15.0,
+        "plan_min_staff": 2,
+        "plan_shift": 6,
+        "plan_staff_shock": 20,
+    },
+    "Marketing budget": {"plan_budget": 5_000, "plan_uplift": 8.0, "plan_touches": 2},
 }
+HEADLINE = {"Stock": "This order costs", "Staff": "Wage cost", "Marketing budget": "Expected extra revenue"}
+DOWNLOAD = {"Stock": "dl_purchase_order", "Staff": "dl_rota", "Marketing budget": "dl_budget"}
+
+
+def open_tab(app: AppTest, name: str) -> AppTest:
+    app.session_state["plan_tab"] = name
+    return app.run()
 
 
 def test_plan_page_moves_every_slider_and_offers_every_download(monkeypatch, small_shop):
     app = start(monkeypatch, small_shop, page="pages/plan.py")
     assert not app.exception and not app.error, [e.value for e in app.error]
-    before = {m.label: m.value for m in app.metric}
-    for key in ("dl_purchase_order", "dl_rota", "dl_budget"):
-        assert downloaded(app, key), key
-    for key, value in PLAN_SLIDERS.items():
-        app.slider(key=key).set_value(value).run()
-        assert not app.exception and not app.error, (key, [e.value for e in app.error])
-    after = {m.label: m.value for m in app.metric}
-    # Each tab's headline moved with its sliders.
-    assert after["This order costs"] != before["This order costs"]
-    assert after["Wage cost"] != before["Wage cost"]
-    assert after["Expected extra revenue"] != before["Expected extra revenue"]
+    for tab, sliders in PLAN_SLIDERS.items():
+        open_tab(app, tab)
+        assert downloaded(app, DOWNLOAD[tab]), tab
+        before = {m.label: m.value for m in app.metric}
+        for key, value in sliders.items():
+            app.slider(key=key).set_value(value).run()
+            assert not app.exception and not app.error, (key, [e.value for e in app.error])
+        # Each tab's headline moved with its sliders.
+        assert {m.label: m.value for m in app.metric}[HEADLINE[tab]] != before[HEADLINE[tab]], tab
+    # Only the open tab runs, yet every setting is kept while the others are open.
+    open_tab(app, "Stock")
+    assert app.slider(key="plan_service").value == 99.0 and app.slider(key="plan_lead").value == 14
+    open_tab(app, "Staff")
+    assert app.slider(key="plan_wage").value == 15.0
     # A busier plan for staff: never fewer hours than the forecast plan.
     app.selectbox(key="plan_plan_for").set_value("very busy day (95% upper)").run()
     assert not app.exception
+    # One plan brings the three together once each has been opened.
+    open_tab(app, "One plan")
+    assert not app.exception and not app.error
+    assert any("Scenarios" in m.value for m in app.markdown)
+
+
+def test_one_plan_tab_asks_for_the_tabs_not_opened_yet(monkeypatch, small_shop):
+    app = start(monkeypatch, small_shop, page="pages/plan.py")
+    open_tab(app, "One plan")
+    assert any("not opened yet: Staff, Marketing budget" in i.value for i in app.info)
+    app.button(key="plan_go_Staff").click().run()
+    assert app.session_state["plan_tab"] == "Staff" and any(m.label == "Wage cost" for m in app.metric)
 
 
 def test_plan_page_scenarios_are_saved_and_compared(monkeypatch, small_shop):
     app = start(monkeypatch, small_shop, page="pages/plan.py")
+    for tab in ("Staff", "Marketing budget", "One plan"):
+        open_tab(app, tab)
     app.text_input(key="plan_scenario_name").input("Quiet month").run()
     app.button(key="plan_save_scenario").click().run()
-    app.slider(key="plan_service").set_value(99.0).run()
-    app.text_input(key="plan_scenario_name").input("Safe stock").run()
+    open_tab(app, "Stock").slider(key="plan_service").set_value(99.0).run()
+    open_tab(app, "One plan").text_input(key="plan_scenario_name").input("Safe stock").run()
     app.button(key="plan_save_scenario").click().run()
     assert not app.exception and not app.error
     saved = Workspace(small_shop / "workspace.duckdb").setting("plan_scenarios")
