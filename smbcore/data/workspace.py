@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS smbcore_settings (key VARCHAR PRIMARY KEY, value VARC
 
 
 _LOCKS: dict[str, threading.RLock] = {}
+_SCHEMA_READY: set[str] = set()  # workspace files this process has already given the schema
 _LOCKS_GUARD = threading.Lock()
 
 
@@ -98,8 +99,11 @@ class Workspace:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute(_SCHEMA)
+        key = str(self.path.resolve())
+        if key not in _SCHEMA_READY or not self.path.exists():  # pages open the workspace many times a run
+            with self._connect() as con:
+                con.execute(_SCHEMA)
+            _SCHEMA_READY.add(key)
 
     def _connect(self) -> _Connection:
         return _Connection(str(self.path))
