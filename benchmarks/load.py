@@ -527,8 +527,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per action")
+    parser.add_argument("--presses", type=int, default=PRESSES, help="ArrowRight presses per slider move")
     args = parser.parse_args()
+    globals()["PRESSES"] = args.presses  # one press is one step of 0.5, like one drag released
     command = ".venv/bin/python benchmarks/load.py " + " ".join(["--sessions", *map(str, args.sessions)])
+    if args.presses != 3:
+        command += f" --presses {args.presses}"
     if args.timeout != 120.0:
         command += f" --timeout {args.timeout:g}"
     port = free_port()
@@ -551,11 +555,12 @@ def main() -> None:
     rows = [row for level in levels for row in summarise(level)]
     text = report(command, args, warm, levels, rows, idle_rss)
     print("\n" + text)
-    (RESULTS / "load.md").write_text(text + "\n")
+    suffix = "" if args.presses == 3 else f"_presses{args.presses}"  # keep the default run's figures
+    (RESULTS / f"load{suffix}.md").write_text(text + "\n")
     payload = {"command": command, "cores": os.cpu_count(), "timeout_s": args.timeout, "presses": PRESSES,
                "server_rss_after_start_mb": idle_rss, "warm_up": warm, "summary": rows, "goals": goals(rows),
                "levels": levels}  # fmt: skip
-    (RESULTS / "load.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (RESULTS / f"load{suffix}.json").write_text(json.dumps(payload, indent=2) + "\n")
 
 
 if __name__ == "__main__":
