@@ -484,7 +484,7 @@ def _budget_tab() -> None:
     segments = segments.assign(segment=segments["segment"] + " · " + segments["channel"])
     caps = dict(zip(segments["segment"], segments["customers"] * segments["cost_per_contact"] * touches, strict=True))
     plan = allocate.budget_plan(segments, total, max_spend=caps)
-    st.session_state["plan_segments"] = segments
+    st.session_state["plan_budget_segments"] = segments
     st.session_state["plan_budget_result"] = plan
     c = currency()
     spent = plan["spend"].sum()
@@ -583,7 +583,7 @@ def _open_tab(name: str) -> None:
 def one_plan_tab() -> None:
     stock = st.session_state.get("plan_stock_result")
     rota = st.session_state.get("plan_rota")
-    segments = st.session_state.get("plan_segments")
+    segments = st.session_state.get("plan_budget_segments")
     missing = [
         name for name, part in (("Stock", stock), ("Staff", rota), ("Marketing budget", segments)) if part is None
     ]

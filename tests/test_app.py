@@ -327,3 +327,12 @@ def test_fairness_page_audits_the_churn_model_and_the_email_plan_by_age(monkeypa
     shown = texts(app)
     assert "Churn model: who is flagged 'at risk'" in shown and "Email plan: who gets which action" in shown
     assert any("likely" in m.value and "flagged at risk" in m.value for m in app.markdown)
+
+
+def test_plan_results_do_not_clash_with_the_customers_page_widgets(monkeypatch, small_shop):
+    """The Plan page keeps its results in session state; the Customers page's filters must still work after."""
+    app = start(monkeypatch, small_shop, page="pages/plan.py")
+    open_tab(app, "Marketing budget")
+    app.switch_page("pages/customers.py").run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert app.multiselect(key="plan_segments").value == []
