@@ -122,23 +122,31 @@ def stock_table_editor(plan: pd.DataFrame) -> tuple[pd.Series | None, set]:
     return (stock if len(stock) else None), {p for p, v in current.items() if v["perishable"]}
 
 
-@st.fragment
 def stock_tab() -> None:
+    """Products and stock on hand change rarely and re-run the page; the sliders re-run only `stock_plan`, so
+    the long product list and the stock table are not sent to the browser again on every move."""
     with plain_errors("planning stock"):
-        _stock_tab()
+        names = compute("transactions", "allocate.product_names").to_dict()  # a dict: thousands of labels a run
+        others = st.multiselect(
+            "Add products beyond the top 200 by revenue",
+            list(names),
+            format_func=lambda p: f"{names[p]} ({p})",
+            key="plan_extra_products",
+            placeholder="any product",
+        )
+        with st.spinner("Forecasting demand for your top products (first time only: about 15 seconds)..."):
+            inputs = compute("transactions", "allocate.stock_inputs", 200, 56, tuple(others))
+        stock, perishable = stock_table_editor(inputs.items.reset_index()[["product_id", "product_name"]])
+        stock_plan(inputs, stock, perishable)
 
 
-def _stock_tab() -> None:
-    names = compute("transactions", "allocate.product_names").to_dict()  # a dict: thousands of labels a run
-    others = st.multiselect(
-        "Add products beyond the top 200 by revenue",
-        list(names),
-        format_func=lambda p: f"{names[p]} ({p})",
-        key="plan_extra_products",
-        placeholder="any product",
-    )
-    with st.spinner("Forecasting demand for your top products (first time only: about 15 seconds)..."):
-        inputs = compute("transactions", "allocate.stock_inputs", 200, 56, tuple(others))
+@st.fragment
+def stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
+    with plain_errors("planning stock"):
+        _stock_plan(inputs, stock, perishable)
+
+
+def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
     c1, c2, c3, c4 = st.columns(4)
     service = c1.slider("Service level (%)", 80.0, 99.5, 95.0, 0.5, key="plan_service",
                         help="The chance of not running out before the next delivery.")  # fmt: skip
@@ -154,7 +162,6 @@ def _stock_tab() -> None:
     )
     shock, months = shock_controls("plan_stock", inputs.forecast["date"])
     items = inputs.items.assign(unit_cost=inputs.items["price"] * cost_share / 100)
-    stock, perishable = stock_table_editor(inputs.items.reset_index()[["product_id", "product_name"]])
     demand = inputs.demand
     if shock and months:
         demand = allocate.demand_over_time(allocate.with_shock(inputs.forecast, shock, months))
