@@ -346,6 +346,19 @@ def labels_for(frame: pd.DataFrame) -> dict:
     return config
 
 
+def lazy_tabs(labels: list[str], key: str, keep: tuple[str, ...] = ()) -> dict:
+    """Tabs where only the open one's code runs: {label: tab container}, with `tab.open` True for the open one.
+
+    A page's tabs each compute and draw a full section; running all of them on every visit made pages slow to
+    open for everyone sharing the server. Streamlit forgets a widget's value while it is not drawn, so the
+    values of the widget keys in `keep` are written back on every run and survive while their tab is closed.
+    """
+    for widget in keep:
+        if widget in st.session_state:
+            st.session_state[widget] = st.session_state[widget]
+    return dict(zip(labels, st.tabs(labels, key=key, on_change="rerun"), strict=True))
+
+
 def table_with_download(
     frame: pd.DataFrame,
     filename: str,

@@ -13,6 +13,7 @@ from pages._shared import (
     compute,
     currency,
     labels_for,
+    lazy_tabs,
     load,
     marketing_plan,
     money,
@@ -37,10 +38,6 @@ st.caption(f"Showing: {source_label(active_source())}. Everything here is learne
 
 if not needs_table("transactions", "Customer figures come from order lines with a customer id.", key="cust_tx"):
     st.stop()
-
-segments_tab, lookup_tab, recs_tab, plan_tab, learn_tab = st.tabs(
-    ["Segments and risk", "Look up a customer", "Recommendations", "Marketing plan", "Did it work?"]
-)
 
 
 def segments_section() -> None:
@@ -337,12 +334,17 @@ def learn_section() -> None:
     table_with_download(result, f"uplift_{export_id}.csv", key="dl_uplift")
 
 
-for tab, section, what in (
-    (segments_tab, segments_section, "working out your customer segments"),
-    (lookup_tab, lookup_section, "looking up the customer"),
-    (recs_tab, recommendations_section, "working out recommendations"),
-    (plan_tab, plan_section, "building the marketing plan"),
-    (learn_tab, learn_section, "measuring the campaign"),
-):
-    with tab, plain_errors(what):
-        section()
+SECTIONS = {
+    "Segments and risk": (segments_section, "working out your customer segments"),
+    "Look up a customer": (lookup_section, "looking up the customer"),
+    "Recommendations": (recommendations_section, "working out recommendations"),
+    "Marketing plan": (plan_section, "building the marketing plan"),
+    "Did it work?": (learn_section, "measuring the campaign"),
+}
+KEPT = ("lookup_customer", "lookup_new", "recs_mode", "recs_k", "together", "plan_segments", "plan_countries",
+        "plan_min", "plan_control", "learn_export", "learn_days")  # fmt: skip
+for label, tab in lazy_tabs(list(SECTIONS), "customers_tab", KEPT).items():
+    if tab.open:
+        section, what = SECTIONS[label]
+        with tab, plain_errors(what):
+            section()

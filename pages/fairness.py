@@ -10,6 +10,7 @@ from pages._shared import (
     active_workspace,
     compute,
     current_model,
+    lazy_tabs,
     load,
     marketing_plan,
     own_workspace,
@@ -405,17 +406,12 @@ def _forget() -> None:
         state["forget_message"] = ("info", f"No saved table has rows for customer '{who}'.")
 
 
+TABS = {"Model cards": cards_tab, "Why this decision": why_tab, "Bias checks": bias_tab,
+        "Contest and override": contest_tab, "Data ethics": ethics_tab}  # fmt: skip
+KEPT = ("why_plan_customer", "why_customer", "fair_mitigate_by", "contest_model", "contest_subject", "contest_reason",
+        "contest_by", "forget_id", "forget_why", "forget_sure")  # fmt: skip
 with plain_errors("checking fairness"):
-    cards, why, bias, contest, ethics = st.tabs(
-        ["Model cards", "Why this decision", "Bias checks", "Contest and override", "Data ethics"]
-    )
-    with cards:
-        cards_tab()
-    with why:
-        why_tab()
-    with bias:
-        bias_tab()
-    with contest:
-        contest_tab()
-    with ethics:
-        ethics_tab()
+    for label, tab in lazy_tabs(list(TABS), "fairness_tab", KEPT).items():
+        if tab.open:
+            with tab:
+                TABS[label]()

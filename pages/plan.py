@@ -12,6 +12,7 @@ from pages._shared import (
     active_workspace,
     compute,
     currency,
+    lazy_tabs,
     load,
     money,
     needs_table,
@@ -694,31 +695,22 @@ def scenarios_section() -> None:
     )
 
 
-# Widgets whose values must survive while their tab is not drawn (Streamlit forgets an undrawn widget's value).
-KEPT_SETTINGS = [
+# Settings kept while their tab is closed.
+KEPT_SETTINGS = (
     "plan_service", "plan_lead", "plan_review", "plan_cost_share", "plan_holding", "plan_order_cost",
     "plan_stock_budget", "plan_stock_shock", "plan_stock_months", "plan_extra_products", "plan_stock_replay",
     "plan_productivity", "plan_wage", "plan_min_staff", "plan_open_hours", "plan_shift", "plan_plan_for",
     "plan_staff_shock", "plan_staff_months", "plan_budget", "plan_uplift", "plan_touches", "plan_cash",
     "plan_check_campaign", "plan_scenario_name",
-]  # fmt: skip
+)  # fmt: skip
 TABS = {"Stock": stock_tab, "Staff": staff_tab, "Marketing budget": budget_tab, "One plan": one_plan_tab}
-
-
-def keep_settings() -> None:
-    for key in KEPT_SETTINGS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
 
 
 if needs_table(
     "transactions", "A plan needs sales history: order lines with dates, products and quantities.", "plan_tx"
 ):
-    keep_settings()
     with plain_errors("making the plan"):
-        # Only the open tab runs: each tab is a full plan with its own charts, and running all four on every
-        # visit made the page four times slower to open for everyone sharing the server.
-        for tab, draw in zip(st.tabs(list(TABS), key="plan_tab", on_change="rerun"), TABS.values(), strict=True):
+        for label, tab in lazy_tabs(list(TABS), "plan_tab", KEPT_SETTINGS).items():
             if tab.open:
                 with tab:
-                    draw()
+                    TABS[label]()

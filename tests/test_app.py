@@ -47,6 +47,22 @@ def texts(app: AppTest) -> str:
     return "\n".join(parts + [c.value for c in app.caption])
 
 
+# Pages whose tabs run only when open: (session key of the open tab, tab labels).
+PAGE_TABS = {
+    "pages/customers.py": (
+        "customers_tab",
+        ["Look up a customer", "Recommendations", "Marketing plan", "Did it work?"],
+    ),
+    "pages/plan.py": ("plan_tab", ["Staff", "Marketing budget", "One plan"]),
+    "pages/fairness.py": ("fairness_tab", ["Why this decision", "Bias checks", "Contest and override", "Data ethics"]),
+}
+
+
+def open_tab(app: AppTest, name: str, key: str = "plan_tab") -> AppTest:
+    app.session_state[key] = name
+    return app.run()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("source", SOURCES)
@@ -54,6 +70,11 @@ def test_every_page_renders_on_every_source(monkeypatch, shared_home, page, sour
     app = start(monkeypatch, shared_home, source, page)
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
+    key, labels = PAGE_TABS.get(page, (None, []))
+    for label in labels:  # the first tab ran above
+        open_tab(app, label, key)
+        assert not app.exception, (label, app.exception)
+        assert not app.error, (label, [e.value for e in app.error])
 
 
 def test_opens_on_the_online_retail_sample(monkeypatch, tmp_path):
@@ -118,12 +139,13 @@ def test_customers_page_on_a_small_shop(monkeypatch, tmp_path):
     metrics = {m.label: m.value for m in app.metric}
     assert "Churn model check (AUC)" in metrics
     assert any("rough ordering" in i.value for i in app.info)  # 150 customers: the page says how sure it is
-    app.slider(key="plan_control").set_value(20).run()
+    open_tab(app, "Marketing plan", "customers_tab").slider(key="plan_control").set_value(20).run()
     assert "held back as control" in texts(app)
     app.button(key="record_send").click().run()
     assert "Recorded as send-" in "".join(s.value for s in app.success)
     log = Workspace(home / "workspace.duckdb").decisions()
     assert log["model"].tolist() == ["marketing plan"] and log["decision"].tolist() == ["sent"]
+    open_tab(app, "Did it work?", "customers_tab")
     # "Did it work?" now measures that send; the saved orders all predate it, so nobody bought after it.
     assert "Of the emailed customers **0.0%** bought within 30 days" in texts(app)
 
@@ -208,11 +230,6 @@ HEADLINE = {"Stock": "This order costs", "Staff": "Wage cost", "Marketing budget
 DOWNLOAD = {"Stock": "dl_purchase_order", "Staff": "dl_rota", "Marketing budget": "dl_budget"}
 
 
-def open_tab(app: AppTest, name: str) -> AppTest:
-    app.session_state["plan_tab"] = name
-    return app.run()
-
-
 def test_plan_page_moves_every_slider_and_offers_every_download(monkeypatch, small_shop):
     app = start(monkeypatch, small_shop, page="pages/plan.py")
     assert not app.exception and not app.error, [e.value for e in app.error]
@@ -293,8 +310,10 @@ def test_contest_and_override_change_the_downloaded_list_and_are_logged(monkeypa
     listed = app.dataframe[-1].value
     outsider = listed.loc[~listed["contact"], "customer_id"].iloc[0]
     app.switch_page("pages/fairness.py").run()
+    open_tab(app, "Bias checks", "fairness_tab")
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert any("age" in m.value and "likely" in m.value for m in app.markdown)  # the bias check reads the gap
+    open_tab(app, "Contest and override", "fairness_tab")
     app.selectbox(key="contest_model").set_value("targeting")
     app.text_input(key="contest_subject").input(outsider)
     app.text_area(key="contest_reason").input("Left out of the spring offer")
@@ -323,6 +342,7 @@ def test_fairness_page_audits_the_churn_model_and_the_email_plan_by_age(monkeypa
     workspace.save("transactions", tx, source="test.csv")
     workspace.save("customers", people, source="test.csv")
     app = start(monkeypatch, home, page="pages/fairness.py")
+    open_tab(app, "Bias checks", "fairness_tab")
     assert not app.exception and not app.error, [e.value for e in app.error]
     shown = texts(app)
     assert "Churn model: who is flagged 'at risk'" in shown and "Email plan: who gets which action" in shown
@@ -334,5 +354,6 @@ def test_plan_results_do_not_clash_with_the_customers_page_widgets(monkeypatch, 
     app = start(monkeypatch, small_shop, page="pages/plan.py")
     open_tab(app, "Marketing budget")
     app.switch_page("pages/customers.py").run()
+    open_tab(app, "Marketing plan", "customers_tab")
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert app.multiselect(key="plan_segments").value == []
