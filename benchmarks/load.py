@@ -47,6 +47,7 @@ DOWNLOAD_LABEL = "Download the purchase order (CSV)"
 SLIDER_LABEL = "Service level (%)"
 METRIC_LABEL = "Holding cost a year"
 PRESSES = 3  # 95.0 -> 96.5 in steps of 0.5
+TOGETHER = False  # --together: every session finishes an action before any starts the next
 GOAL_ERRORS_AT = 20
 GOAL_SLIDER_AT, GOAL_SLIDER_P95 = 10, 2.0
 
@@ -307,8 +308,9 @@ async def timed(coro, timeout: float, page=None) -> dict:
         return {"ok": False, "seconds": seconds, "error": message}
 
 
-async def session(browser, url: str, expected: str, timeout: float) -> dict:
-    """One person: open, slider, download in turn, in a fresh browser context (so a fresh Streamlit session)."""
+async def session(browser, url: str, expected: str, timeout: float, barrier: asyncio.Barrier | None = None) -> dict:
+    """One person: open, slider, download in turn, in a fresh browser context (so a fresh Streamlit session).
+    With a barrier, waits (untimed) for every session to finish an action before starting the next."""
     timeout_ms = int(timeout * 1000)
     context = await browser.new_context(viewport={"width": 1400, "height": 1200}, accept_downloads=True)
     result: dict = {}
@@ -321,6 +323,8 @@ async def session(browser, url: str, expected: str, timeout: float) -> dict:
             result["page_run_finished_s"] = time.perf_counter() - start
         for name, make in (("slider", lambda: do_slider(page, expected, timeout_ms)),
                            ("download", lambda: do_download(page, timeout_ms))):  # fmt: skip
+            if barrier is not None:
+                await barrier.wait()
             if result["open"]["ok"]:
                 result[name] = await timed(make(), timeout, page)
             else:
@@ -380,7 +384,8 @@ async def run_level(browser, url: str, n: int, expected: str, timeout: float, pi
     busy_before, total_before = machine_jiffies()
     wall_before = time.perf_counter()
     with MemorySampler(pid) as sampler:
-        sessions = await asyncio.gather(*(session(browser, url, expected, timeout) for _ in range(n)))
+        barrier = asyncio.Barrier(n) if TOGETHER else None
+        sessions = await asyncio.gather(*(session(browser, url, expected, timeout, barrier) for _ in range(n)))
     wall = time.perf_counter() - wall_before
     busy, total = machine_jiffies()
     return {"n": n, "wall_s": wall, "server_cpu_s": cpu_seconds(pid) - server_before,
@@ -452,7 +457,10 @@ def report(command: str, args, warm: dict, levels: list[dict], rows: list[dict],
     lines = ["# Load: concurrent sessions on the Plan page", "", f"`{command}`", "",
              "One `streamlit run app.py` (single-user mode, empty SMBCORE_HOME, bundled Online Retail sample) on "
              f"this machine ({os.cpu_count()} cores), driven by one headless Chromium with one context per session "
-             "(playwright async API, all sessions started together with asyncio.gather). Browser and server share "
+             "(playwright async API, all sessions started together with asyncio.gather"
+             + ("; every session finished each action before any started the next, so all N move the slider "
+                "at the same time and all N download at the same time" if TOGETHER else "")
+             + "). Browser and server share "
              "the same cores, so at high N the times include the browser's own rendering.", "",
              f"Warm-up (not counted): one session opened /plan (first visit: sample preparation and forecast fits, "
              f"{warm['seconds']:.1f} s until the page finished running), moved the slider and downloaded the order. "
@@ -528,11 +536,15 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per action")
     parser.add_argument("--presses", type=int, default=PRESSES, help="ArrowRight presses per slider move")
+    parser.add_argument("--together", action="store_true", help="all sessions do each action at the same time")
     args = parser.parse_args()
     globals()["PRESSES"] = args.presses  # one press is one step of 0.5, like one drag released
+    globals()["TOGETHER"] = args.together
     command = ".venv/bin/python benchmarks/load.py " + " ".join(["--sessions", *map(str, args.sessions)])
     if args.presses != 3:
         command += f" --presses {args.presses}"
+    if args.together:
+        command += " --together"
     if args.timeout != 120.0:
         command += f" --timeout {args.timeout:g}"
     port = free_port()
@@ -555,9 +567,10 @@ def main() -> None:
     rows = [row for level in levels for row in summarise(level)]
     text = report(command, args, warm, levels, rows, idle_rss)
     print("\n" + text)
-    suffix = "" if args.presses == 3 else f"_presses{args.presses}"  # keep the default run's figures
+    # Other designs get their own files, so the default run's figures are kept.
+    suffix = ("" if args.presses == 3 else f"_presses{args.presses}") + ("_together" if args.together else "")
     (RESULTS / f"load{suffix}.md").write_text(text + "\n")
-    payload = {"command": command, "cores": os.cpu_count(), "timeout_s": args.timeout, "presses": PRESSES,
+    payload = {"command": command, "cores": os.cpu_count(), "timeout_s": args.timeout, "presses": PRESSES, "together": TOGETHER,
                "server_rss_after_start_mb": idle_rss, "warm_up": warm, "summary": rows, "goals": goals(rows),
                "levels": levels}  # fmt: skip
     (RESULTS / f"load{suffix}.json").write_text(json.dumps(payload, indent=2) + "\n")
