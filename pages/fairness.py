@@ -89,7 +89,7 @@ def cards_tab() -> None:
               "not_for": "Must not be used for"}  # fmt: skip
     for model in models.values():
         card = explain.model_card(model)
-        with st.expander(card["name"], expanded=False):
+        with st.expander(card["name"], expanded=len(models) == 1):  # one model: show its card at once
             for key, label in labels.items():
                 st.markdown(f"**{label}.** {card[key]}")
     cards = csv_bytes(explain.model_cards(models))
