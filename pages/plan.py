@@ -584,11 +584,17 @@ def curve_chart(segments: pd.DataFrame, total: float, caps: dict, c: str) -> Non
 # ---------------------------------------------------------------------------------------------- one plan
 
 
-def _open_tab(name: str) -> None:
-    st.session_state["plan_tab"] = name
-
-
 def one_plan_tab() -> None:
+    """The three plans worked out afresh (each in a scrolling box with its own settings, shared with its tab), then
+    brought together. Afresh, so a plan made on other data or with settings since changed is never mixed in."""
+    st.caption("The stock, staff and marketing plans below use the settings on their own tabs; change them there "
+               "or in the sections here.")  # fmt: skip
+    for key in ("plan_stock_result", "plan_rota", "plan_budget_segments"):
+        st.session_state.pop(key, None)
+    for name in ("Stock", "Staff", "Marketing budget"):
+        st.markdown(f"**{name}** (scroll inside the box for its settings and table)")
+        with st.container(height=360, border=True):  # the tabs hold expanders, which cannot sit in an expander
+            TABS[name]()
     stock = st.session_state.get("plan_stock_result")
     rota = st.session_state.get("plan_rota")
     segments = st.session_state.get("plan_budget_segments")
@@ -596,12 +602,7 @@ def one_plan_tab() -> None:
         name for name, part in (("Stock", stock), ("Staff", rota), ("Marketing budget", segments)) if part is None
     ]
     if missing:
-        st.info(
-            "This tab brings the Stock, Staff and Marketing budget plans together. Open each of them once first "
-            f"(not opened yet: {', '.join(missing)})."
-        )
-        for column, name in zip(st.columns(len(missing) + 1), missing, strict=False):
-            column.button(f"Go to {name}", key=f"plan_go_{name}", on_click=_open_tab, args=(name,))
+        st.warning(f"Not enough to bring the plans together: see the {', '.join(missing)} section above.")
         return
     c = currency()
     cash = st.number_input(f"Cash available this period ({c}, 0 = not set)", 0, 100_000_000, 0, 1_000, key="plan_cash")

@@ -256,12 +256,16 @@ def test_plan_page_moves_every_slider_and_offers_every_download(monkeypatch, sma
     assert any("Scenarios" in m.value for m in app.markdown)
 
 
-def test_one_plan_tab_asks_for_the_tabs_not_opened_yet(monkeypatch, small_shop):
+def test_one_plan_tab_works_out_all_three_plans_when_opened_first(monkeypatch, small_shop):
     app = start(monkeypatch, small_shop, page="pages/plan.py")
     open_tab(app, "One plan")
-    assert any("not opened yet: Staff, Marketing budget" in i.value for i in app.info)
-    app.button(key="plan_go_Staff").click().run()
-    assert app.session_state["plan_tab"] == "Staff" and any(m.label == "Wage cost" for m in app.metric)
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    labels = {m.label for m in app.metric}
+    assert {"This order costs", "Wage cost", "Expected extra revenue"} <= labels
+    app.number_input(key="plan_cash").set_value(50_000).run()
+    split = {m.label: m.value for m in app.metric}
+    assert {"Staff (paid first)", "Stock", "Marketing", "Left unspent"} <= set(split)
+    assert any(m.value.startswith("**Scenarios") for m in app.markdown)
 
 
 def test_plan_page_scenarios_are_saved_and_compared(monkeypatch, small_shop):
