@@ -33,7 +33,7 @@ STOCK_COLUMNS = {
     "product_id": "Product code",
     "product_name": "Product",
     "daily_demand": st.column_config.NumberColumn("Sells a day (forecast)", format="%.1f"),
-    "stock": st.column_config.NumberColumn("In stock", format="%.0f"),
+    "stock": st.column_config.TextColumn("In stock"),
     "reorder_point": st.column_config.NumberColumn("Reorder when stock falls to", format="%.0f"),
     "safety_stock": st.column_config.NumberColumn("of which safety stock", format="%.0f"),
     "order_units": st.column_config.NumberColumn("Order now (units)", format="%.0f"),
@@ -197,7 +197,10 @@ def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
         )
     service_chart(demand, settings)
     table_with_download(
-        plan.sort_values("order_cost_value", ascending=False)[
+        # An unknown stock level reads "not entered", not "None" (which an owner could take for none in stock).
+        plan.assign(stock=plan["stock"].map(lambda v: "not entered" if pd.isna(v) else f"{v:.0f}")).sort_values(
+            "order_cost_value", ascending=False
+        )[
             [
                 "product_id",
                 "product_name",
