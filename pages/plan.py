@@ -340,7 +340,8 @@ def _staff_tab() -> None:
         "staff", key="key",
     ).drop(columns="key")  # fmt: skip
     rota["staff"] = rota["staff"].round().astype(int)
-    rota["staff_hours"] = rota["staff"] * rota["shift"].map(lambda s: int(s[6:8]) - int(s[:2]))
+    _, labels, lengths = allocate.shift_blocks(tuple(hours), shift)
+    rota["staff_hours"] = rota["staff"] * rota["shift"].map(dict(zip(labels, lengths, strict=True)))
     rota["cost"] = rota["staff_hours"] * wage
     tradeoff = allocate.staffing_tradeoff(*args)
     st.session_state["plan_rota"] = rota

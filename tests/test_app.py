@@ -361,3 +361,21 @@ def test_plan_results_do_not_clash_with_the_customers_page_widgets(monkeypatch, 
     open_tab(app, "Marketing plan", "customers_tab")
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert app.multiselect(key="plan_segments").value == []
+
+
+def test_a_rota_override_changes_that_shift_and_its_hours(monkeypatch, tmp_path):
+    from smbcore import overrides
+
+    home = tmp_path / "home"
+    workspace = Workspace(home / "workspace.duckdb")
+    workspace.save("transactions", generate_transactions(n_lines=8_000, n_customers=300, days=240, seed=31))
+    app = open_tab(start(monkeypatch, home, page="pages/plan.py"), "Staff")
+    before = app.session_state["plan_rota"].reset_index(drop=True)
+    first = before.iloc[0]
+    subject = f"{first['date']:%Y-%m-%d} {first['shift']}"
+    overrides.override(workspace, "rota", subject, str(int(first["staff"]) + 3), "trade fair")
+    after = app.run().session_state["plan_rota"].reset_index(drop=True)
+    hours = int(first["shift"][6:8]) - int(first["shift"][:2])  # a shift label is 'HH:00-HH:00'
+    assert after.loc[0, "staff"] == first["staff"] + 3 and after.loc[0, "overridden"]
+    assert after.loc[0, "staff_hours"] == before.loc[0, "staff_hours"] + 3 * hours
+    assert after["staff_hours"].sum() == before["staff_hours"].sum() + 3 * hours

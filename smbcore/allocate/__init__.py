@@ -24,7 +24,7 @@ from smbcore.allocate.prepare import (
     stock_replay_inputs,
 )
 from smbcore.allocate.scenarios import delete_scenario, save_scenario, scenarios, with_shock
-from smbcore.allocate.staffing import PLAN_FOR, hourly_profile, staffing_plan, staffing_tradeoff
+from smbcore.allocate.staffing import PLAN_FOR, hourly_profile, shift_blocks, staffing_plan, staffing_tradeoff
 from smbcore.allocate.stocklevels import read_stock_levels
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "consistency_checks",
     "product_names",
     "read_stock_levels",
+    "shift_blocks",
     "delete_scenario",
     "save_scenario",
     "scenarios",
