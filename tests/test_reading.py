@@ -73,6 +73,20 @@ def test_latin1_and_windows_bytes():
     assert result.frame["product_name"].tolist()[:2] == ["Café crème mug", "Plate £5 – blue"]
 
 
+def test_a_few_accents_in_a_windows_export_read_as_windows_1252():
+    """Seen in the app: with one accented name among hundreds of lines the detector's first pick was
+    mac_latin2, which turned 'Café cup' into 'Cafť cup'."""
+    lines = ["Invoice;InvoiceDate;StockCode;Description;Quantity;UnitPrice;CustomerID"]
+    names = ["Mug", "Tea, green", "Café cup", "Plate"]
+    lines += [
+        f'A{i // 3};{i % 27 + 1:02d}/03/2024 10:15;P{i % 4};"{names[i % 4]}";{i % 5 + 1};3,50;C{i % 40}'
+        for i in range(400)
+    ]
+    raw = read_raw(("\n".join(lines) + "\n").encode("cp1252"), "orders.csv")
+    assert raw.details["encoding"] == "cp1252"
+    assert "Café cup" in set(raw.frame["Description"])
+
+
 def test_bom_and_gzip():
     data = gzip.compress(("\ufeff" + GOOD).encode("utf-8"))
     result = read_table(data, "transactions")

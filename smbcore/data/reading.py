@@ -65,8 +65,13 @@ def _decode(data: bytes) -> tuple[str | None, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data[:500_000]).best()
+    matches = charset_normalizer.from_bytes(data[:500_000])
+    best = matches.best()
     encoding = best.encoding if best is not None else "cp1252"
+    # With few accented letters several code pages read a file equally cleanly, and the detector may pick an
+    # unusual one (mac_latin2 turned 'Café' into 'Cafť'); then prefer Windows-1252, what Western tills export.
+    if best is not None and any(m.chaos <= best.chaos and "cp1252" in m.could_be_from_charset for m in matches):
+        encoding = "cp1252"
     if encoding in {"latin_1", "iso8859_1", "ascii"}:
         encoding = "cp1252"  # a superset in the printable range: £ € and smart quotes from Windows exports
     return data.decode(encoding, errors="replace"), encoding
