@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -414,7 +415,7 @@ def make_shopify_us(rng):
         ("Boston", "02108", "MA", "US"), ("Madison", "53703", "WI", "US"), ("Raleigh", "27601", "NC", "US"),
         ("Toronto", "M5V 2T6", "ON", "CA"), ("Seattle", "98101", "WA", "US"),
     ]  # fmt: skip
-    shop = Shop(date(2024, 4, 1), date(2025, 3, 31), 1.5, products, country="US", week=ONLINE_WEEK,
+    shop = Shop(date(2024, 4, 1), date(2025, 3, 31), 1.25, products, country="US", week=ONLINE_WEEK,
                 closed_holidays=False, hours=(0.0, 24.0), n_customers=260, guest_share=0.12, trend=0.2)  # fmt: skip
     path = HERE / "shopify_orders_us.csv"
     orders, consent = shopify(
@@ -615,7 +616,7 @@ def make_square(rng):
         Product("", "Butter Croissant", 3.75, 2, "Bakery"), Product("", "Breakfast Sandwich", 7.95, 1.4, "Food"),
         Product("BEAN-12", "Whole Bean House Blend 12oz", 15.0, 0.4, "Retail"),
     ]  # fmt: skip
-    shop = Shop(date(2024, 10, 1), date(2025, 3, 29), 4.2, products, country="US", closed_weekdays=(6,),
+    shop = Shop(date(2024, 10, 1), date(2025, 3, 29), 3.0, products, country="US", closed_weekdays=(6,),
                 week=(0.9, 0.95, 1.0, 1.0, 1.1, 1.3, 0.0), months=FLAT_MONTHS, hours=(6.5, 15.0), n_customers=90,
                 guest_share=0.72, trend=0.08, extra_lines=0.35, extra_qty=0.1)  # fmt: skip
     orders = simulate(rng, shop)
@@ -750,7 +751,7 @@ def make_amazon(rng):
     asin = ["B0" + square_id(rng, 8).upper() for _ in products]
     states = [("AUSTIN", "TX", "78701"), ("BROOKLYN", "NY", "11201"), ("OAKLAND", "CA", "94612"),
               ("SEATTLE", "WA", "98101"), ("MIAMI", "FL", "33101"), ("CHICAGO", "IL", "60601")]  # fmt: skip
-    shop = Shop(date(2024, 7, 1), date(2025, 3, 31), 3.6, products, country="US", week=ONLINE_WEEK,
+    shop = Shop(date(2024, 7, 1), date(2025, 3, 31), 2.7, products, country="US", week=ONLINE_WEEK,
                 months={1: 1.5, 2: 1.1, 11: 1.1, 12: 1.25}, closed_holidays=False, hours=(0.0, 24.0),
                 n_customers=0, guest_share=1.0, trend=0.2, extra_lines=0.08, extra_qty=0.15)  # fmt: skip
     orders = simulate(rng, shop)
@@ -845,7 +846,7 @@ def make_french(rng):
         Product("CRM-MAI", "Crème mains karité", 12.5, 1.8), Product("COF-CAD", "Coffret cadeau Provence", 45.0, 0.6),
         Product("SEL-BAI", "Sels de bain romarin", 9.9, 1.1),
     ]  # fmt: skip
-    shop = Shop(date(2024, 4, 2), date(2025, 3, 29), 7.5, products, country="FR", closed_weekdays=(0, 6),
+    shop = Shop(date(2024, 4, 2), date(2025, 3, 29), 6.2, products, country="FR", closed_weekdays=(0, 6),
                 week=(0.0, 0.85, 0.95, 1.0, 1.15, 1.5, 0.0), hours=(10.0, 19.0), n_customers=260, guest_share=0.45,
                 trend=0.1, extra_lines=0.5, extra_qty=0.25)  # fmt: skip
     orders = simulate(rng, shop)
@@ -1008,10 +1009,591 @@ def make_daily_totals(rng):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# eBay orders report (Seller Hub), UK site
+
+
+EBAY_COLUMNS = [
+    "Sales Record Number", "Order Number", "Buyer Username", "Buyer Name", "Buyer Email", "Buyer Note",
+    "Buyer Address 1", "Buyer Address 2", "Buyer City", "Buyer County", "Buyer Postcode", "Buyer Country",
+    "Post To Name", "Post To Phone", "Post To Address 1", "Post To Address 2", "Post To City", "Post To County",
+    "Post To Postcode", "Post To Country", "Item Number", "Item Title", "Custom Label", "Sold Via Promoted Listings",
+    "Quantity", "Sold For", "Postage And Packaging", "Included VAT Rate", "Seller Collected Tax",
+    "eBay Collected Tax", "Total Price", "Payment Method", "Sale Date", "Paid On Date", "Post By Date",
+    "Dispatched On Date", "Feedback Left", "Feedback Received", "My Item Note", "PayPal Transaction ID",
+    "Delivery Service", "Tracking Number", "Transaction ID", "Variation Details", "Global Shipping Programme",
+    "Click And Collect", "eBay Plus",
+]  # fmt: skip
+
+
+def make_ebay(rng):
+    products = [
+        Product("LEGO-MIX-1KG", "Genuine LEGO 1kg Mixed Bricks Bundle", 24.99, 2),
+        Product("LEGO-MINI-10", "10 x LEGO Minifigures Random Mix", 14.5, 2.5),
+        Product("LEGO-TECH-500", "LEGO Technic Parts 500g Gears Beams Pins", 19.99, 1.2),
+        Product("LEGO-PLATE-BASE", "LEGO Baseplate 32x32 Green", 8.99, 1.5),
+        Product("LEGO-WHEELS-20", "LEGO Wheels and Tyres Job Lot x20", 11.99, 1),
+    ]
+    item_no = [int(x) for x in rng.integers(1.2e11, 3.9e11, size=len(products))]
+    towns = [("Leeds", "West Yorkshire", "LS6 2AB"), ("Swindon", "Wiltshire", "SN1 1AA"),
+             ("Derby", "Derbyshire", "DE1 1BB"), ("Exeter", "Devon", "EX1 1AA"), ("Hull", "East Yorkshire", "HU1 1AA")]
+    shop = Shop(date(2024, 6, 1), date(2025, 3, 31), 2.0, products, country="GB", week=ONLINE_WEEK,
+                closed_holidays=False, hours=(0.0, 24.0), n_customers=360, guest_share=0.0, trend=0.1,
+                extra_lines=0.12, extra_qty=0.2)  # fmt: skip
+    orders = simulate(rng, shop)
+    people = make_people(rng, shop.n_customers, "en", ("example.com", "example.net"))
+    users = [f"{p.first.lower()}_{p.last.lower()}{i}" for i, p in enumerate(people)]
+    where = rng.integers(len(towns), size=shop.n_customers)
+    rows = []
+    for k, o in enumerate(orders):
+        rec = 10_500 + k
+        onum = f"{int(rng.integers(10, 28))}-{int(rng.integers(10000, 99999))}-{int(rng.integers(10000, 99999))}"
+        p_ = people[o.customer]
+        town, county, pc = towns[where[o.customer]]
+        sale = o.when.strftime("%d-%b-%y")
+        for p, q in o.lines:
+            prod = products[p]
+            rows.append([rec, onum, users[o.customer], p_.name, p_.email, "", f"{int(rng.integers(1, 90))} Sample Lane",
+                         "", town, county, pc, "United Kingdom", p_.name, "", "", "", town, county, pc,
+                         "United Kingdom", item_no[p], prod.name, prod.sku, "No", q, f"£{prod.price:.2f}", "£3.20",
+                         "", "", "£0.00", f"£{prod.price * q + 3.2:.2f}", "Managed payments", sale, sale,
+                         (o.when + timedelta(2)).strftime("%d-%b-%y"), (o.when + timedelta(1)).strftime("%d-%b-%y"),
+                         "Yes", "", "", "", "Royal Mail 2nd Class", "", int(rng.integers(1e12, 9e12)), "", "No",
+                         "No", "No"])  # fmt: skip
+    rows.reverse()
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(EBAY_COLUMNS)
+    w.writerows(rows)
+    w.writerow([])
+    w.writerow([f"{len(orders)} record(s) downloaded,from {orders[0].when:%d-%b-%y} to {orders[-1].when:%d-%b-%y}"])
+    w.writerow(["Seller ID : lego_bricks_example_uk"])
+    path = HERE / "ebay_orders_report.csv"
+    path.write_bytes(buf.getvalue().encode("utf-8"))
+    footer = [len(rows) + 2, len(rows) + 3, len(rows) + 4]
+    entry(
+        path.name, "eBay", "en", "transactions",
+        {"order_id": "Order Number", "timestamp": "Sale Date", "product_id": "Custom Label", "product_name": "Item Title",
+         "quantity": "Quantity", "unit_price": "Sold For", "customer_id": "Buyer Username", "country": "Buyer Country",
+         "region": "Buyer County"},
+        date_order="day", has_times=False, currency="GBP", malformed_lines=footer,
+        notes="eBay Seller Hub orders report (ebay.co.uk). Sale Date is DD-Mon-YY (e.g. 05-Mar-25), date only. "
+        "Money carries the pound sign ('£24.99'); Sold For is the price of one item, Total Price the order total. "
+        "Custom Label is the seller's SKU. The report ends with a blank line, a 'N record(s) downloaded' line and a "
+        "'Seller ID' line: these footer lines are not orders (listed as malformed_lines).",
+        imitates="eBay Seller Hub 'Orders' report of a UK seller of used LEGO, 10 months, GBP.",
+        traits=["date only (no times)", "dates like 05-Mar-25", "currency signs in numbers", "footer lines",
+                "GBP", "customers repeat, some drift away"],
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stripe payments (a one-product subscription business), CHF
+
+STRIPE_COLUMNS = [
+    "id", "Description", "Seller Message", "Created date (UTC)", "Amount", "Amount Refunded", "Currency",
+    "Converted Amount", "Converted Amount Refunded", "Fee", "Tax", "Converted Currency", "Mode", "Status",
+    "Statement Descriptor", "Customer ID", "Customer Description", "Customer Email", "Captured", "Card ID",
+    "Card Last4", "Card Brand", "Card Funding", "Card Exp Month", "Card Exp Year", "Card Name",
+    "Card Address Country", "Card Issue Country", "Invoice ID", "Transfer",
+]  # fmt: skip
+
+
+def make_stripe(rng):
+    n = 120
+    people = make_people(rng, n, "de", ("example.de", "example.com"))
+    cus = ["cus_" + square_id(rng, 14) for _ in range(n)]
+    start, end = date(2024, 4, 1), date(2025, 3, 31)
+    span = (end - start).days
+    joined = np.where(rng.random(n) < 0.4, 0, rng.integers(0, span - 30, n))
+    cancel = np.where(rng.random(n) < 0.45, joined + rng.integers(60, 330, n), span + 99)
+    rows = []
+    for c in range(n):
+        d = start + timedelta(int(joined[c]))
+        first = True
+        while (d - start).days <= min(span, cancel[c]):
+            when = datetime.combine(d, time()) + timedelta(hours=float(rng.uniform(5, 22)))
+            status, amount, refunded = "Paid", 39.0, 0.0
+            r = rng.random()
+            if r < 0.03:
+                status = "Failed"
+            elif r < 0.05 and not first:
+                status, refunded = "Refunded", 39.0
+            desc = "Subscription creation" if first else "Subscription update"
+            ch = "ch_" + square_id(rng, 24)
+            rows.append([ch, "Kaffee-Abo Monatsbox", "Payment complete." if status != "Failed" else
+                         "The bank did not return any further details with this decline.", when.strftime("%Y-%m-%d %H:%M:%S"),
+                         money(amount), money(refunded), "chf", money(amount), money(refunded),
+                         money(amount * 0.029 + 0.3) if status != "Failed" else "0.00", "", "chf", "Live", status,
+                         "RÖSTEREI BEISPIEL", cus[c], people[c].name, people[c].email,
+                         "false" if status == "Failed" else "true", "card_" + square_id(rng, 24),
+                         str(int(rng.integers(1000, 9999))), str(rng.choice(["Visa", "MasterCard"])), "credit",
+                         int(rng.integers(1, 13)), int(rng.integers(2025, 2030)), people[c].name, "CH", "CH",
+                         "in_" + square_id(rng, 24) if status != "Failed" else "", "", desc][:len(STRIPE_COLUMNS)])
+            if status == "Failed":  # Stripe retries three days later
+                d += timedelta(3)
+                continue
+            first = False
+            m = d.month % 12 + 1
+            y = d.year + (d.month == 12)
+            d = date(y, m, min(d.day, 28))
+    rows.sort(key=lambda r: r[3], reverse=True)
+    path = HERE / "stripe_payments.csv"
+    write_rows(path, STRIPE_COLUMNS, rows)
+    entry(
+        path.name, "Stripe", "en", "transactions",
+        {"order_id": "id", "timestamp": "Created date (UTC)", "product_name": "Description", "unit_price": "Amount",
+         "customer_id": "Customer ID", "currency": "Currency"},
+        date_order="auto", has_times=True, currency="CHF",
+        notes="Stripe Dashboard > Payments > Export (unified payments). One product only (a monthly coffee "
+        "subscription box at CHF 39), so there is no product code and no quantity column: every payment is one "
+        "unit. Currency is lower-case 'chf'. Failed payments are listed too (Status 'Failed', Captured false) and "
+        "are not sales; refunds show Status 'Refunded' and Amount Refunded. About 45% of subscribers cancel during "
+        "the year, so churn is learnable.",
+        imitates="Stripe payments export of a Swiss coffee roaster's single subscription product, 12 months, CHF.",
+        traits=["single product", "no quantity column", "CHF", "failed payments listed", "refunds by status",
+                "with times (UTC)", "subscribers cancel (churn)"],
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lightspeed Retail (X-Series) sales export: Sale, Sale Line and Payment rows
+
+LIGHTSPEED_COLUMNS = [
+    "Date", "Receipt Number", "Line Type", "Customer Code", "Customer Name", "Note", "Quantity", "Subtotal",
+    "Sales Tax", "Discount", "Loyalty", "Total", "Paid", "Details", "Register", "User", "Status", "Sku",
+    "AccountCodeSale", "AccountCodePurchase",
+]  # fmt: skip
+
+
+def make_lightspeed(rng):
+    products = [
+        Product("10001", "Merino Beanie - Charcoal", 35.0, 2), Product("10002", "Merino Beanie - Forest", 35.0, 1.5),
+        Product("10010", "Wool Socks Hiking", 22.0, 3), Product("10020", "Fleece Gloves", 28.0, 1.6),
+        Product("10030", "Rain Shell Jacket", 149.0, 0.6), Product("10040", "Thermal Base Layer Top", 59.0, 1),
+        Product("10050", "Trail Map Pack", 12.0, 1.2),
+    ]  # fmt: skip
+    shop = Shop(date(2024, 4, 1), date(2025, 3, 29), 2.4, products, country="GB", closed_weekdays=(6,),
+                week=(0.85, 0.85, 0.9, 1.0, 1.15, 1.5, 0.0), months={10: 1.2, 11: 1.3, 12: 1.5, 1: 0.9},
+                hours=(9.5, 17.5), n_customers=200, guest_share=0.55, trend=0.1, extra_lines=0.3)  # fmt: skip
+    orders = simulate(rng, shop)
+    people = make_people(rng, shop.n_customers, "en")
+    codes = [f"C{2000 + i}" for i in range(shop.n_customers)]
+    rows = []
+    for k, o in enumerate(orders):
+        rec = str(3100 + k)
+        stamp = o.when.strftime("%Y-%m-%d %H:%M:%S")
+        code, name = (codes[o.customer], people[o.customer].name) if o.customer is not None else ("", "")
+        sign = -1 if rng.random() < 0.012 else 1  # a return sale: negative quantities and totals
+        lines = [(p, sign * q) for p, q in o.lines]
+        sub = sum(products[p].price * q for p, q in lines) / 1.2
+        total = sub * 1.2
+        qty = sum(q for _, q in lines)
+        user = str(rng.choice(["Sam", "Priya", "Owen"]))
+        rows.append([stamp, rec, "Sale", code, name, "", qty, money(sub), money(total - sub), "0.00", "0.00",
+                     money(total), money(total), "", "Main Register", user, "CLOSED", "", "", ""])  # fmt: skip
+        for p, q in lines:
+            prod = products[p]
+            ls = prod.price * q / 1.2
+            rows.append([stamp, rec, "Sale Line", code, name, "", q, money(ls), money(ls * 0.2), "0.00", "0.00",
+                         money(ls * 1.2), "", prod.name, "Main Register", user, "CLOSED", prod.sku, "4000",
+                         "5000"])  # fmt: skip
+        rows.append([stamp, rec, "Payment", code, name, "", "", "", "", "", "", "", money(total),
+                     str(rng.choice(["Card", "Cash"])), "Main Register", user, "CLOSED", "", "", ""])  # fmt: skip
+    path = HERE / "lightspeed_sales_history.csv"
+    write_rows(path, LIGHTSPEED_COLUMNS, rows)
+    entry(
+        path.name, "Lightspeed Retail (X-Series)", "en", "transactions",
+        {"order_id": "Receipt Number", "timestamp": "Date", "product_id": "Sku", "product_name": "Details",
+         "quantity": "Quantity", "unit_price": "Total", "customer_id": "Customer Code"},
+        date_order="auto", has_times=True, closed_weekdays=[6], currency="GBP",
+        notes="Lightspeed X-Series (formerly Vend) sales history export. Each sale has one 'Sale' summary row, one "
+        "'Sale Line' row per product and a 'Payment' row (Line Type). Only the Sale Line rows are order lines: the "
+        "Sale and Payment rows must be left out or the sales are counted twice. Total is the line total including "
+        "VAT (Subtotal is without VAT); Details holds the product name on Sale Line rows and the payment method on "
+        "Payment rows. Returns are sales with negative Quantity and totals. Closed on Sundays and UK bank holidays.",
+        imitates="Lightspeed Retail X-Series sales history of a UK outdoor clothing shop, 12 months, GBP.",
+        traits=["summary and payment rows mixed with lines", "amount is the line total", "closed Sundays",
+                "UK bank holidays closed", "returns as negative quantities", "with times"],
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SumUp item sales (market stall), six weeks
+
+
+def make_sumup(rng):
+    products = [
+        Product("", "Bergkäse 200g", 5.8, 2), Product("", "Bauernbrot", 4.5, 2.5), Product("", "Honig 500g", 8.9, 1.2),
+        Product("", "Eier 10 Stk", 4.2, 2.4), Product("", "Apfelsaft 1l", 3.2, 1.6), Product("", "Speck 250g", 7.5, 1),
+    ]  # fmt: skip
+    shop = Shop(date(2025, 2, 1), date(2025, 3, 15), 55.0, products, country="AT", closed_weekdays=(0, 1, 3, 4, 6),
+                week=(0.0, 0.0, 0.8, 0.0, 0.0, 1.2, 0.0), months=FLAT_MONTHS, hours=(7.0, 12.5), n_customers=0,
+                guest_share=1.0, trend=0.0, extra_lines=0.7, extra_qty=0.2)  # fmt: skip
+    orders = simulate(rng, shop)
+    rows = []
+    for k, o in enumerate(orders):
+        tx = "T" + square_id(rng, 9).upper()
+        method = "Karte" if rng.random() < 0.55 else "Bar"
+        for p, q in o.lines:
+            prod = products[p]
+            rows.append([o.when.strftime("%d.%m.%Y"), o.when.strftime("%H:%M"), tx, f"{k + 1:05d}", method,
+                         prod.name, q, money(prod.price, True), money(prod.price * q, True), "10%", "Lebensmittel",
+                         "Erfolgreich"])  # fmt: skip
+    path = HERE / "sumup_sales_report.csv"
+    write_rows(path, ["Datum", "Uhrzeit", "Transaktions-ID", "Belegnummer", "Zahlungsart", "Beschreibung", "Menge",
+                      "Preis", "Betrag", "MwSt-Satz", "Kategorie", "Status"], rows, delimiter=";")  # fmt: skip
+    entry(
+        path.name, "SumUp", "de", "transactions",
+        {"order_id": "Transaktions-ID", "timestamp": "Datum", "product_name": "Beschreibung", "quantity": "Menge",
+         "unit_price": "Preis"},
+        date_order="day", has_times=True, closed_weekdays=[0, 1, 3, 4, 6], currency="EUR",
+        notes="SumUp item sales export (German locale) of a farmers' market stall that trades only on Wednesday and "
+        "Saturday mornings: six weeks of history. Semicolons, decimal commas, DD.MM.YYYY with the time in Uhrzeit. "
+        "Preis is per item, Betrag the line total. No product codes, no customers.",
+        imitates="SumUp sales report (items) of an Austrian market stall, 6 weeks, EUR.",
+        traits=["six weeks of history", "open two days a week", "semicolons", "decimal commas",
+                "European dates DD.MM.YYYY", "no product codes", "no customer ids"],
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Zettle (Excel), office-district café closed at weekends, six weeks
+
+
+def make_zettle(rng):
+    from openpyxl import Workbook
+
+    products = [
+        Product("FW", "Flat White", 3.4, 4), Product("AM", "Americano", 2.8, 3), Product("TEA", "Breakfast Tea", 2.2, 1.5),
+        Product("SAND-HC", "Ham & Cheese Toastie", 5.95, 1.4), Product("SAND-VEG", "Veggie Wrap", 5.5, 1.1),
+        Product("CK-BAN", "Banana Bread", 2.95, 1.3),
+    ]  # fmt: skip
+    shop = Shop(date(2025, 2, 3), date(2025, 3, 14), 48.0, products, country="GB", closed_weekdays=(5, 6),
+                week=(1.0, 1.05, 1.05, 1.0, 0.85, 0.0, 0.0), months=FLAT_MONTHS, hours=(7.5, 15.5), n_customers=0,
+                guest_share=1.0, trend=0.0, extra_lines=0.3, extra_qty=0.1)  # fmt: skip
+    orders = simulate(rng, shop)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sales"
+    wb.properties.created = wb.properties.modified = datetime(2025, 3, 15, 9, 0)
+    ws.append(["Date", "Time", "Receipt number", "Product", "Variant", "SKU", "Quantity", "Unit price", "Discount",
+               "Total", "VAT rate", "Staff", "Device", "Payment method", "Currency"])  # fmt: skip
+    for k, o in enumerate(orders):
+        staff = str(rng.choice(["Isla", "Ben"]))
+        pay = "Card" if rng.random() < 0.85 else "Cash"
+        for p, q in o.lines:
+            prod = products[p]
+            variant = str(rng.choice(["Regular", "Large"])) if prod.sku in ("FW", "AM") else ""
+            ws.append([o.when.date(), o.when.strftime("%H:%M"), 20_000 + k, prod.name, variant, prod.sku, q,
+                       prod.price, 0, round(prod.price * q, 2), 0.2, staff, "iPad Counter", pay, "GBP"])  # fmt: skip
+    for cell in ws["A"][1:]:
+        cell.number_format = "DD/MM/YYYY"
+    path = HERE / "zettle_sales.xlsx"
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(fixed_zip_times(buf.getvalue()))
+    entry(
+        path.name, "Zettle (iZettle)", "en", "transactions",
+        {"order_id": "Receipt number", "timestamp": "Date", "product_id": "SKU", "product_name": "Product",
+         "quantity": "Quantity", "unit_price": "Unit price", "currency": "Currency"},
+        date_order="day", has_times=True, closed_weekdays=[5, 6], currency="GBP",
+        notes="Excel workbook (.xlsx) like Zettle's sales export. Date cells are real Excel dates shown DD/MM/YYYY; "
+        "the time is a separate text column. An office-district café: open Monday to Friday only, six weeks of "
+        "history. Unit price is per item, Total the line total. No customers.",
+        imitates="Zettle by PayPal sales export (Excel) of a UK weekday café, 6 weeks, GBP.",
+        traits=["Excel .xlsx", "six weeks of history", "closed Saturdays and Sundays", "no customer ids", "GBP"],
+    )  # fmt: skip
+
+
+def fixed_zip_times(data: bytes) -> bytes:
+    """Rewrite a zip (xlsx) with fixed member timestamps so the generated bytes do not change between runs."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2025, 4, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-03-15T09:00:00Z", body)
+            dst.writestr(fixed, body)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Spanish, Italian and Dutch shops
+
+
+def make_spanish(rng):
+    products = [
+        Product("ACE-500", "Aceite de oliva virgen extra 500 ml", 9.5, 3), Product("ACE-5L", "Aceite de oliva 5 l", 42.0, 0.8),
+        Product("JAM-100", "Jamón ibérico loncheado 100 g", 12.9, 2), Product("QUE-MAN", "Queso manchego curado 250 g", 7.8, 2),
+        Product("AZA-VIN", "Azafrán de La Mancha 1 g", 6.5, 1), Product("TUR-ALI", "Turrón de Alicante 200 g", 5.9, 1.2),
+    ]  # fmt: skip
+    shop = Shop(date(2024, 4, 1), date(2025, 3, 31), 3.6, products, country="ES", closed_weekdays=(6,),
+                week=(0.85, 0.9, 0.95, 1.0, 1.15, 1.4, 0.0), months={12: 1.9, 11: 1.2, 8: 0.7}, hours=(10.0, 20.5),
+                n_customers=240, guest_share=0.35, trend=0.12, extra_lines=0.6)  # fmt: skip
+    orders = simulate(rng, shop)
+    people = make_people(rng, shop.n_customers, "es", ("example.com", "example.org"))
+    provs = ["Madrid", "Barcelona", "Valencia", "Sevilla", "Zaragoza", "Málaga"]
+    prov_of = rng.integers(len(provs), size=shop.n_customers)
+    rows = []
+    for k, o in enumerate(orders):
+        num = f"P{24000 + k}"
+        email = people[o.customer].email if o.customer is not None else ""
+        prov = provs[prov_of[o.customer]] if o.customer is not None else ""
+        for p, q in o.lines:
+            prod = products[p]
+            rows.append([o.when.strftime("%d/%m/%Y %H:%M"), num, prod.sku, prod.name, q, money(prod.price, True), email, prov])
+        if email and rng.random() < 0.012:
+            p, q = o.lines[0]
+            later = o.when + timedelta(days=5)
+            while shop.closed(later.date()):
+                later += timedelta(days=1)
+            rows.append([later.strftime("%d/%m/%Y %H:%M"), f"D{24000 + k}", products[p].sku, products[p].name, -q,
+                         money(products[p].price, True), email, prov])  # fmt: skip
+    rows.sort(key=lambda r: datetime.strptime(r[0], "%d/%m/%Y %H:%M"))
+    path = HERE / "pedidos_tienda.csv"
+    write_rows(path, ["Fecha", "Pedido", "Referencia", "Producto", "Cantidad", "Precio unitario", "Email cliente",
+                      "Provincia"], rows, delimiter=";")  # fmt: skip
+    entry(
+        path.name, "Spanish shop export", "es", "transactions",
+        {"order_id": "Pedido", "timestamp": "Fecha", "product_id": "Referencia", "product_name": "Producto",
+         "quantity": "Cantidad", "unit_price": "Precio unitario", "customer_id": "Email cliente",
+         "region": "Provincia"},
+        date_order="day", has_times=True, closed_weekdays=[6], currency="EUR",
+        notes="Semicolons, decimal commas, 'DD/MM/YYYY HH:MM' in one column. Closed on Sundays and Spanish national "
+        "holidays. Strong Christmas season (turrón, jamón). Walk-in sales have no e-mail. Returns (devoluciones) are "
+        "order numbers D... with a negative Cantidad.",
+        imitates="Order export of a Spanish delicatessen (Fecha;Pedido;Referencia;Producto;Cantidad;Precio unitario;"
+        "Email cliente;Provincia), 12 months, EUR.",
+        traits=["semicolons", "decimal commas", "European dates DD/MM/YYYY", "with times", "closed Sundays",
+                "Spanish public holidays closed", "returns as negative quantities", "strong December season"],
+    )  # fmt: skip
+
+
+def make_italian(rng):
+    products = [
+        Product("CER-TAZ-01", "Tazza in ceramica dipinta a mano", 18.0, 3), Product("CER-PIA-02", "Piatto piano decorato", 24.0, 2),
+        Product("CER-VAS-03", "Vaso in maiolica", 45.0, 0.8), Product("CER-CIO-04", "Ciotola limoni", 21.0, 1.6),
+        Product("CER-BRO-05", "Brocca per acqua", 36.0, 0.9), Product("CER-SET-06", "Set sottobicchieri (4)", 15.0, 1.4),
+    ]  # fmt: skip
+    shop = Shop(date(2024, 4, 2), date(2025, 3, 29), 5.0, products, country="IT", closed_weekdays=(6,),
+                week=(0.6, 0.9, 0.95, 1.0, 1.15, 1.45, 0.0), months={7: 1.3, 8: 1.2, 12: 1.3, 1: 0.6, 2: 0.7},
+                closed_ranges=((date(2024, 8, 10), date(2024, 8, 25)),), hours=(9.5, 19.5), n_customers=230,
+                guest_share=0.5, trend=0.08, extra_lines=0.45)  # fmt: skip
+    orders = simulate(rng, shop)
+    people = make_people(rng, shop.n_customers, "it")
+    big = add_bulk(rng, orders, datetime(2024, 11, 14, 10, 30), [(0, 300), (1, 250), (3, 200)],
+                   customer=int(rng.integers(shop.n_customers)))  # fmt: skip
+    rows, big_id = [], ""
+    for k, o in enumerate(orders):
+        num = f"{2024 if o.when.year == 2024 else 2025}/{k + 1:04d}"
+        if o.bulk:
+            big_id = num
+        cliente = people[o.customer].name if o.customer is not None else ""
+        for p, q in o.lines:
+            prod = products[p]
+            rows.append([o.when.strftime("%d/%m/%Y"), num, prod.sku, prod.name, q, money(prod.price, True), cliente])
+        if cliente and rng.random() < 0.01:
+            p, q = o.lines[0]
+            rows.append([o.when.strftime("%d/%m/%Y"), f"R-{num}", products[p].sku, products[p].name, -q,
+                         money(products[p].price, True), cliente])  # fmt: skip
+    path = HERE / "ordini_negozio.csv"
+    write_rows(path, ["Data", "Numero ordine", "Codice articolo", "Descrizione", "Quantità", "Prezzo", "Cliente"],
+               rows, delimiter=";", encoding="cp1252")  # fmt: skip
+    entry(
+        path.name, "Italian shop export", "it", "transactions",
+        {"order_id": "Numero ordine", "timestamp": "Data", "product_id": "Codice articolo",
+         "product_name": "Descrizione", "quantity": "Quantità", "unit_price": "Prezzo", "customer_id": "Cliente"},
+        date_order="day", has_times=False, closed_weekdays=[6], bulk_orders=[big_id], currency="EUR",
+        notes="Windows-1252, semicolons, decimal commas, DD/MM/YYYY without times. Closed on Sundays, Italian public "
+        "holidays and for the Ferragosto fortnight (10-25 Aug 2024). Order " + big_id + " is a one-off order from a "
+        "hotel (750 pieces, about 60x a normal order). Order numbers restart their year prefix in 2025. Returns "
+        "(reso) are R-... with a negative Quantità. Cliente is the customer's name, blank for walk-ins.",
+        imitates="Order export of an Italian ceramics shop (Data;Numero ordine;Codice articolo;Descrizione;Quantità;"
+        "Prezzo;Cliente), 12 months, EUR.",
+        traits=["cp1252", "semicolons", "decimal commas", "date only (no times)", "closed Sundays",
+                "a closed fortnight", "Italian public holidays closed", "one-off bulk order",
+                "returns as negative quantities"],
+    )  # fmt: skip
+
+
+def make_dutch(rng):
+    products = [
+        Product("KAA-JON-500", "Jonge Gouda 500 g", 6.95, 3), Product("KAA-BEL-500", "Belegen Gouda 500 g", 7.95, 2.5),
+        Product("KAA-OUD-500", "Oude kaas 500 g", 9.5, 1.8), Product("KAA-GEI-250", "Geitenkaas 250 g", 5.75, 1.2),
+        Product("KAA-KOM-500", "Komijnekaas 500 g", 7.5, 1), Product("MOS-250", "Grove mosterd 250 ml", 3.25, 1.1),
+        Product("KAA-PAK", "Kaaspakket cadeau", 29.95, 0.5),
+    ]  # fmt: skip
+    shop = Shop(date(2024, 5, 1), date(2025, 3, 31), 5.2, products, country="NL", closed_weekdays=(0,),
+                week=(0.0, 0.85, 0.95, 1.0, 1.2, 1.5, 0.6), hours=(9.0, 18.0), weekend_hours=(9.0, 17.0),
+                n_customers=250, guest_share=0.55, trend=0.1, extra_lines=0.5)  # fmt: skip
+    orders = simulate(rng, shop)
+    klanten = [f"KL{3000 + i}" for i in range(shop.n_customers)]
+    rows = []
+    for k, o in enumerate(orders):
+        num = f"B{50000 + k}"
+        klant = klanten[o.customer] if o.customer is not None else ""
+        for p, q in o.lines:
+            prod = products[p]
+            rows.append([o.when.strftime("%d-%m-%Y"), o.when.strftime("%H:%M"), num, prod.sku, prod.name, q,
+                         money(prod.price, True), klant])  # fmt: skip
+    path = HERE / "bestellingen_kaaswinkel.csv"
+    write_rows(path, ["Datum", "Tijd", "Bestelnummer", "Artikelnummer", "Omschrijving", "Aantal", "Prijs", "Klant"],
+               rows, delimiter=";")  # fmt: skip
+    entry(
+        path.name, "Dutch shop export", "nl", "transactions",
+        {"order_id": "Bestelnummer", "timestamp": "Datum", "product_id": "Artikelnummer", "product_name": "Omschrijving",
+         "quantity": "Aantal", "unit_price": "Prijs", "customer_id": "Klant"},
+        date_order="day", has_times=True, closed_weekdays=[0], currency="EUR",
+        notes="Semicolons, decimal commas, DD-MM-YYYY dates with the time in Tijd. Closed on Mondays (common for "
+        "Dutch shops) and on Dutch public holidays (Koningsdag, Christmas, ...), open on Sundays. Klant is a "
+        "loyalty number, blank for walk-ins.",
+        imitates="Order export of a Dutch cheese shop (Datum;Tijd;Bestelnummer;Artikelnummer;Omschrijving;Aantal;"
+        "Prijs;Klant), 11 months, EUR.",
+        traits=["semicolons", "decimal commas", "European dates DD-MM-YYYY", "closed Mondays",
+                "Dutch public holidays closed", "times in a separate column"],
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A manufacturer's orders to the shops it supplies (B2B)
+
+
+def make_manufacturer(rng):
+    products = [
+        Product("GR-1001", "Granola Honey Almond 500g (case of 12)", 38.4, 3),
+        Product("GR-1002", "Granola Dark Chocolate 500g (case of 12)", 40.8, 2.5),
+        Product("GR-1003", "Granola No Added Sugar 500g (case of 12)", 39.6, 1.5),
+        Product("MU-2001", "Bircher Muesli 750g (case of 8)", 30.4, 2),
+        Product("BR-3001", "Oat Bars Mixed (box of 24)", 21.6, 2.2),
+        Product("BR-3002", "Oat Bars Apricot (box of 24)", 21.6, 1.2),
+    ]
+    shops = ["Bio Markt Beispiel", "Feinkost Muster", "Reformhaus Probe", "Unverpackt Vorlage", "Hofladen Entwurf",
+             "Naturkost Schablone", "Café Platzhalter", "Bioladen Testmann", "Marktstand Musterfrau",
+             "Delikatessen Beispielhaus", "Kiosk am Muster", "Genussladen Probe"]  # fmt: skip
+    weights = np.array([6, 5, 4, 3, 2.5, 2, 1.5, 1.5, 1, 1, 0.8, 0.6])
+    start, end = date(2024, 1, 2), date(2025, 3, 31)
+    holidays = public_holidays("DE")
+    rows, inv = [], 24_000
+    span = (end - start).days
+    for i, d in enumerate(days(start, end)):
+        if d.weekday() >= 5 or d in holidays or date(2024, 12, 23) <= d <= date(2025, 1, 6):
+            continue
+        for s in range(len(shops)):
+            if s == 8 and d > date(2024, 9, 30):  # one customer stops ordering in October
+                continue
+            if rng.random() > weights[s] * 0.055 * (1 + 0.1 * i / span):
+                continue
+            inv += 1
+            picks = rng.choice(len(products), size=int(rng.integers(2, 5)), replace=False)
+            for p in picks:
+                q = int(max(1, rng.normal(weights[s] * 4, weights[s])))
+                prod = products[p]
+                rows.append([f"RE-{inv}", d.strftime("%d.%m.%Y"), f"K{100 + s}", shops[s], prod.sku, prod.name, q,
+                             money(prod.price, True), money(prod.price * q, True), "EUR"])  # fmt: skip
+            if rng.random() < 0.02:  # a credit note for a damaged case
+                p = picks[0]
+                rows.append([f"GS-{inv}", d.strftime("%d.%m.%Y"), f"K{100 + s}", shops[s], products[p].sku,
+                             products[p].name, -1, money(products[p].price, True), money(-products[p].price, True),
+                             "EUR"])  # fmt: skip
+    path = HERE / "manufacturer_invoices.csv"
+    write_rows(path, ["Rechnungsnr", "Rechnungsdatum", "Kundennr", "Kunde", "Artikelnr", "Artikelbezeichnung",
+                      "Menge", "Einzelpreis", "Nettobetrag", "Währung"], rows, delimiter=";")  # fmt: skip
+    entry(
+        path.name, "Manufacturer's invoice export (ERP)", "de", "transactions",
+        {"order_id": "Rechnungsnr", "timestamp": "Rechnungsdatum", "product_id": "Artikelnr",
+         "product_name": "Artikelbezeichnung", "quantity": "Menge", "unit_price": "Einzelpreis",
+         "customer_id": "Kundennr", "currency": "Währung"},
+        date_order="day", has_times=False, closed_weekdays=[5, 6], currency="EUR",
+        notes="A granola maker's invoices to the 12 shops it supplies: few customers, large quantities (cases), "
+        "Monday to Friday only, no invoices on German public holidays or during the company holiday 23 Dec - 6 Jan. "
+        "Semicolons, decimal commas, DD.MM.YYYY dates only. Einzelpreis is per case; Nettobetrag the line total. "
+        "Credit notes (GS-...) have Menge -1. Customer K108 stops ordering after September 2024.",
+        imitates="ERP invoice-line export of a German granola manufacturer selling to 12 shops, 15 months, EUR.",
+        traits=["B2B: few big customers", "large quantities", "closed Saturdays and Sundays", "a closed fortnight",
+                "date only (no times)", "German public holidays closed", "credit notes as negative quantities"],
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Whitespace-separated text and a zipped CSV
+
+
+def make_whitespace(rng):
+    products = [Product("HX-M6-50", "", 0.12, 3), Product("WS-M6-100", "", 0.05, 2.5), Product("SCR-4x40", "", 0.09, 3),
+                Product("GLUE-PVA", "", 4.49, 0.6), Product("TAPE-DUCT", "", 5.99, 0.8), Product("SAND-P120", "", 0.65, 1.2),
+                Product("HNG-BRASS", "", 2.35, 0.9)]  # fmt: skip
+    shop = Shop(date(2024, 9, 2), date(2025, 2, 28), 11.0, products, country="GB", closed_weekdays=(6,),
+                week=(1.0, 0.95, 0.95, 1.0, 1.1, 1.35, 0.0), months=FLAT_MONTHS, hours=(8.0, 17.5), n_customers=0,
+                guest_share=1.0, trend=0.05, extra_lines=0.5, extra_qty=3.0)  # fmt: skip
+    orders = simulate(rng, shop)
+    out = [f"{'DATE':<10} {'TIME':<5} {'RECEIPT':>7} {'ITEM':<10} {'QTY':>4} {'PRICE':>7}"]
+    for k, o in enumerate(orders):
+        for p, q in o.lines:
+            prod = products[p]
+            out.append(f"{o.when:%d/%m/%Y} {o.when:%H:%M} {60000 + k:>7} {prod.sku:<10} {q:>4} {prod.price:>7.2f}")
+    path = HERE / "till_printout.txt"
+    path.write_bytes(("\n".join(out) + "\n").encode("ascii"))
+    entry(
+        path.name, "Old till program printout (text)", "en", "transactions",
+        {"order_id": "RECEIPT", "timestamp": "DATE", "product_id": "ITEM", "quantity": "QTY", "unit_price": "PRICE"},
+        date_order="day", has_times=True, closed_weekdays=[6], currency="GBP",
+        notes="Plain text with columns separated by runs of spaces (fixed width), no commas or tabs. Dates DD/MM/YYYY "
+        "with the time in TIME. Item codes only, no names, no customers. Closed Sundays and UK bank holidays.",
+        imitates="Journal printout of an old hardware-shop till saved as text, 6 months, GBP.",
+        traits=["whitespace-separated", "closed Sundays", "UK bank holidays closed", "no product names",
+                "no customer ids", "UK dates DD/MM/YYYY"],
+    )  # fmt: skip
+
+
+def make_zip(rng):
+    products = [
+        Product("PL-MON-S", "Monstera Deliciosa small", 19.0, 2), Product("PL-POT-M", "Pothos Golden medium", 14.0, 2.5),
+        Product("PL-SNK-M", "Snake Plant medium", 24.0, 1.6), Product("PT-TERRA-14", "Terracotta Pot 14cm", 7.5, 2.2),
+        Product("SO-MIX-5L", "Houseplant Soil Mix 5L", 9.0, 1.4), Product("FE-LIQ-250", "Liquid Plant Food 250ml", 8.5, 1),
+    ]  # fmt: skip
+    shop = Shop(date(2024, 4, 1), date(2025, 3, 31), 3.2, products, country="US", week=ONLINE_WEEK,
+                months={4: 1.3, 5: 1.35, 6: 1.1, 12: 1.3, 1: 0.75}, closed_holidays=False, hours=(0.0, 24.0),
+                n_customers=360, guest_share=0.15, trend=0.18, extra_lines=0.5)  # fmt: skip
+    orders = simulate(rng, shop)
+    people = make_people(rng, shop.n_customers, "en", ("example.com", "example.net"))
+    rows = []
+    for k, o in enumerate(orders):
+        email = people[o.customer].email if o.customer is not None else ""
+        for p, q in o.lines:
+            prod = products[p]
+            rows.append([f"GL-{7000 + k}", o.when.strftime("%Y-%m-%dT%H:%M:%SZ"), prod.sku, prod.name, q,
+                         money(prod.price), email, "US"])  # fmt: skip
+    inner = io.StringIO()
+    w = csv.writer(inner, lineterminator="\n")
+    w.writerow(["order_ref", "created", "model", "model_name", "qty", "price_each", "customer_email", "country_code"])
+    w.writerows(rows)
+    path = HERE / "plant_shop_orders.zip"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("orders_2024-2025.csv", date_time=(2025, 4, 1, 0, 0, 0)), inner.getvalue())
+    path.write_bytes(out.getvalue())
+    entry(
+        path.name, "Custom web shop export (zipped CSV)", "en", "transactions",
+        {"order_id": "order_ref", "timestamp": "created", "product_id": "model", "product_name": "model_name",
+         "quantity": "qty", "unit_price": "price_each", "customer_id": "customer_email", "country": "country_code"},
+        date_order="auto", has_times=True, currency="USD",
+        notes="A .zip holding one CSV (orders_2024-2025.csv). Column names in the 'model' / 'model_name' / "
+        "'price_each' style of a home-made shop system. ISO 8601 UTC timestamps. Spring and Christmas peaks.",
+        imitates="Zipped orders CSV from a small US houseplant web shop's own system, 12 months, USD.",
+        traits=["zip file", "model/*_name style headers", "with times (UTC)", "customers repeat, some drift away"],
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
 
 MAKERS = [
     make_shopify_us, make_shopify_eu, make_woocommerce_and_customers, make_square, make_etsy, make_amazon,
-    make_kasse, make_french, make_purchase_log, make_cafe, make_daily_totals,
+    make_kasse, make_french, make_purchase_log, make_cafe, make_daily_totals, make_ebay, make_stripe,
+    make_lightspeed, make_sumup, make_zettle, make_spanish, make_italian, make_dutch, make_manufacturer,
+    make_whitespace, make_zip,
 ]  # fmt: skip
 
 
