@@ -94,7 +94,7 @@ LAST = {
     "it": "Esempio Campione Prova Modello Bozza Fittizio Schema Saggio".split(),
     "nl": "Voorbeeld Proef Monster Sjabloon Ontwerp Verzonnen Fictief Schets".split(),
 }
-ASCII = str.maketrans("äöüßéèêëàâîïôûùçñáíóúÉÁÓÍÚÈ", "aousee" "eeaaiiouucnaiouEAOIUE")  # for e-mail addresses
+ASCII = str.maketrans("äöüßéèêëàâîïôûùçñáíóúÉÁÓÍÚÈ", "aouseeeeaaiiouucnaiouEAOIUE")  # for e-mail addresses
 
 
 @dataclass
@@ -207,7 +207,7 @@ def simulate(rng, shop: Shop) -> list[Order]:
             lines = [(int(p), int(1 + rng.poisson(shop.extra_qty))) for p in picks]
             todays.append(Order(datetime.combine(d, time()), cust, lines))
         hours = shop.weekend_hours if (shop.weekend_hours and d.weekday() >= 5) else shop.hours
-        for order, t in zip(todays, sorted(intraday(rng, hours, len(todays)))):
+        for order, t in zip(todays, sorted(intraday(rng, hours, len(todays))), strict=True):
             order.when = datetime.combine(d, time()) + timedelta(hours=t)
         orders.extend(todays)
     return orders
@@ -534,7 +534,7 @@ def make_woocommerce_and_customers(rng):
             status, refunded = "refunded", subtotal + ship
         elif r < 0.04:
             status = "processing"
-        for j, (p, q) in enumerate(o.lines):
+        for p, q in o.lines:
             prod = shop.products[p]
             item_id += 1
             line_total = prod.price * q
@@ -814,7 +814,9 @@ def make_kasse(rng):
         bon += 1
         for p, q in o.lines:
             prod = products[p]
-            rows.append([o.when.strftime("%d.%m.%Y"), o.when.strftime("%H:%M"), bon, prod.name, q, money(prod.price, True)])
+            rows.append(
+                [o.when.strftime("%d.%m.%Y"), o.when.strftime("%H:%M"), bon, prod.name, q, money(prod.price, True)]
+            )
         if rng.random() < 0.004:  # a line cancelled (Storno) at the till: a negative line on the same receipt
             p, q = o.lines[0]
             rows.append([o.when.strftime("%d.%m.%Y"), o.when.strftime("%H:%M"), bon, products[p].name, -q,
@@ -856,13 +858,31 @@ def make_french(rng):
         n += 1
         client = people[o.customer].name if o.customer is not None else ""
         for p, q in o.lines:
-            rows.append([o.when.strftime("%d/%m/%Y"), f"CMD-{n:05d}", products[p].name, q, money(products[p].price, True), client])
+            rows.append(
+                [
+                    o.when.strftime("%d/%m/%Y"),
+                    f"CMD-{n:05d}",
+                    products[p].name,
+                    q,
+                    money(products[p].price, True),
+                    client,
+                ]
+            )
         if client and rng.random() < 0.015:  # a return later: an avoir (credit note) with a negative quantity
             later = o.when + timedelta(days=7)
             while shop.closed(later.date()):
                 later += timedelta(days=1)
             p, q = o.lines[0]
-            rows.append([later.strftime("%d/%m/%Y"), f"AV-{n:05d}", products[p].name, -q, money(products[p].price, True), client])
+            rows.append(
+                [
+                    later.strftime("%d/%m/%Y"),
+                    f"AV-{n:05d}",
+                    products[p].name,
+                    -q,
+                    money(products[p].price, True),
+                    client,
+                ]
+            )
     rows.sort(key=lambda r: datetime.strptime(r[0], "%d/%m/%Y"))
     path = HERE / "commandes_boutique.csv"
     write_rows(path, ["Date", "N° commande", "Produit", "Quantité", "Prix unitaire", "Client"], rows, delimiter=";",
@@ -931,7 +951,7 @@ def make_cafe(rng):
                 closed_ranges=((date(2024, 8, 12), date(2024, 8, 25)),), n_customers=70, guest_share=0.7,
                 trend=0.1, extra_lines=0.5, extra_qty=0.2)  # fmt: skip
     orders = simulate(rng, shop)
-    bulk = add_bulk(rng, orders, datetime(2024, 10, 17, 11, 5),
+    add_bulk(rng, orders, datetime(2024, 10, 17, 11, 5),
                     [(3, 2100), (4, 2000), (0, 5700), (1, 4300), (6, 1700), (5, 2200)])  # fmt: skip
     cards = [f"K-{1000 + i}" for i in range(shop.n_customers)]
     lines, malformed = ["Belegnr;Datum;Zeit;Artikel;Anzahl;Einzelpreis;Summe;Kunde"], []
@@ -1034,8 +1054,13 @@ def make_ebay(rng):
         Product("LEGO-WHEELS-20", "LEGO Wheels and Tyres Job Lot x20", 11.99, 1),
     ]
     item_no = [int(x) for x in rng.integers(1.2e11, 3.9e11, size=len(products))]
-    towns = [("Leeds", "West Yorkshire", "LS6 2AB"), ("Swindon", "Wiltshire", "SN1 1AA"),
-             ("Derby", "Derbyshire", "DE1 1BB"), ("Exeter", "Devon", "EX1 1AA"), ("Hull", "East Yorkshire", "HU1 1AA")]
+    towns = [
+        ("Leeds", "West Yorkshire", "LS6 2AB"),
+        ("Swindon", "Wiltshire", "SN1 1AA"),
+        ("Derby", "Derbyshire", "DE1 1BB"),
+        ("Exeter", "Devon", "EX1 1AA"),
+        ("Hull", "East Yorkshire", "HU1 1AA"),
+    ]
     shop = Shop(date(2024, 6, 1), date(2025, 3, 31), 2.0, products, country="GB", week=ONLINE_WEEK,
                 closed_holidays=False, hours=(0.0, 24.0), n_customers=360, guest_share=0.0, trend=0.1,
                 extra_lines=0.12, extra_qty=0.2)  # fmt: skip
@@ -1120,15 +1145,43 @@ def make_stripe(rng):
                 status, refunded = "Refunded", 39.0
             desc = "Subscription creation" if first else "Subscription update"
             ch = "ch_" + square_id(rng, 24)
-            rows.append([ch, "Kaffee-Abo Monatsbox", "Payment complete." if status != "Failed" else
-                         "The bank did not return any further details with this decline.", when.strftime("%Y-%m-%d %H:%M:%S"),
-                         money(amount), money(refunded), "chf", money(amount), money(refunded),
-                         money(amount * 0.029 + 0.3) if status != "Failed" else "0.00", "", "chf", "Live", status,
-                         "RÖSTEREI BEISPIEL", cus[c], people[c].name, people[c].email,
-                         "false" if status == "Failed" else "true", "card_" + square_id(rng, 24),
-                         str(int(rng.integers(1000, 9999))), str(rng.choice(["Visa", "MasterCard"])), "credit",
-                         int(rng.integers(1, 13)), int(rng.integers(2025, 2030)), people[c].name, "CH", "CH",
-                         "in_" + square_id(rng, 24) if status != "Failed" else "", "", desc][:len(STRIPE_COLUMNS)])
+            rows.append(
+                [
+                    ch,
+                    "Kaffee-Abo Monatsbox",
+                    "Payment complete."
+                    if status != "Failed"
+                    else "The bank did not return any further details with this decline.",
+                    when.strftime("%Y-%m-%d %H:%M:%S"),
+                    money(amount),
+                    money(refunded),
+                    "chf",
+                    money(amount),
+                    money(refunded),
+                    money(amount * 0.029 + 0.3) if status != "Failed" else "0.00",
+                    "",
+                    "chf",
+                    "Live",
+                    status,
+                    "RÖSTEREI BEISPIEL",
+                    cus[c],
+                    people[c].name,
+                    people[c].email,
+                    "false" if status == "Failed" else "true",
+                    "card_" + square_id(rng, 24),
+                    str(int(rng.integers(1000, 9999))),
+                    str(rng.choice(["Visa", "MasterCard"])),
+                    "credit",
+                    int(rng.integers(1, 13)),
+                    int(rng.integers(2025, 2030)),
+                    people[c].name,
+                    "CH",
+                    "CH",
+                    "in_" + square_id(rng, 24) if status != "Failed" else "",
+                    "",
+                    desc,
+                ][: len(STRIPE_COLUMNS)]
+            )
             if status == "Failed":  # Stripe retries three days later
                 d += timedelta(3)
                 continue
@@ -1296,7 +1349,7 @@ def make_zettle(rng):
         path.name, "Zettle (iZettle)", "en", "transactions",
         {"order_id": "Receipt number", "timestamp": "Date", "product_id": "SKU", "product_name": "Product",
          "quantity": "Quantity", "unit_price": "Unit price", "currency": "Currency"},
-        date_order="day", has_times=True, closed_weekdays=[5, 6], currency="GBP",
+        date_order="auto", has_times=True, closed_weekdays=[5, 6], currency="GBP",
         notes="Excel workbook (.xlsx) like Zettle's sales export. Date cells are real Excel dates shown DD/MM/YYYY; "
         "the time is a separate text column. An office-district café: open Monday to Friday only, six weeks of "
         "history. Unit price is per item, Total the line total. No customers.",
@@ -1344,7 +1397,9 @@ def make_spanish(rng):
         prov = provs[prov_of[o.customer]] if o.customer is not None else ""
         for p, q in o.lines:
             prod = products[p]
-            rows.append([o.when.strftime("%d/%m/%Y %H:%M"), num, prod.sku, prod.name, q, money(prod.price, True), email, prov])
+            rows.append(
+                [o.when.strftime("%d/%m/%Y %H:%M"), num, prod.sku, prod.name, q, money(prod.price, True), email, prov]
+            )
         if email and rng.random() < 0.012:
             p, q = o.lines[0]
             later = o.when + timedelta(days=5)
@@ -1384,7 +1439,7 @@ def make_italian(rng):
                 guest_share=0.5, trend=0.08, extra_lines=0.45)  # fmt: skip
     orders = simulate(rng, shop)
     people = make_people(rng, shop.n_customers, "it")
-    big = add_bulk(rng, orders, datetime(2024, 11, 14, 10, 30), [(0, 300), (1, 250), (3, 200)],
+    add_bulk(rng, orders, datetime(2024, 11, 14, 10, 30), [(0, 300), (1, 250), (3, 200)],
                    customer=int(rng.integers(shop.n_customers)))  # fmt: skip
     rows, big_id = [], ""
     for k, o in enumerate(orders):
