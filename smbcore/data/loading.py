@@ -50,7 +50,8 @@ class LoadResult:
 
     @property
     def rows_read(self) -> int:
-        return 0 if self.raw is None else len(self.raw)
+        """Rows in the file (the header not counted), malformed lines that were left out included."""
+        return 0 if self.raw is None else len(self.raw) + int(self.details.get("malformed_rows", 0))
 
 
 def read_table(
@@ -72,9 +73,10 @@ def read_table(
     used = dict(mapping) if mapping is not None else guess_mapping(list(raw.frame.columns), spec.name)
     used = {k: v for k, v in used.items() if v}
     frame, problems = build_canonical(raw.frame, spec, used, date_order)
-    details = dict(raw.details, rows_read=len(raw.frame), rows_kept=0 if frame is None else len(frame))
+    in_file = len(raw.frame) + int(raw.details.get("malformed_rows", 0))
+    details = dict(raw.details, rows_read=in_file, rows_kept=0 if frame is None else len(frame))
     if frame is not None:
-        left_out = len(raw.frame) - len(frame)
+        left_out = in_file - len(frame)
         if left_out:
             problems.append(
                 Problem(
@@ -82,8 +84,7 @@ def read_table(
                     None,
                     left_out,
                     [],
-                    f"{left_out:,} of {len(raw.frame):,} rows are "
-                    "left out for the reasons above; the rest are ready to save.",
+                    f"{left_out:,} of {in_file:,} rows are left out for the reasons above; the rest are ready to save.",
                 )
             )
     return LoadResult(table, frame, list(raw.problems) + problems, used, raw.frame, details)
