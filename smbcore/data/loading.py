@@ -70,7 +70,7 @@ def read_table(
     raw = source if isinstance(source, RawFile) else read_raw(source, name=name)
     if raw.frame is None:
         return LoadResult(table, None, list(raw.problems), mapping or {}, None, raw.details)
-    used = dict(mapping) if mapping is not None else guess_mapping(list(raw.frame.columns), spec.name)
+    used = dict(mapping) if mapping is not None else guess_mapping(list(raw.frame.columns), spec.name, raw.frame)
     used = {k: v for k, v in used.items() if v}
     frame, problems = build_canonical(raw.frame, spec, used, date_order)
     in_file = len(raw.frame) + int(raw.details.get("malformed_rows", 0))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from smbcore.data.contracts import PRESETS, TABLES, ColumnSpec, normalise_name, table_spec
 from smbcore.data.purchase_log import made_up_columns
 
@@ -34,15 +36,26 @@ def _suffix_match(column: str, spec: ColumnSpec) -> bool:
     return False
 
 
-def guess_mapping(columns: list[str], table: str) -> dict[str, str]:
+def _filled_share(frame: pd.DataFrame | None, column: str) -> float:
+    if frame is None or column not in frame or not len(frame):
+        return 1.0
+    cells = frame[column]
+    return float((cells.notna() & (cells.astype("string").str.strip() != "")).mean())
+
+
+def guess_mapping(columns: list[str], table: str, frame: pd.DataFrame | None = None) -> dict[str, str]:
     """Map canonical column -> the owner's column, from known exports first, then names and synonyms in six
     languages, then synonyms with an ending ('item_name', 'customer_no').
 
     Each owner's column is used at most once; canonical columns with no good guess are left out. A line total
     ('amount') is only guessed when there is no price of one item, and a separate time of day only next to a date.
+    With the file's cells (`frame`), an empty column is never guessed, and a product code column filled on fewer
+    than half the lines is not guessed when there is a product name (codes on some lines and names on the others
+    would split one product in two).
     """
     spec = table_spec(table)
-    by_key = {normalise_name(c): c for c in reversed(columns)}  # the first of equal names wins
+    empty = {c for c in columns if _filled_share(frame, c) == 0}
+    by_key = {normalise_name(c): c for c in reversed(columns) if c not in empty}  # the first of equal names wins
     mapping: dict[str, str] = {}
     blocked: set[str] = set()
     preset = detect_preset(columns)
@@ -67,11 +80,13 @@ def guess_mapping(columns: list[str], table: str) -> dict[str, str]:
     for col in todo:
         if col.name in mapping or not col.suffixes:
             continue
-        source = next((c for c in columns if c not in used and _suffix_match(c, col)), None)
+        source = next((c for c in columns if c not in used and c not in empty and _suffix_match(c, col)), None)
         if source is not None:
             mapping[col.name] = source
             used.add(source)
     if table == "transactions":
+        if "product_name" in mapping and "product_id" in mapping and _filled_share(frame, mapping["product_id"]) < 0.5:
+            mapping.pop("product_id")
         if "unit_price" in mapping and (not preset or "line_total" not in PRESETS[preset]["mapping"]):
             mapping.pop("line_total", None)
         if "timestamp" not in mapping:
@@ -79,14 +94,14 @@ def guess_mapping(columns: list[str], table: str) -> dict[str, str]:
     return {col.name: mapping[col.name] for col in spec.columns if col.name in mapping}
 
 
-def guess_table(columns: list[str]) -> str:
+def guess_table(columns: list[str], frame: pd.DataFrame | None = None) -> str:
     """The canonical table that explains most of this file's columns (ties: the one whose needs it covers best)."""
     preset = detect_preset(columns)
     if preset:
         return PRESETS[preset]["table"]
     best, best_score = "transactions", (-1.0, -1)
     for name, spec in TABLES.items():
-        mapping = guess_mapping(columns, name)
+        mapping = guess_mapping(columns, name, frame)
         required = spec.required
         made = made_up_columns(name, mapping)
         covered = sum(1 for c in required if c in mapping or spec.column(c).fallback in mapping or c in made)
