@@ -54,6 +54,7 @@ def complete(frame: pd.DataFrame, mapping: dict[str, str], problems: list[Proble
     if "unit_price" in made:
         quantity = frame["quantity"].where(frame["quantity"] != 0)
         frame["unit_price"] = (frame["line_total"] / quantity).round(6)  # a refund line: negative / negative
+        frame.loc[frame["quantity"].eq(0).fillna(False), "unit_price"] = 0.0  # nothing sold (cancelled): no price
         problems.append(
             Problem(
                 "info",
