@@ -43,6 +43,18 @@ def _filled_share(frame: pd.DataFrame | None, column: str) -> float:
     return float((cells.notna() & (cells.astype("string").str.strip() != "")).mean())
 
 
+def _looks_like_codes(frame: pd.DataFrame | None, column: str) -> bool:
+    """An 'Item' column holding codes ('HX-M6-50', 'SAND-P120'), not names: no spaces and a digit in nearly all."""
+    if frame is None or column not in frame:
+        return False
+    values = frame[column].dropna().astype("string").str.strip()
+    values = values[values != ""].drop_duplicates().head(500)
+    if values.empty:
+        return False
+    codes = ~values.str.contains(" ", regex=False) & values.str.contains(r"\d", regex=True)
+    return bool(codes.mean() >= 0.9)
+
+
 def guess_mapping(columns: list[str], table: str, frame: pd.DataFrame | None = None) -> dict[str, str]:
     """Map canonical column -> the owner's column, from known exports first, then names and synonyms in six
     languages, then synonyms with an ending ('item_name', 'customer_no').
@@ -54,11 +66,14 @@ def guess_mapping(columns: list[str], table: str, frame: pd.DataFrame | None = N
     would split one product in two).
     """
     spec = table_spec(table)
+    preset = detect_preset(columns)
+    rule = PRESETS[preset].get("keep_rows") if preset else None
+    if frame is not None and rule is not None and rule[0] in frame:
+        frame = frame[frame[rule[0]].isin(rule[1])]  # judge the columns on the export's order lines only
     empty = {c for c in columns if _filled_share(frame, c) == 0}
     by_key = {normalise_name(c): c for c in reversed(columns) if c not in empty}  # the first of equal names wins
     mapping: dict[str, str] = {}
     blocked: set[str] = set()
-    preset = detect_preset(columns)
     if preset and PRESETS[preset]["table"] == table:
         for canonical, sources in PRESETS[preset]["mapping"].items():
             if sources is None:
@@ -84,9 +99,13 @@ def guess_mapping(columns: list[str], table: str, frame: pd.DataFrame | None = N
         if source is not None:
             mapping[col.name] = source
             used.add(source)
-    if table == "transactions":
-        if "product_name" in mapping and "product_id" in mapping and _filled_share(frame, mapping["product_id"]) < 0.5:
+    if table == "transactions" and "product_name" in mapping and "product_id" in mapping:
+        if _filled_share(frame, mapping["product_id"]) < 0.5:
             mapping.pop("product_id")
+    if table == "transactions" and "product_name" in mapping and "product_id" not in mapping:
+        if _looks_like_codes(frame, mapping["product_name"]):
+            mapping["product_id"] = mapping.pop("product_name")
+    if table == "transactions":
         if "unit_price" in mapping and (not preset or "line_total" not in PRESETS[preset]["mapping"]):
             mapping.pop("line_total", None)
         if "timestamp" not in mapping:

@@ -22,8 +22,17 @@ __all__ = ["RawFile", "read_raw", "Source"]
 
 Source = str | Path | bytes | IO[bytes]
 DELIMITERS = (",", ";", "\t", "|")
-WHITESPACE = " "  # columns lined up with runs of spaces (text reports of older tills)
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar", WHITESPACE: "spaces"}
+# Columns lined up with spaces (text reports of older tills): split on any run of spaces when that gives every line
+# the same number of values, else on runs of two or more (names with single spaces inside stay whole).
+WHITESPACE, WIDE_SPACES = " ", "  "
+_DELIMITER_NAMES = {
+    ",": "comma",
+    ";": "semicolon",
+    "\t": "tab",
+    "|": "vertical bar",
+    WHITESPACE: "spaces",
+    WIDE_SPACES: "spaces",
+}
 _SNIFF_LINES = 50
 
 
@@ -105,17 +114,17 @@ def _sniff_delimiter(text: str) -> str:
         if score > best_score:
             best, best_score = delim, score
     if best_score[0] < 0.9 and lines:
-        counts = [len(_split_spaces(line)) for line in lines]
-        agreement = sum(c == counts[0] for c in counts) / len(counts)
-        if counts[0] >= 2 and (agreement, counts[0]) > best_score:
-            return WHITESPACE
+        for spaces in (WHITESPACE, WIDE_SPACES):
+            counts = [len(_split_spaces(line, spaces)) for line in lines]
+            agreement = sum(c == counts[0] for c in counts) / len(counts)
+            if counts[0] >= 2 and agreement >= 0.9 and (agreement, counts[0]) > best_score:
+                return spaces
     return best
 
 
-def _split_spaces(line: str) -> list[str]:
-    """Split a line lined up with spaces: on runs of two or more when the line has them, else on single spaces."""
-    line = line.strip()
-    return re.split(r"\s{2,}|\t", line) if re.search(r"\s{2,}|\t", line) else line.split()
+def _split_spaces(line: str, spaces: str) -> list[str]:
+    """Split a line lined up with spaces: on any run of them, or (WIDE_SPACES) on runs of two or more."""
+    return line.split() if spaces == WHITESPACE else re.split(r"\s{2,}|\t", line.strip())
 
 
 def _unique_names(names: list[str]) -> tuple[list[str], list[Problem]]:
@@ -145,7 +154,7 @@ def _unique_names(names: list[str]) -> tuple[list[str], list[Problem]]:
 
 def _read_csv_text(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem], int]:
     """Returns (frame, problems, malformed lines left out)."""
-    if delimiter == WHITESPACE:
+    if delimiter in (WHITESPACE, WIDE_SPACES):
         return _read_records(text, delimiter)
     header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=delimiter))
     names, problems = _unique_names(header)
@@ -163,8 +172,8 @@ def _read_csv_text(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Proble
 def _read_records(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem], int]:
     """Read record by record: a line with more values than the header is left out and named by its row number
     (the number a spreadsheet shows); a line with fewer has empty cells; blank lines are skipped but counted."""
-    if delimiter == WHITESPACE:
-        records = (_split_spaces(line) if line.strip() else [] for line in text.splitlines())
+    if delimiter in (WHITESPACE, WIDE_SPACES):
+        records = (_split_spaces(line, delimiter) if line.strip() else [] for line in text.splitlines())
     else:
         records = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(records, [])
