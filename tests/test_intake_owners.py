@@ -288,3 +288,26 @@ def test_currency_is_kept_per_table(tmp_path):
     assert workspace.currency("transactions") == "€"  # saving another table never relabels this one
     assert workspace.currency("demand") == "CHF "
     assert workspace.currency("customers") == "£"  # nothing of its own: the old setting
+
+
+def test_an_item_column_of_codes_is_the_product_code():
+    text = "DATE       TIME  RECEIPT ITEM        QTY   PRICE\n02/09/2024 09:24   60000 HX-M6-50      6    0.12\n02/09/2024 09:24   60000 TAPE-DUCT     1    4.50\n13/09/2024 12:06   60001 SAND-P120     2    0.65\n"
+    raw = read_raw(text.encode(), name="till.txt")
+    assert list(raw.frame.columns) == ["DATE", "TIME", "RECEIPT", "ITEM", "QTY", "PRICE"]
+    mapping = guess_mapping(list(raw.frame.columns), "transactions", raw.frame)
+    assert mapping["product_id"] == "ITEM" and "product_name" not in mapping
+    result = read_table(raw, "transactions")
+    assert result.ok and list(result.frame["timestamp"].dt.hour) == [9, 9, 12]
+
+
+def test_lightspeed_sale_and_payment_rows_are_left_out():
+    text = (
+        "Date,Receipt Number,Line Type,Customer Code,Quantity,Subtotal,Total,Details,Sku\n"
+        "2024-05-01 10:00,R1,Sale,C1,2,10.00,12.00,,\n"
+        "2024-05-01 10:00,R1,Sale Line,C1,2,10.00,12.00,Candle,CAN-1\n"
+        "2024-05-01 10:00,R1,Payment,C1,,,12.00,Card,\n"
+    )
+    result = read_table(text.encode(), "transactions")
+    assert result.ok and len(result.frame) == 1
+    assert result.frame["revenue"].sum() == pytest.approx(12.0)
+    assert any("'Payment' rows" in p.message for p in result.problems)

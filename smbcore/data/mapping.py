@@ -44,14 +44,16 @@ def _filled_share(frame: pd.DataFrame | None, column: str) -> float:
 
 
 def _looks_like_codes(frame: pd.DataFrame | None, column: str) -> bool:
-    """An 'Item' column holding codes ('HX-M6-50', 'SAND-P120'), not names: no spaces and a digit in nearly all."""
+    """An 'Item' column holding codes ('HX-M6-50', 'TAPE-DUCT'), not names: nearly all without spaces and with a
+    digit or in capitals joined by dashes."""
     if frame is None or column not in frame:
         return False
     values = frame[column].dropna().astype("string").str.strip()
     values = values[values != ""].drop_duplicates().head(500)
     if values.empty:
         return False
-    codes = ~values.str.contains(" ", regex=False) & values.str.contains(r"\d", regex=True)
+    capital_parts = values.str.fullmatch(r"[A-Z0-9]+(?:[-_./][A-Z0-9]+)+")  # 'TAPE-DUCT', 'GLUE-PVA'
+    codes = ~values.str.contains(" ", regex=False) & (values.str.contains(r"\d", regex=True) | capital_parts)
     return bool(codes.mean() >= 0.9)
 
 
