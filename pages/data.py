@@ -5,6 +5,7 @@ import streamlit as st
 from pages._shared import OWN, TABLE_WORDS, own_workspace, plain_errors, require_app, source_label, use_source
 from smbcore.data import SAMPLES, TABLES, detect_preset, guess_mapping, guess_table, read_raw, read_table
 from smbcore.data.contracts import PRESETS
+from smbcore.data.currency import table_symbol
 from smbcore.safety import plain_text
 
 require_app()
@@ -45,9 +46,9 @@ def _save(table: str, file_name: str) -> None:
     """Button callback: save the checked table into the owner's workspace and show it."""
     result = st.session_state.get("pending_result")
     try:
-        version = own_workspace().save(table, result.frame, source=file_name)
-        if st.session_state.get("upload_currency"):
-            own_workspace().set_setting("currency", st.session_state["upload_currency"])
+        version = own_workspace().save(
+            table, result.frame, source=file_name, currency=st.session_state.get("upload_currency")
+        )
     except Exception as exc:  # the old table is untouched: say so plainly
         st.session_state["save_message"] = ("error", f"Saving did not work ({exc}). Your saved data is unchanged.")
         return
@@ -60,8 +61,9 @@ def _save(table: str, file_name: str) -> None:
     use_source(OWN)
 
 
-def _mapping_widgets(columns: list[str], table: str, file_id: str) -> dict:
-    guess = guess_mapping(columns, table)
+def _mapping_widgets(raw, table: str, file_id: str) -> dict:
+    columns = list(raw.frame.columns)
+    guess = guess_mapping(columns, table, raw.frame)
     mapping = {}
     spec = TABLES[table]
     grid = st.columns(3)
@@ -83,10 +85,10 @@ def upload_section() -> None:
         getattr(st, message[0])(message[1])
     uploaded = st.file_uploader(
         "Choose a CSV or Excel file",
-        type=["csv", "txt", "tsv", "gz", "xlsx"],
+        type=["csv", "txt", "tsv", "gz", "zip", "xlsx"],
         key="upload_file",
-        help="CSV with , ; tab or | between values, in UTF-8 or "
-        "Windows/Latin-1 encoding, optionally gzip-compressed, or an Excel .xlsx.",
+        help="CSV or text with , ; tab, | or lined-up spaces between values, in UTF-8 or "
+        "Windows/Latin-1 encoding, optionally gzip- or zip-compressed, or an Excel .xlsx.",
     )
     if uploaded is None:
         st.markdown(
@@ -107,7 +109,7 @@ def upload_section() -> None:
     )
     st.caption(f"Read {len(raw.frame):,} rows and {raw.frame.shape[1]} columns ({plain_text(how)}).")
     columns = list(raw.frame.columns)
-    guessed_table = guess_table(columns)
+    guessed_table = guess_table(columns, raw.frame)
     preset = detect_preset(columns)
     if preset:
         st.info(f"This looks like {PRESETS[preset]['label']}: its columns were matched for you.")
@@ -120,7 +122,7 @@ def upload_section() -> None:
         key=f"upload_table_{uploaded.file_id}",
     )
     st.markdown("**Which of your columns is which?** We guessed from the column names; change any that are wrong.")
-    mapping = _mapping_widgets(columns, table, uploaded.file_id)
+    mapping = _mapping_widgets(raw, table, uploaded.file_id)
     date_key = f"date_order_{uploaded.file_id}"
     date_order = st.session_state.get(date_key) or "auto"
     with st.spinner("Checking every row..."):
@@ -154,12 +156,20 @@ def upload_section() -> None:
     st.dataframe(result.frame.head(50), hide_index=True, width="stretch")
     st.session_state["pending_result"] = result
     left, right = st.columns([1, 3])
-    left.selectbox(
-        "Currency of the prices",
-        CURRENCIES,
-        key="upload_currency",
-        index=CURRENCIES.index(own_workspace().setting("currency", "£") or "£"),
-    )
+    from_file = table_symbol(result.frame)
+    if from_file:
+        st.session_state.pop("upload_currency", None)
+        left.caption(
+            f"Currency from your file's '{plain_text(result.mapping['currency'])}' column: {from_file.strip()}"
+        )
+    else:
+        saved = own_workspace().currency(table)
+        left.selectbox(
+            "Currency of the prices",
+            CURRENCIES,
+            key="upload_currency",
+            index=CURRENCIES.index(saved) if saved in CURRENCIES else 0,
+        )
     replaces = table in own_workspace().tables()
     right.write("")
     right.button(

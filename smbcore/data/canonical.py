@@ -6,9 +6,11 @@ import re
 
 import pandas as pd
 
+from smbcore.data import purchase_log
 from smbcore.data.contracts import ColumnSpec, TableSpec
+from smbcore.data.currency import currency_counts
 from smbcore.data.parsing import DateOrder, clean_text, parse_dates, parse_flags, parse_numbers
-from smbcore.data.report import ROW_OFFSET, Problem
+from smbcore.data.report import Problem, row_numbers
 
 __all__ = ["build_canonical"]
 
@@ -16,7 +18,7 @@ _EXAMPLES = 5
 
 
 def _row_numbers(mask: pd.Series) -> list[int]:
-    return [int(i) + ROW_OFFSET for i in mask[mask].index[:10]]
+    return row_numbers(mask[mask].index[:10])
 
 
 def _examples(values: pd.Series, mask: pd.Series) -> list:
@@ -107,8 +109,9 @@ def _infer_extra(raw: pd.Series) -> pd.Series:
 
 
 def _fill_order_level(frame: pd.DataFrame, problems: list[Problem], mapping: dict[str, str]) -> None:
-    """Some exports (Shopify) write the date and customer only on an order's first line: copy them down."""
-    for col in ("timestamp", "customer_id", "country"):
+    """Some exports (Shopify) write order fields (date, customer, consent, currency) only on an order's first line:
+    copy them to the order's other lines. A value blank on every line of an order stays unknown."""
+    for col in ("timestamp", "customer_id", "country", "marketing_consent", "currency"):
         if col in frame and frame[col].isna().any() and frame[col].notna().any():
             filled = frame.groupby("order_id", sort=False)[col].transform("first")
             newly = frame[col].isna() & filled.notna() & frame["order_id"].notna()
@@ -124,6 +127,66 @@ def _fill_order_level(frame: pd.DataFrame, problems: list[Problem], mapping: dic
                         f"for {int(newly.sum()):,} lines from other lines of the same order.",
                     )
                 )
+
+
+def _join_date_and_time(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.Series | None:
+    """A date column plus a time-of-day column ('Datum' + 'Uhrzeit') read as one timestamp; None without a time."""
+    if "time_of_day" not in mapping or "timestamp" not in mapping:
+        return None
+    date = raw[mapping["timestamp"]].astype("string").str.strip()
+    time = raw[mapping["time_of_day"]].astype("string").str.strip()
+    joinable = (
+        date.notna() & (date != "") & ~date.str.contains(":", regex=False).fillna(False) & (time.fillna("") != "")
+    )
+    return date.where(~joinable, date + " " + time)
+
+
+def _product_names(frame: pd.DataFrame, mapping: dict[str, str], problems: list[Problem]) -> None:
+    """A product code carrying several names (a reused code, or names edited over time) is reported."""
+    if "product_name" not in mapping or "product_id" not in mapping:
+        return
+    pairs = frame[["product_id", "product_name"]].dropna()
+    names = pairs.groupby("product_id", sort=False)["product_name"].nunique()
+    several = names[names > 1]
+    if several.empty:
+        return
+    described = []
+    for code in several.index[:5]:
+        counts = pairs.loc[pairs["product_id"] == code, "product_name"].value_counts()
+        described.append(f"'{code}': " + ", ".join(f"'{n}' ({c:,} rows)" for n, c in counts.head(4).items()))
+    rows = int(pairs["product_id"].isin(several.index).sum())
+    problems.append(
+        Problem(
+            "warning",
+            "product_id",
+            rows,
+            list(several.index[:5]),
+            f"{len(several):,} product codes in '{mapping['product_id']}' carry more than one name "
+            f"({'; '.join(described)}). Figures per product count them as one product; if they are different "
+            "products, give each its own code.",
+        )
+    )
+
+
+def _currencies(frame: pd.DataFrame, mapping: dict[str, str], problems: list[Problem]) -> None:
+    """Several currencies in one file cannot be added up: say which and how many rows each."""
+    if "currency" not in frame:
+        return
+    frame["currency"] = frame["currency"].str.upper()
+    counts = currency_counts(frame["currency"])
+    if len(counts) > 1:
+        described = ", ".join(f"{code} ({n:,} rows)" for code, n in counts.items())
+        problems.append(
+            Problem(
+                "warning",
+                "currency",
+                int(counts.iloc[1:].sum()),
+                list(counts.index[1:6]),
+                f"'{mapping['currency']}' holds several currencies: {described}. Amounts are added up as if they "
+                f"were all {counts.index[0]}, which they are not: upload each currency as its own file, or convert "
+                "them first.",
+            )
+        )
 
 
 def _transactions_rules(frame: pd.DataFrame, raw_keep: pd.Series, problems: list[Problem]) -> pd.Series:
@@ -237,8 +300,9 @@ def build_canonical(
             )
         )
     mapping = {k: v for k, v in mapping.items() if v in raw.columns}
+    made = purchase_log.made_up_columns(spec.name, mapping)
     for col in spec.columns:
-        generated = spec.row_id_prefix is not None and col.name == "customer_id"
+        generated = (spec.row_id_prefix is not None and col.name == "customer_id") or col.name in made
         if col.required and not generated and col.name not in mapping and col.fallback not in mapping:
             hint = ""
             if len(raw.columns) == 1:
@@ -261,10 +325,12 @@ def build_canonical(
 
     frame = pd.DataFrame(index=raw.index)
     keep = pd.Series(True, index=raw.index)
+    joined = _join_date_and_time(raw, mapping) if spec.name == "transactions" else None
     for col in spec.columns:
-        if col.name not in mapping:
+        if col.name not in mapping or (col.name == "time_of_day" and joined is not None):
             continue
-        values, bad = _convert(raw[mapping[col.name]], col, mapping[col.name], date_order, problems)
+        cells = joined if col.name == "timestamp" and joined is not None else raw[mapping[col.name]]
+        values, bad = _convert(cells, col, mapping[col.name], date_order, problems)
         frame[col.name] = values
         if col.required:
             keep &= ~bad
@@ -288,7 +354,12 @@ def build_canonical(
         return None, problems
 
     if spec.name == "transactions":
+        if "time_of_day" in frame:
+            del frame["time_of_day"]
+        purchase_log.complete(frame, mapping, problems)
         _fill_order_level(frame, problems, mapping)
+        _product_names(frame, mapping, problems)
+    _currencies(frame, mapping, problems)
     keep &= _missing_required(frame, spec, mapping, problems, keep)
     if spec.name == "transactions":
         keep = _transactions_rules(frame, keep, problems)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from smbcore.data.canonical import build_canonical
-from smbcore.data.contracts import table_spec
-from smbcore.data.mapping import guess_mapping
+from smbcore.data.contracts import PRESETS, table_spec
+from smbcore.data.mapping import detect_preset, guess_mapping
 from smbcore.data.parsing import DateOrder
 from smbcore.data.reading import RawFile, Source, read_raw
 from smbcore.data.report import Problem, report_frame
@@ -50,7 +50,33 @@ class LoadResult:
 
     @property
     def rows_read(self) -> int:
-        return 0 if self.raw is None else len(self.raw)
+        """Rows in the file (the header not counted), malformed lines that were left out included."""
+        return 0 if self.raw is None else len(self.raw) + int(self.details.get("malformed_rows", 0))
+
+
+def _keep_preset_rows(raw: RawFile, table: str) -> RawFile:
+    """Known exports that mix other rows in with order lines (Lightspeed's 'Sale' and 'Payment' rows) keep only
+    the order lines; the row numbers of what is kept do not change."""
+    preset = detect_preset(list(raw.frame.columns))
+    rule = PRESETS[preset].get("keep_rows") if preset else None
+    if rule is None or PRESETS[preset]["table"] != table or rule[0] not in raw.frame:
+        return raw
+    column, values = rule
+    keep = raw.frame[column].isin(values)
+    if keep.all():
+        return raw
+    dropped = raw.frame.loc[~keep, column].value_counts()
+    described = ", ".join(f"{n:,} '{kind}' rows" for kind, n in dropped.items())
+    note = Problem(
+        "info",
+        None,
+        int((~keep).sum()),
+        [],
+        f"This is {PRESETS[preset]['label']}: only its {' and '.join(repr(v) for v in values)} rows are order lines; "
+        f"{described} (totals and payments of the same sales) are left out so nothing is counted twice.",
+    )
+    details = dict(raw.details, other_rows=int((~keep).sum()))
+    return RawFile(raw.name, raw.frame[keep], [*raw.problems, note], details)
 
 
 def read_table(
@@ -69,12 +95,14 @@ def read_table(
     raw = source if isinstance(source, RawFile) else read_raw(source, name=name)
     if raw.frame is None:
         return LoadResult(table, None, list(raw.problems), mapping or {}, None, raw.details)
-    used = dict(mapping) if mapping is not None else guess_mapping(list(raw.frame.columns), spec.name)
+    raw = _keep_preset_rows(raw, spec.name)
+    used = dict(mapping) if mapping is not None else guess_mapping(list(raw.frame.columns), spec.name, raw.frame)
     used = {k: v for k, v in used.items() if v}
     frame, problems = build_canonical(raw.frame, spec, used, date_order)
-    details = dict(raw.details, rows_read=len(raw.frame), rows_kept=0 if frame is None else len(frame))
+    in_file = len(raw.frame) + int(raw.details.get("malformed_rows", 0)) + int(raw.details.get("other_rows", 0))
+    details = dict(raw.details, rows_read=in_file, rows_kept=0 if frame is None else len(frame))
     if frame is not None:
-        left_out = len(raw.frame) - len(frame)
+        left_out = in_file - len(frame)
         if left_out:
             problems.append(
                 Problem(
@@ -82,8 +110,7 @@ def read_table(
                     None,
                     left_out,
                     [],
-                    f"{left_out:,} of {len(raw.frame):,} rows are "
-                    "left out for the reasons above; the rest are ready to save.",
+                    f"{left_out:,} of {in_file:,} rows are left out for the reasons above; the rest are ready to save.",
                 )
             )
     return LoadResult(table, frame, list(raw.problems) + problems, used, raw.frame, details)

@@ -20,8 +20,10 @@ DateOrder = Literal["auto", "day_first", "month_first"]
 
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})\b")
 _TZ_SUFFIX = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$"
-_TRUE = {"true", "t", "yes", "y", "1", "1.0", "ja", "oui", "si", "subscribed", "opted in", "x"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0", "nein", "non", "unsubscribed", "opted out", "not subscribed"}
+_TRUE = {"true", "t", "yes", "y", "1", "1.0", "ja", "j", "oui", "si", "sí", "sì", "subscribed", "opted in", "x",
+         "wahr", "vrai", "verdadero", "vero", "waar"}  # fmt: skip
+_FALSE = {"false", "f", "no", "n", "0", "0.0", "nein", "non", "nee", "unsubscribed", "opted out", "not subscribed",
+          "falsch", "faux", "falso", "onwaar"}  # fmt: skip
 
 
 def clean_text(series: pd.Series) -> pd.Series:
@@ -69,7 +71,8 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_flags(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """yes/no, true/false, 1/0, y/n (any case) -> boolean."""
+    """yes/no, true/false, 1/0, y/n in English, German, French, Spanish, Italian and Dutch (ja/nein, oui/non,
+    sí/no, sì/no, ja/nee; any case) -> boolean. Blank stays unknown (NA): it is never read as yes or no."""
     text = clean_text(series).str.lower()
     values = pd.Series(pd.NA, index=series.index, dtype="boolean")
     values[text.isin(_TRUE)] = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -14,14 +15,24 @@ from typing import IO
 import charset_normalizer
 import pandas as pd
 
-from smbcore.data.report import Problem
+from smbcore.data.report import ROW_OFFSET, Problem
 from smbcore.errors import EMPTY_FILE, HEADER_ONLY, NOT_TABULAR
 
 __all__ = ["RawFile", "read_raw", "Source"]
 
 Source = str | Path | bytes | IO[bytes]
 DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+# Columns lined up with spaces (text reports of older tills): split on any run of spaces when that gives every line
+# the same number of values, else on runs of two or more (names with single spaces inside stay whole).
+WHITESPACE, WIDE_SPACES = " ", "  "
+_DELIMITER_NAMES = {
+    ",": "comma",
+    ";": "semicolon",
+    "\t": "tab",
+    "|": "vertical bar",
+    WHITESPACE: "spaces",
+    WIDE_SPACES: "spaces",
+}
 _SNIFF_LINES = 50
 
 
@@ -29,8 +40,9 @@ _SNIFF_LINES = 50
 class RawFile:
     """What was read: every cell as text (missing cells as NA), plus how the file was read.
 
-    `frame` has the file's own column names (duplicates renamed 'name (2)'); row i of the frame is
-    row i + 2 of the file as a spreadsheet shows it (row 1 is the header).
+    `frame` has the file's own column names (duplicates renamed 'name (2)'); the row with index label i is
+    row i + 2 of the file as a spreadsheet shows it (row 1 is the header), also after malformed or blank lines
+    that were left out (`details['malformed_rows']` counts the malformed ones).
     """
 
     name: str
@@ -101,7 +113,18 @@ def _sniff_delimiter(text: str) -> str:
         score = (agreement, header)
         if score > best_score:
             best, best_score = delim, score
+    if best_score[0] < 0.9 and lines:
+        for spaces in (WHITESPACE, WIDE_SPACES):
+            counts = [len(_split_spaces(line, spaces)) for line in lines]
+            agreement = sum(c == counts[0] for c in counts) / len(counts)
+            if counts[0] >= 2 and agreement >= 0.9 and (agreement, counts[0]) > best_score:
+                return spaces
     return best
+
+
+def _split_spaces(line: str, spaces: str) -> list[str]:
+    """Split a line lined up with spaces: on any run of them, or (WIDE_SPACES) on runs of two or more."""
+    return line.split() if spaces == WHITESPACE else re.split(r"\s{2,}|\t", line.strip())
 
 
 def _unique_names(names: list[str]) -> tuple[list[str], list[Problem]]:
@@ -129,39 +152,65 @@ def _unique_names(names: list[str]) -> tuple[list[str], list[Problem]]:
     return out, problems
 
 
-def _read_csv_text(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _read_csv_text(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem], int]:
+    """Returns (frame, problems, malformed lines left out)."""
+    if delimiter in (WHITESPACE, WIDE_SPACES):
+        return _read_records(text, delimiter)
     header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=delimiter))
     names, problems = _unique_names(header)
-    encoded = text.encode("utf-8")
+    if re.search(r"\n[ \t\r]*\n.", text):  # blank lines: read record by record so row numbers stay right
+        return _read_records(text, delimiter)
     try:
+        encoded = text.encode("utf-8")
         frame = pd.read_csv(io.BytesIO(encoded), sep=delimiter, dtype=str, keep_default_na=False, engine="pyarrow")
         frame.columns = names
     except Exception:
-        # Slower reader that tolerates ragged lines and says which ones it skipped.
-        bad_lines: list[list[str]] = []
-        frame = pd.read_csv(
-            io.BytesIO(encoded),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            engine="python",
-            header=0,
-            names=names,
-            on_bad_lines=lambda line: bad_lines.append(line) or None,
-        )
-        if bad_lines:
-            problems.append(
-                Problem(
-                    "warning",
-                    None,
-                    len(bad_lines),
-                    [delimiter.join(bad_lines[0])[:80]],
-                    f"{len(bad_lines):,} lines have a different number of values than the header "
-                    f"({len(names)} columns) and were left out. A value with a {_DELIMITER_NAMES[delimiter]} "
-                    "inside it needs quotes around it.",
+        return _read_records(text, delimiter)  # ragged lines: the slower reader says which ones it left out
+    return frame, problems, 0
+
+
+def _read_records(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem], int]:
+    """Read record by record: a line with more values than the header is left out and named by its row number
+    (the number a spreadsheet shows); a line with fewer has empty cells; blank lines are skipped but counted."""
+    if delimiter in (WHITESPACE, WIDE_SPACES):
+        records = (_split_spaces(line, delimiter) if line.strip() else [] for line in text.splitlines())
+    else:
+        records = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(records, [])
+    names, problems = _unique_names(header)
+    width = len(names)
+    rows, labels, bad_rows, bad_examples = [], [], [], []
+    for number, record in enumerate(records, start=2):
+        if not record or all(not cell.strip() for cell in record):
+            continue
+        if len(record) > width and any(cell.strip() for cell in record[width:]):
+            bad_rows.append(number)
+            if len(bad_examples) < 1:
+                bad_examples.append(delimiter.join(record)[:80])
+            continue
+        rows.append((record + [None] * width)[:width])
+        labels.append(number - ROW_OFFSET)
+    frame = pd.DataFrame(rows, columns=names, index=pd.Index(labels, dtype="int64"), dtype=str)
+    if bad_rows:
+        shown = ", ".join(str(n) for n in bad_rows[:10]) + (", ..." if len(bad_rows) > 10 else "")
+        problems.append(
+            Problem(
+                "warning",
+                None,
+                len(bad_rows),
+                bad_examples,
+                (
+                    f"1 line has a different number of values than the header ({width} columns) and was left out "
+                    f"(row {shown})."
+                    if len(bad_rows) == 1
+                    else f"{len(bad_rows):,} lines have a different number of values than the header ({width} "
+                    f"columns) and were left out (rows {shown})."
                 )
+                + f" A value with a {_DELIMITER_NAMES[delimiter]} inside it needs quotes around it.",
+                bad_rows[:10],
             )
-    return frame, problems
+        )
+    return frame, problems, len(bad_rows)
 
 
 def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame | None, list[Problem], dict]:
@@ -286,15 +335,19 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
     if (rows := text.count("\n") - 1 + (not text.endswith("\n"))) > MAX_ROWS:  # counted before parsing anything
         return _unreadable(name, TOO_MANY_ROWS.format(name=name, rows=rows, limit=MAX_ROWS))
     delimiter = _sniff_delimiter(text)
-    frame, problems = _read_csv_text(text, delimiter)
-    details = {"file_kind": "csv", "encoding": encoding, "delimiter": _DELIMITER_NAMES[delimiter]}
+    frame, problems, malformed = _read_csv_text(text, delimiter)
+    details = {
+        "file_kind": "csv",
+        "encoding": encoding,
+        "delimiter": _DELIMITER_NAMES[delimiter],
+        "malformed_rows": malformed,
+    }
     return _finish(name, frame, problems, details)
 
 
 def _finish(name: str, frame: pd.DataFrame | None, problems: list[Problem], details: dict) -> RawFile:
     if frame is None:
         return RawFile(name, None, problems, details)
-    frame = frame.reset_index(drop=True)
     if frame.empty:
         return RawFile(name, None, problems + [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))], details)
     return RawFile(name, frame, problems, details)

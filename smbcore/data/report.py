@@ -7,12 +7,18 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["Problem", "report_frame", "LEVELS", "ROW_OFFSET"]
+__all__ = ["Problem", "report_frame", "LEVELS", "ROW_OFFSET", "row_numbers"]
 
 Level = Literal["error", "question", "warning", "info"]
 LEVELS: tuple[str, ...] = ("error", "question", "warning", "info")
-# Frame row i is spreadsheet row i + 2: row 1 holds the column names.
+# A raw frame's index label i is spreadsheet row i + 2 (row 1 holds the column names). Reading keeps these labels
+# when it leaves out a malformed or blank line, so rows after it keep the numbers a spreadsheet shows.
 ROW_OFFSET = 2
+
+
+def row_numbers(labels) -> list[int]:
+    """Spreadsheet row numbers of raw-frame index labels."""
+    return [int(i) + ROW_OFFSET for i in labels]
 
 
 @dataclass

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from smbcore.data.contracts import TABLES
+from smbcore.data.currency import symbol_for, table_symbol
 from smbcore.errors import MissingTableError, SmbcoreError
 
 __all__ = ["Workspace", "default_home", "content_version"]
@@ -114,8 +115,12 @@ class Workspace:
             raise SmbcoreError(f"'{table}' cannot be a table name: use lower-case letters, digits and _.")
         return table
 
-    def save(self, table: str, frame: pd.DataFrame, source: str = "") -> str:
-        """Replace `table` with `frame` (checked against its contract first) and return its new version."""
+    def save(self, table: str, frame: pd.DataFrame, source: str = "", currency: str | None = None) -> str:
+        """Replace `table` with `frame` (checked against its contract first) and return its new version.
+
+        The table's currency is kept with it: the one most of its rows are in when it has a `currency` column,
+        else `currency` (the owner's choice: a sign such as '€' or a code such as 'EUR'); other tables keep theirs.
+        """
         self._check_name(table)
         if table in TABLES:
             from smbcore.data.schemas import check_contract  # pandera is slow to import; only saving needs it
@@ -126,6 +131,9 @@ class Workspace:
         try:
             con.execute("BEGIN TRANSACTION")
             self._write(con, table, frame, version, source)
+            sign = table_symbol(frame) or symbol_for(currency)
+            if sign:
+                con.execute("INSERT OR REPLACE INTO smbcore_settings VALUES (?, ?)", [_currency_key(table), sign])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -175,6 +183,7 @@ class Workspace:
             con.execute("BEGIN TRANSACTION")
             con.execute(f'DROP TABLE IF EXISTS "{table}"')
             con.execute("DELETE FROM smbcore_tables WHERE name = ?", [table])
+            con.execute("DELETE FROM smbcore_settings WHERE key = ?", [_currency_key(table)])
             con.execute("COMMIT")
         finally:
             con.close()
@@ -239,6 +248,11 @@ class Workspace:
         with self._connect() as con:
             return con.execute("SELECT * FROM smbcore_decisions ORDER BY id").df()
 
+    def currency(self, table: str) -> str:
+        """The sign shown before this table's money ('€', '$', '£', 'CHF '): the table's own currency, else (tables
+        saved before currencies were kept per table) the workspace-wide setting, else '£'."""
+        return self.setting(_currency_key(table)) or self.setting("currency") or "£"
+
     def setting(self, key: str, default: str | None = None) -> str | None:
         with self._connect() as con:
             row = con.execute("SELECT value FROM smbcore_settings WHERE key = ?", [key]).fetchone()
@@ -247,6 +261,10 @@ class Workspace:
     def set_setting(self, key: str, value: str) -> None:
         with self._connect() as con:
             con.execute("INSERT OR REPLACE INTO smbcore_settings VALUES (?, ?)", [key, value])
+
+
+def _currency_key(table: str) -> str:
+    return f"currency:{table}"
 
 
 def _restore_types(frame: pd.DataFrame) -> pd.DataFrame:
