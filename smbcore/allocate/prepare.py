@@ -168,12 +168,15 @@ def staff_inputs(transactions: pd.DataFrame, horizon: int = 28, country: str | N
 
 def stock_replay_inputs(transactions: pd.DataFrame, top: int = 200, test_days: int = 56) -> StockInputs:
     """Stock inputs as they were `test_days` before the last order: what the plan would have been made from,
-    for replaying it against the demand that followed (see backtest_policy). `history` covers every day."""
+    for replaying it against the demand that followed (see backtest_policy). `history` covers every day. Needs
+    at least twice `test_days` of history before the cut (else an SmbcoreError saying how much there is)."""
     from smbcore import forecast as fc
 
     history = fc.series_from_transactions(transactions, "units", "product_id", "D", top=top)
     history["y"] = history["y"].clip(lower=0)
     cut = history["date"].max() - pd.Timedelta(days=test_days - 1)
+    have = int((cut - history["date"].min()).days) if len(history) else 0
+    _enough_for_replay(have, test_days)
     prediction = fc.forecast(history[history["date"] < cut], test_days, "D", levels=(80,))
     demand = demand_over_time(prediction)
     return StockInputs(prediction, demand, item_table(transactions, demand.products), history)
@@ -187,17 +190,22 @@ def staff_replay_inputs(transactions: pd.DataFrame, test_days: int = 28, country
     cut = last - pd.Timedelta(days=test_days - 1)
     before = transactions[transactions["timestamp"] < cut]
     have = int((cut - before["timestamp"].min().normalize()).days) if len(before) else 0
+    _enough_for_replay(have, test_days)
+    return _staff_forecast(before, test_days, country)
+
+
+def _enough_for_replay(have: int, test_days: int) -> None:
+    """A replay of the last `test_days` needs twice that much history before them (`have` days)."""
     if have < 2 * test_days:
         weeks = int(np.ceil(3 * test_days / 7))
         raise SmbcoreError(
             f"Replaying the last {test_days} days needs at least {weeks} weeks of orders; this data has "
             f"{_days_words(have + test_days)}. The replay appears once more history is saved."
         )
-    return _staff_forecast(before, test_days, country)
 
 
 def _days_words(days: int) -> str:
-    return f"{days // 7} weeks" if days >= 14 else f"{days} days"
+    return f"{round(days / 7)} weeks" if days >= 14 else f"{days} days"
 
 
 def product_names(transactions: pd.DataFrame) -> pd.Series:
