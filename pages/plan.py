@@ -454,9 +454,11 @@ def show_closed_days(inputs) -> None:
     if closed.empty:
         st.caption(f"No closed days expected in the coming weeks. {holidays}")
         return
-    listed = "; ".join(f"{d:%a %d %b}: {why}" for d, why in closed.head(8).itertuples(index=False))
-    more = f" and {len(closed) - 8} more" if len(closed) > 8 else ""
-    st.caption(f"No shifts on days your shop is expected shut ({listed}{more}). {holidays}")
+    parts = []
+    for why, dates in closed.groupby("why", sort=False)["date"]:
+        more = f" and {len(dates) - 3} more" if len(dates) > 3 else ""
+        parts.append(f"{', '.join(f'{d:%a %d %b}' for d in dates.head(3))}{more}: {why}")
+    st.caption(f"No shifts on days your shop is expected shut ({'; '.join(parts)}). {holidays}")
 
 
 def staff_replay(inputs, country, productivity, minimum, hours, shift, wage) -> None:
