@@ -16,8 +16,9 @@ from smbcore.timing import has_times
 from .conftest import ROOT
 
 
-def few_orders_shop(days: int = 42, orders: int = 18, seed: int = 3) -> pd.DataFrame:
-    """Six weeks of a quiet shop (well under one order a day), dates only, closed on Sundays."""
+def few_orders_shop(days: int = 42, orders: int = 8, seed: int = 3) -> pd.DataFrame:
+    """Six weeks of a quiet shop (8 orders: well under one a day), dates only, closed on Sundays. On it the old
+    rota was empty, its cost a TypeError and the checks a NaN error."""
     tx = generate_transactions(n_lines=orders * 4, n_customers=30, n_products=12, days=days, seed=seed)
     return tx.assign(timestamp=tx["timestamp"].dt.normalize())
 
