@@ -22,7 +22,8 @@ from pages._shared import (
     source_label,
     table_with_download,
 )
-from smbcore import allocate, overrides
+from smbcore import allocate
+from smbcore.errors import SmbcoreError
 from smbcore.safety import csv_bytes
 
 require_app()
@@ -41,6 +42,28 @@ STOCK_COLUMNS = {
     "method": "Order size by",
     "expected_stockout_units": st.column_config.NumberColumn("Units short a year (expected)", format="%.0f"),
 }
+
+# Decimals each column of a table or download is rounded to: money to cents or whole units, people and units to
+# whole numbers, hours and rates to one decimal. A column not listed is left as it is.
+DECIMALS = {
+    "unit_cost": 2, "order_cost_value": 0, "stock": 0, "reorder_point": 0, "safety_stock": 0, "order_units": 0,
+    "order_quantity": 0, "daily_demand": 1, "expected_stockout_units": 0, "expected_orders": 1, "staff": 0,
+    "staff_hours": 1, "cost": 2, "orders_per_person": 1, "spend": 2, "contacts": 0, "extra_revenue": 2,
+    "return_per_unit": 2, "marginal_return": 2, "equal_split_spend": 2, "equal_split_revenue": 2,
+    "stockout_units": 0, "fill_rate": 3, "average_stock_units": 0, "holding_cost": 2, "ordering_cost": 2,
+    "lost_margin": 2, "total_cost": 2, "short_hours": 1,
+}  # fmt: skip
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its numbers at the precision a person reads (DECIMALS), never '-0'."""
+    out = frame.copy()
+    for column, places in DECIMALS.items():
+        if column in out and pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column]):
+            values = out[column].astype(float).round(places) + 0.0  # + 0.0 turns -0.0 into 0.0
+            out[column] = values.astype("Int64") if places == 0 and values.notna().all() else values
+    return out
+
 
 st.title("Plan")
 st.caption(
@@ -97,7 +120,8 @@ def stock_table_editor(plan: pd.DataFrame) -> tuple[pd.Series | None, set]:
                     f"({len(levels) - len(known):,} other products in the file are not in this plan)."
                 )
         st.caption(
-            "Leave 'In stock' empty where you do not know it: the plan then assumes you are at the reorder point."
+            "Leave 'In stock' empty where you do not know it: the plan then shows when to reorder and how much, "
+            "but no order for that product."
         )
         edited = st.data_editor(
             table,
@@ -181,12 +205,27 @@ def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
     st.session_state["plan_stock_result"] = plan
     st.session_state["plan_margin_share"] = 1 - cost_share / 100
     c = currency()
+    known = plan["stock"].notna()
     to_order = plan[plan["order_units"] > 0]
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Products to order now", f"{len(to_order):,} of {len(plan):,}")
-    m2.metric("This order costs", money(plan["order_cost_value"].sum(), c))
+    if known.any():
+        m1.metric("Products to order now", f"{len(to_order):,} of {int(known.sum()):,} with stock entered")
+        m2.metric("This order costs", money(plan["order_cost_value"].sum(), c))
+    else:
+        m1.metric("Products planned", f"{len(plan):,}")
+        m2.metric("Stock on hand", "not entered")
     m3.metric("Holding cost a year", money(plan["holding_cost"].sum(), c))
     m4.metric("Units short a year (expected)", f"{plan['expected_stockout_units'].sum():,.0f}")
+    if not known.any():
+        st.info(
+            "You have not entered stock on hand, so we cannot say what to order now; here is when to reorder and "
+            "how much. Enter your stock above (or upload a stock count) to get an order."
+        )
+    elif not known.all():
+        st.caption(
+            f"{int((~known).sum()):,} products have no stock on hand entered: for them the plan shows when to "
+            "reorder and how much, not an order."
+        )
     if (
         budget
         and plan["order_cost_value"].sum() < allocate.inventory_plan(demand, **settings)["order_cost_value"].sum()
@@ -196,29 +235,18 @@ def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
             "the rest of the plan waits for the next order."
         )
     service_chart(demand, settings)
+    columns = ["product_id", "product_name", "order_units", "unit_cost", "order_cost_value", "stock", "reorder_point",
+               "safety_stock", "order_quantity", "method", "daily_demand", "expected_stockout_units"]  # fmt: skip
+    if not known.any():  # no order: the reorder points and order sizes
+        columns = [col for col in columns if col not in ("order_units", "order_cost_value", "stock")]
+    table = rounded(plan.sort_values(["order_cost_value", "reorder_point"], ascending=False))
+    # An unknown stock level reads "not entered", not "None" (which an owner could take for none in stock).
+    table = table.assign(stock=table["stock"].map(lambda v: "not entered" if pd.isna(v) else f"{v:.0f}"))
     table_with_download(
-        # An unknown stock level reads "not entered", not "None" (which an owner could take for none in stock).
-        plan.assign(stock=plan["stock"].map(lambda v: "not entered" if pd.isna(v) else f"{v:.0f}")).sort_values(
-            "order_cost_value", ascending=False
-        )[
-            [
-                "product_id",
-                "product_name",
-                "order_units",
-                "unit_cost",
-                "order_cost_value",
-                "stock",
-                "reorder_point",
-                "safety_stock",
-                "order_quantity",
-                "method",
-                "daily_demand",
-                "expected_stockout_units",
-            ]
-        ],
-        "purchase_order.csv",
+        table[columns],
+        "purchase_order.csv" if known.any() else "reorder_points.csv",
         key="dl_purchase_order",
-        label="Download the purchase order (CSV)",
+        label="Download the purchase order (CSV)" if known.any() else "Download the reorder points (CSV)",
         column_config=STOCK_COLUMNS
         | {
             "unit_cost": st.column_config.NumberColumn(f"Unit cost ({c})", format="%.2f"),
@@ -228,7 +256,11 @@ def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
     )
     with st.expander("Did this plan pay off? Replay the last 8 weeks"):
         if st.toggle("Replay (takes a few seconds the first time)", key="plan_stock_replay"):
-            replay = compute("transactions", "allocate.stock_replay_inputs", 200, 56)
+            try:
+                replay = compute("transactions", "allocate.stock_replay_inputs", 200, 56)
+            except SmbcoreError as exc:
+                st.info(str(exc))
+                return
             table = allocate.backtest_policy(
                 replay.history, 56, service / 100, lead, review, holding / 100, order_cost,
                 items=replay.items.assign(unit_cost=replay.items["price"] * cost_share / 100),
@@ -286,7 +318,7 @@ def show_stock_replay(table: pd.DataFrame) -> None:
         f"**{naive['fill_rate']:.1%}** at **{money(naive['total_cost'], c)}**."
     )
     table_with_download(
-        table,
+        rounded(table),
         "stock_replay.csv",
         key="dl_stock_replay",
         column_config={
@@ -312,51 +344,86 @@ def staff_tab() -> None:
         _staff_tab()
 
 
+def holiday_country() -> str | None:
+    """The country whose public holidays the rota uses: the owner's answer (kept in the workspace), else the one
+    the data shows (see allocate.shop_country)."""
+    key = _setting_key("holiday_country")
+    workspace = own_workspace()
+    if "plan_country" not in st.session_state:
+        st.session_state["plan_country"] = workspace.setting(key, "") or ""
+    typed = st.text_input(
+        "Public holidays of (country)",
+        key="plan_country",
+        placeholder="from your data",
+        help="A country name or code such as GB, US, DE. Leave empty to use the country in your data.",
+    ).strip()
+    if typed != (workspace.setting(key, "") or ""):
+        workspace.set_setting(key, typed)
+    return typed or None
+
+
 def _staff_tab() -> None:
+    country = holiday_country()
     with st.spinner("Forecasting orders per day (first time only)..."):
-        inputs = compute("transactions", "allocate.staff_inputs", 28)
-    busy = inputs.profile.groupby("hour")["share"].mean()
-    busy_hours = busy[busy >= 0.01].index
-    default_hours = (int(busy_hours.min()), int(busy_hours.max()) + 1) if len(busy_hours) else (9, 17)
+        inputs = compute("transactions", "allocate.staff_inputs", 28, country)
+    if inputs.timed:
+        busy = inputs.profile.groupby("hour")["share"].mean()
+        busy_hours = busy[busy >= 0.01].index
+        default_hours = (int(busy_hours.min()), int(busy_hours.max()) + 1) if len(busy_hours) else allocate.OPEN_HOURS
+    else:
+        default_hours = allocate.OPEN_HOURS
     c1, c2, c3 = st.columns(3)
     productivity = c1.slider("Orders one person handles an hour", 1.0, 60.0, 10.0, 1.0, key="plan_productivity")
     wage = c2.slider(f"Hourly wage ({currency()})", 5.0, 40.0, 12.0, 0.5, key="plan_wage")
     minimum = c3.slider("Fewest people on duty", 0, 5, 1, key="plan_min_staff")
     c1, c2, c3 = st.columns(3)
-    hours = c1.slider("Open from / to (hour)", 0, 24, default_hours, key="plan_open_hours")
+    hours = c1.slider("Open from / to (hour)", 0, 24, default_hours, key="plan_open_hours",
+                      help="Your opening hours: shifts cover them.")  # fmt: skip
     shift = c2.slider("Shift length (hours)", 2, 12, 4, key="plan_shift")
     plan_for = c3.selectbox("Plan for", list(allocate.PLAN_FOR), key="plan_plan_for",
                             help="A busier day than forecast costs more hours and leaves fewer hours short.")  # fmt: skip
     shock, months = shock_controls("plan_staff", inputs.forecast["date"])
+    if not inputs.timed:
+        st.info(
+            "Your file has dates but no times, so staff are spread over your opening hours "
+            f"({hours[0]:02d}:00 to {hours[1]:02d}:00; set them above)."
+        )
     if hours[1] <= hours[0]:
         st.warning("Closing hour must be after opening hour.")
         return
+    hours = (int(hours[0]), int(hours[1]))
+    profile = inputs.profile if inputs.timed else allocate.even_profile(hours)
+    show_closed_days(inputs)
     forecast = allocate.with_shock(inputs.forecast, shock, months or None)
-    args = (forecast, inputs.profile, productivity, minimum, tuple(hours), shift, wage)
+    args = (forecast, profile, float(productivity), int(minimum), hours, int(shift), float(wage))
     rota = allocate.staffing_plan(*args, plan_for=plan_for)
     # Overrides recorded on the Fairness page (subject 'YYYY-MM-DD HH:00-HH:00', the people on that shift).
-    rota = overrides.apply_overrides(
-        rota.assign(key=rota["date"].dt.strftime("%Y-%m-%d") + " " + rota["shift"]), active_workspace(), "rota",
-        "staff", key="key",
-    ).drop(columns="key")  # fmt: skip
-    rota["staff"] = rota["staff"].round().astype(int)
-    _, labels, lengths = allocate.shift_blocks(tuple(hours), shift)
-    rota["staff_hours"] = rota["staff"] * rota["shift"].map(dict(zip(labels, lengths, strict=True)))
-    rota["cost"] = rota["staff_hours"] * wage
-    tradeoff = allocate.staffing_tradeoff(*args)
+    rota = allocate.rota_with_overrides(rota, active_workspace(), hours, int(shift), float(wage))
     st.session_state["plan_rota"] = rota
     st.session_state["plan_staff_forecast"] = forecast
-    st.session_state["plan_staff_settings"] = (productivity, inputs.profile)
+    st.session_state["plan_staff_settings"] = (float(productivity), profile, hours)
+    if rota.empty:
+        st.info(
+            f"No shifts are planned: the forecast expects your shop to be shut on all of the next "
+            f"{forecast['date'].nunique()} days. If it will be open, check the closed days above."
+        )
+        return
+    tradeoff = allocate.staffing_tradeoff(*args)
     c = currency()
     chosen = tradeoff.set_index("plan_for").loc[plan_for]
     m1, m2, m3 = st.columns(3)
     m1.metric(f"Staff hours, next {forecast['date'].nunique()} days", f"{rota['staff_hours'].sum():,.0f}")
     m2.metric("Wage cost", money(rota["cost"].sum(), c))
     m3.metric("Open hours short of people (expected)", f"{chosen['short_hours']:.1f}")
+    if forecast["yhat"].max() < 1:
+        st.caption(
+            "Your shop expects fewer than one order a day, so the rota is the fewest people on duty through "
+            "your opening hours."
+        )
     rota_chart(rota)
     tradeoff_chart(tradeoff, c)
     table_with_download(
-        rota,
+        rounded(rota),
         "rota.csv",
         key="dl_rota",
         label="Download the rota (CSV)",
@@ -364,18 +431,49 @@ def _staff_tab() -> None:
             "date": st.column_config.DateColumn("Date", format="ddd D MMM YYYY"),
             "weekday": "Weekday",
             "shift": "Shift",
-            "expected_orders": st.column_config.NumberColumn("Orders expected", format="%.0f"),
+            "expected_orders": st.column_config.NumberColumn("Orders expected", format="%.1f"),
             "staff": "People",
             "staff_hours": "Staff hours",
-            "cost": st.column_config.NumberColumn(f"Cost ({c})", format="%.0f"),
+            "cost": st.column_config.NumberColumn(f"Cost ({c})", format="%.2f"),
             "orders_per_person": st.column_config.NumberColumn("Orders per person at the busiest hour", format="%.1f"),
+            "overridden": "Changed by you",
+            "override_reason": "Why changed",
         },
         height=300,
     )
+    staff_replay(inputs, country, float(productivity), int(minimum), hours, int(shift), float(wage))
+
+
+def show_closed_days(inputs) -> None:
+    """Which coming days get no shifts and why, and whose public holidays were used."""
+    country = inputs.country
+    holidays = f"Public holidays of {country} are used." if country else (
+        "No public holidays are used: your data has no country. Type your country above to use its holidays."
+    )  # fmt: skip
+    closed = inputs.closed
+    if closed.empty:
+        st.caption(f"No closed days expected in the coming weeks. {holidays}")
+        return
+    parts = []
+    for why, dates in closed.groupby("why", sort=False)["date"]:
+        more = f" and {len(dates) - 3} more" if len(dates) > 3 else ""
+        parts.append(f"{', '.join(f'{d:%a %d %b}' for d in dates.head(3))}{more}: {why}")
+    st.caption(f"No shifts on days your shop is expected shut ({'; '.join(parts)}). {holidays}")
+
+
+def staff_replay(inputs, country, productivity, minimum, hours, shift, wage) -> None:
+    c = currency()
     with st.expander("Did this rota pay off? Replay the last 4 weeks"):
-        replay = compute("transactions", "allocate.staff_replay_inputs", 28)
+        if not inputs.timed:
+            st.info("Your file has dates but no times, so how many orders came in each hour cannot be checked.")
+            return
+        try:
+            replay = compute("transactions", "allocate.staff_replay_inputs", 28, country)
+        except SmbcoreError as exc:
+            st.info(str(exc))
+            return
         table = allocate.backtest_rota(load("transactions"), replay.forecast, replay.profile, productivity, minimum,
-                                       tuple(hours), shift, wage)  # fmt: skip
+                                       hours, shift, wage)  # fmt: skip
         ours, flat = table.iloc[0], table.iloc[1]
         st.markdown(
             f"Planned 4 weeks ago with these settings and met by the orders that really came: the forecast rota "
@@ -385,7 +483,7 @@ def _staff_tab() -> None:
             f"({flat['orders_in_short_hours']:,} orders)."
         )
         table_with_download(
-            table,
+            rounded(table),
             "rota_replay.csv",
             key="dl_rota_replay",
             column_config={
@@ -508,7 +606,21 @@ def _budget_tab() -> None:
     m2.metric(f"Back per {c}1 spent", f"{c}{extra / spent:,.2f}" if spent else "-")
     m3.metric(f"One more {c}1 brings", f"{c}{marginal:,.2f}")
     m4.metric("Against an equal split", money(extra - plan["equal_split_revenue"].sum(), c), delta_color="off")
-    if spent < total - 1:
+    if "churn_risk" not in analysis.profile or analysis.profile["churn_risk"].isna().all():
+        st.caption(
+            "How likely each customer is to buy again is not known yet (too little history for the churn model), "
+            "so every segment is taken to answer as your estimate of extra buyers says."
+        )
+    no_money = plan[plan["no_money_why"] != ""]
+    if len(no_money):
+        listed = "; ".join(f"{seg}: {why}" for seg, why in no_money[["segment", "no_money_why"]].head(8).itertuples(
+            index=False))  # fmt: skip
+        st.info(
+            f"{len(no_money):,} segment and channel pairs get no money because there is nothing to buy there ({listed})."
+        )
+    if len(no_money) == len(plan):
+        st.info("No segment can take marketing money yet: nothing to split.")
+    elif spent < total - 1:
         st.info(f"Only {money(spent, c)} can be spent usefully: every segment is at its most contacts per customer.")
     left, right = st.columns(2)
     with left:
@@ -516,7 +628,7 @@ def _budget_tab() -> None:
     with right:
         curve_chart(segments, total, caps, c)
     table_with_download(
-        plan,
+        rounded(plan),
         "budget_plan.csv",
         key="dl_budget",
         label="Download the budget plan (CSV)",
@@ -530,6 +642,7 @@ def _budget_tab() -> None:
             "marginal_return": st.column_config.NumberColumn(f"Next {c}1 brings", format="%.2f"),
             "equal_split_spend": st.column_config.NumberColumn(f"Equal split: spend ({c})", format="%.0f"),
             "equal_split_revenue": st.column_config.NumberColumn(f"Equal split: extra revenue ({c})", format="%.0f"),
+            "no_money_why": "Why no money",
         },
     )
     st.caption(
@@ -618,6 +731,11 @@ def one_plan_tab() -> None:
         m2.metric("Stock", money(split["stock"], c))
         m3.metric("Marketing", money(split["marketing"], c))
         m4.metric("Left unspent", money(split["unspent"], c))
+        if stock["stock"].isna().any():
+            st.caption(
+                f"{int(stock['stock'].isna().sum()):,} products have no stock on hand entered (Stock section), so no "
+                "cash goes to ordering them."
+            )
         if cash < staff_cost:
             st.warning(
                 f"The cash does not cover the rota ({money(staff_cost, c)}); nothing is left for stock or marketing."
@@ -628,7 +746,7 @@ def one_plan_tab() -> None:
                 f"the last {c}1 spent earns about {c}{split['margin_per_unit']:.2f} of margin."
             )
         st.dataframe(
-            split["marketing_spend"].rename("spend").rename_axis("segment").reset_index(),
+            rounded(split["marketing_spend"].rename("spend").rename_axis("segment").reset_index()),
             hide_index=True,
             column_config={
                 "segment": "Segment · channel",
@@ -642,8 +760,8 @@ def one_plan_tab() -> None:
 
         campaign = marketing_plan()
     forecast = st.session_state["plan_staff_forecast"]
-    productivity, profile = st.session_state["plan_staff_settings"]
-    for check in allocate.consistency_checks(stock, campaign, rota, forecast, productivity, profile):
+    productivity, profile, open_hours = st.session_state["plan_staff_settings"]
+    for check in allocate.consistency_checks(stock, campaign, rota, forecast, productivity, profile, open_hours):
         (st.warning if check["level"] == "warning" else st.success)(check["text"])
     scenarios_section()
 
@@ -705,7 +823,7 @@ KEPT_SETTINGS = (
     "plan_service", "plan_lead", "plan_review", "plan_cost_share", "plan_holding", "plan_order_cost",
     "plan_stock_budget", "plan_stock_shock", "plan_stock_months", "plan_extra_products", "plan_stock_replay",
     "plan_productivity", "plan_wage", "plan_min_staff", "plan_open_hours", "plan_shift", "plan_plan_for",
-    "plan_staff_shock", "plan_staff_months", "plan_budget", "plan_uplift", "plan_touches", "plan_cash",
+    "plan_staff_shock", "plan_staff_months", "plan_country", "plan_budget", "plan_uplift", "plan_touches", "plan_cash",
     "plan_check_campaign", "plan_scenario_name",
 )  # fmt: skip
 TABS = {"Stock": stock_tab, "Staff": staff_tab, "Marketing budget": budget_tab, "One plan": one_plan_tab}

@@ -12,6 +12,7 @@ from smbcore.allocate import (
     consistency_checks,
     hourly_profile,
     inventory_plan,
+    open_days,
     read_stock_levels,
     segment_response,
     split_cash,
@@ -61,7 +62,9 @@ def test_normal_demand_gives_the_textbook_safety_stock_reorder_point_and_eoq():
     assert plan["safety_stock"] == pytest.approx(safety)
     assert plan["reorder_point"] == pytest.approx(140 + safety)
     assert plan["order_quantity"] == pytest.approx(np.sqrt(2 * 3650 * 20 / (0.25 * 6)))
-    assert plan["order_units"] == np.ceil(plan["order_quantity"])  # unknown stock: one order quantity
+    assert plan["order_units"] == 0 and not plan["order_now"]  # unknown stock: when to reorder, not an order
+    at_point = inventory_plan(normal_forecast(), items=items(), stock=pd.Series({"A": plan["reorder_point"]})).iloc[0]
+    assert at_point["order_units"] == np.ceil(at_point["order_quantity"])  # at the reorder point: one order size
 
 
 def test_a_higher_service_level_never_lowers_stock():
@@ -183,7 +186,7 @@ def test_closed_days_get_no_shifts():
 def test_cash_goes_to_the_rota_first_then_where_margin_per_pound_is_highest():
     forecast = normal_forecast(products=("A", "B"))
     shop = items(("A", "B")).assign(price=[10.0, 20.0], unit_cost=[6.0, 6.0])
-    stock = inventory_plan(forecast, items=shop)
+    stock = inventory_plan(forecast, items=shop, stock=pd.Series({"A": 0.0, "B": 0.0}))
     plenty = split_cash(1e9, 500, stock, segments(), margin_share=0.4)
     assert plenty["staff"] == 500 and plenty["unspent"] > 0  # more cash than anything pays back
     assert plenty["stock"] == pytest.approx((stock["order_units"] * 6).sum(), rel=0.01)
@@ -202,12 +205,12 @@ def test_checks_flag_emails_for_products_about_to_run_out_and_thin_peaks():
     tx = shop_orders()
     orders = normal_forecast(mean=300, sd=60, days=14)
     rota = staffing_plan(orders, hourly_profile(tx), 10, open_hours=(8, 20))
-    checks = consistency_checks(stock, campaign, rota, orders, 10, hourly_profile(tx))
+    checks = consistency_checks(stock, campaign, rota, orders, 10, hourly_profile(tx), (8, 20))
     email = checks[0]
     assert email["level"] == "warning" and email["customers"] == ["c1"] and "1 planned emails" in email["text"]
     assert checks[1]["level"] == "warning" and "busiest forecast days" in checks[1]["text"]
     safer = staffing_plan(orders, hourly_profile(tx), 10, open_hours=(8, 20), plan_for="very busy day (95% upper)")
-    assert consistency_checks(stock, None, safer, orders, 10, hourly_profile(tx))[-1]["level"] == "ok"
+    assert consistency_checks(stock, None, safer, orders, 10, hourly_profile(tx), (8, 20))[-1]["level"] == "ok"
 
 
 def test_the_split_matches_a_general_solver_on_random_segments():
@@ -256,6 +259,6 @@ def test_replaying_a_rota_compares_it_with_a_flat_one_of_about_the_same_hours():
     inputs = staff_replay_inputs(tx, 28)
     table = backtest_rota(tx, inputs.forecast, inputs.profile, orders_per_staff_hour=3, open_hours=(8, 20))
     ours, flat = table.iloc[0], table.iloc[1]
-    open_hours = 12 * inputs.forecast.loc[inputs.forecast["yhat"] >= 0.5, "date"].nunique()
+    open_hours = 12 * len(open_days(inputs.forecast))
     assert abs(flat["staff_hours"] - ours["staff_hours"]) <= open_hours / 2  # whole people: within half a person
     assert flat["rota"].startswith("flat rota, ") and ours["short_hours"] >= 0

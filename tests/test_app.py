@@ -226,7 +226,7 @@ PLAN_SLIDERS = {
     },
     "Marketing budget": {"plan_budget": 5_000, "plan_uplift": 8.0, "plan_touches": 2},
 }
-HEADLINE = {"Stock": "This order costs", "Staff": "Wage cost", "Marketing budget": "Expected extra revenue"}
+HEADLINE = {"Stock": "Holding cost a year", "Staff": "Wage cost", "Marketing budget": "Expected extra revenue"}
 DOWNLOAD = {"Stock": "dl_purchase_order", "Staff": "dl_rota", "Marketing budget": "dl_budget"}
 
 
@@ -261,7 +261,7 @@ def test_one_plan_tab_works_out_all_three_plans_when_opened_first(monkeypatch, s
     open_tab(app, "One plan")
     assert not app.exception and not app.error, [e.value for e in app.error]
     labels = {m.label for m in app.metric}
-    assert {"This order costs", "Wage cost", "Expected extra revenue"} <= labels
+    assert {"Holding cost a year", "Wage cost", "Expected extra revenue"} <= labels
     app.number_input(key="plan_cash").set_value(50_000).run()
     split = {m.label: m.value for m in app.metric}
     assert {"Staff (paid first)", "Stock", "Marketing", "Left unspent"} <= set(split)

@@ -17,18 +17,40 @@ from smbcore.allocate.policy import backtest_policy, backtest_rota
 from smbcore.allocate.prepare import (
     StaffInputs,
     StockInputs,
+    closed_days,
+    has_times,
     product_names,
+    shop_country,
+    shop_holidays,
     staff_inputs,
     staff_replay_inputs,
     stock_inputs,
     stock_replay_inputs,
 )
 from smbcore.allocate.scenarios import delete_scenario, save_scenario, scenarios, with_shock
-from smbcore.allocate.staffing import PLAN_FOR, hourly_profile, shift_blocks, staffing_plan, staffing_tradeoff
+from smbcore.allocate.staffing import (
+    OPEN_HOURS,
+    PLAN_FOR,
+    even_profile,
+    hourly_profile,
+    open_days,
+    rota_with_overrides,
+    shift_blocks,
+    staffing_plan,
+    staffing_tradeoff,
+)
 from smbcore.allocate.stocklevels import read_stock_levels
 
 __all__ = [
+    "OPEN_HOURS",
     "PLAN_FOR",
+    "closed_days",
+    "even_profile",
+    "has_times",
+    "open_days",
+    "rota_with_overrides",
+    "shop_country",
+    "shop_holidays",
     "DemandOverTime",
     "StaffInputs",
     "StockInputs",

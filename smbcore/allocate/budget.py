@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-__all__ = ["budget_plan", "budget_curve", "segment_response", "extra_revenue"]
+__all__ = ["budget_plan", "budget_curve", "segment_response", "extra_revenue", "why_no_money"]
 
 
 def segment_response(plan: pd.DataFrame, uplift: float = 0.05, cost_per_contact: float = 0.5) -> pd.DataFrame:
@@ -26,11 +26,15 @@ def segment_response(plan: pd.DataFrame, uplift: float = 0.05, cost_per_contact:
     would not buy it is `uplift`; a segment's response_rate is uplift x its average chance of not buying
     (there is more to win back) weighted toward the chance of buying at all (those who never buy do not
     respond): uplift x 4 x p x (1 - p), at most `uplift`.
+    Where nobody's churn risk is known (too little history for the churn model), every segment is taken to
+    respond at `uplift`, the owner's own estimate. A segment without spend history has no value_per_response
+    (NaN): budget_plan gives it no money and says why.
     Returns segment, customers, response_rate, value_per_response (average order value), cost_per_contact.
     """
-    buy = 1 - plan["churn_risk"].fillna(plan["churn_risk"].mean()).clip(0, 1)
+    risk = pd.to_numeric(plan["churn_risk"], errors="coerce") if "churn_risk" in plan else pd.Series(np.nan, plan.index)
+    buy = 1 - risk.fillna(risk.mean() if risk.notna().any() else 0.5).clip(0, 1)
     orders = plan["frequency"] if "frequency" in plan else pd.Series(1.0, index=plan.index)
-    order_value = (plan["monetary"] / orders.clip(lower=1)).clip(lower=0)
+    order_value = (pd.to_numeric(plan["monetary"], errors="coerce") / orders.clip(lower=1)).clip(lower=0)
     frame = pd.DataFrame({"segment": plan["segment"], "buy": buy, "order_value": order_value})
     grouped = frame.groupby("segment", observed=True)
     out = pd.DataFrame(
@@ -51,10 +55,42 @@ def extra_revenue(spend: np.ndarray, segments: pd.DataFrame) -> np.ndarray:
 
 
 def _curve(segments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    customers = segments["customers"].to_numpy(dtype=float)
-    most = customers * segments["response_rate"].to_numpy(dtype=float) * segments["value_per_response"].to_numpy()
-    scale = np.maximum(customers * segments["cost_per_contact"].to_numpy(dtype=float), 1e-9)
+    """(most extra revenue, money scale) per segment; a segment that cannot take money (see `why_no_money`)
+    has most = 0."""
+    customers = _numbers(segments, "customers")
+    most = customers * _numbers(segments, "response_rate") * _numbers(segments, "value_per_response")
+    most = np.where(np.isfinite(most) & (most > 0), most, 0.0)
+    scale = np.maximum(np.nan_to_num(customers * _numbers(segments, "cost_per_contact"), nan=0.0), 1e-9)
     return most, scale
+
+
+def _numbers(segments: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_numeric(segments[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def why_no_money(segments: pd.DataFrame) -> pd.Series:
+    """Per segment row, why it cannot take any money ('' when it can): no customers, no expected response,
+    no spend history to value a response, or no cost per contact."""
+    customers = _numbers(segments, "customers")
+    rate = _numbers(segments, "response_rate")
+    value = _numbers(segments, "value_per_response")
+    cost = _numbers(segments, "cost_per_contact")
+    why = np.select(
+        [
+            ~(customers > 0),
+            ~(value > 0),
+            ~(rate > 0),
+            ~(cost > 0),
+        ],
+        [
+            "no customers",
+            "no spend history to value a response",
+            "no extra buyers expected",
+            "no cost per contact given",
+        ],
+        default="",
+    )
+    return pd.Series(why, index=segments.index, dtype="string")
 
 
 def budget_plan(
@@ -70,11 +106,13 @@ def budget_plan(
     per segment name (default 0 and the cost of contacting everyone three times).
     Returns segment (and channel), spend, contacts, extra_revenue, return_per_unit (extra revenue per unit of
     money), marginal_return (extra revenue from one more unit of money in that segment), equal_split_spend,
-    equal_split_revenue.
+    equal_split_revenue, no_money_why (see `why_no_money`; such segments get no money).
     """
     segments = segments.reset_index(drop=True)
     most, scale = _curve(segments)
     low, high = _bounds(segments, scale, min_spend, max_spend)
+    why = why_no_money(segments)
+    high = np.where(why == "", high, np.minimum(high, low))  # nothing to buy there beyond a given minimum
     budget = float(max(total_budget, 0))
     if budget < low.sum():
         raise ValueError(f"The budget ({budget:,.0f}) is below the minimum spends, which add up to {low.sum():,.0f}.")
@@ -84,12 +122,14 @@ def budget_plan(
     equal = np.clip(np.full(len(segments), budget / max(len(segments), 1)), low, high)
     out = segments[[c for c in ("segment", "channel") if c in segments]].copy()
     out["spend"] = spend
-    out["contacts"] = np.floor(spend / segments["cost_per_contact"].to_numpy(dtype=float))
+    cost = _numbers(segments, "cost_per_contact")
+    out["contacts"] = np.where(cost > 0, np.floor(spend / np.where(cost > 0, cost, 1.0)), 0.0)
     out["extra_revenue"] = most * (1 - np.exp(-spend / scale))
     out["return_per_unit"] = np.where(spend > 0, out["extra_revenue"] / np.maximum(spend, 1e-12), 0.0)
     out["marginal_return"] = (most / scale) * np.exp(-spend / scale)
     out["equal_split_spend"] = equal
     out["equal_split_revenue"] = most * (1 - np.exp(-equal / scale))
+    out["no_money_why"] = why.to_numpy()
     return out
 
 
@@ -99,6 +139,7 @@ def budget_curve(segments: pd.DataFrame, budgets, max_spend=None) -> pd.DataFram
     segments = segments.reset_index(drop=True)
     most, scale = _curve(segments)
     low, high = _bounds(segments, scale, None, max_spend)
+    high = np.where(why_no_money(segments) == "", high, low)
     totals = []
     for budget in budgets:
         budget = min(max(float(budget), low.sum()), high.sum())
@@ -110,8 +151,8 @@ def budget_curve(segments: pd.DataFrame, budgets, max_spend=None) -> pd.DataFram
 def _bounds(segments: pd.DataFrame, scale: np.ndarray, min_spend, max_spend) -> tuple[np.ndarray, np.ndarray]:
     """Per-segment spend bounds: the given ones by segment name, else 0 and three contacts per customer."""
     names = segments["segment"].tolist()
-    low = np.array([float((min_spend or {}).get(n, 0.0)) for n in names])
-    high = np.array([float((max_spend or {}).get(n, 3 * s)) for n, s in zip(names, scale, strict=True)])
+    low = np.nan_to_num([float((min_spend or {}).get(n, 0.0)) for n in names], nan=0.0)
+    high = np.nan_to_num([float((max_spend or {}).get(n, 3 * s)) for n, s in zip(names, scale, strict=True)], nan=0.0)
     return low, np.maximum(high, low)
 
 

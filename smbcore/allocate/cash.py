@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smbcore.allocate.budget import _curve
 from smbcore.allocate.inventory import order_slices
 
 __all__ = ["split_cash"]
@@ -16,7 +17,8 @@ def split_cash(
 ) -> dict:
     """Split `cash` for the period.
 
-    stock: an inventory plan (see inventory_plan; unknown stock on hand is taken as the reorder point, as the plan does). segments: segment, customers, response_rate, value_per_response,
+    stock: an inventory plan (see inventory_plan; a product whose stock on hand is unknown gets no order there, so
+    none here either). segments: segment, customers, response_rate, value_per_response,
     cost_per_contact. margin_share: share of extra revenue that is margin.
     The rota is paid first (the shop must open); the rest goes to stock units and marketing money in order of
     the margin each brings per unit of money, until the cash runs out or nothing pays back.
@@ -36,9 +38,7 @@ def split_cash(
         stock["price"].to_numpy(float) - cost,
         cost,
     )
-    customers = segments["customers"].to_numpy(float)
-    most = customers * segments["response_rate"].to_numpy(float) * segments["value_per_response"].to_numpy(float)
-    scale = np.maximum(customers * segments["cost_per_contact"].to_numpy(float), 1e-9)
+    most, scale = _curve(segments)  # a segment that cannot take money (see budget.why_no_money) earns nothing
     # Marketing money in 60 chunks per segment up to three contacts per customer; the margin of a chunk is
     # the margin share of the extra revenue it adds on the diminishing-returns curve.
     chunks = 60

@@ -15,12 +15,14 @@ def consistency_checks(
     staff_forecast: pd.DataFrame,
     orders_per_staff_hour: float,
     hourly_profile: pd.DataFrame,
+    open_hours: tuple[int, int],
 ) -> list[dict]:
     """Contradictions between the three plans.
 
     stock: inventory plan (product_id, product_name, stock, demand_lead_review, order_units, order_quantity,
     reorder_point). campaign: the email plan (customer_id, product_ids joined with ' | ', action) or None.
-    rota: staffing_plan output. staff_forecast: date, yhat, yhat_hi_80 of orders per day.
+    rota: staffing_plan output (may be empty: no open day). staff_forecast: date, yhat, yhat_hi_80 of orders per
+    day. open_hours: the rota's (opening hour, closing hour), as given to staffing_plan.
     Returns a list of {"level": "warning" | "ok", "text": ...}.
     """
     out = []
@@ -44,10 +46,15 @@ def consistency_checks(
             )
     if campaign is not None and not out:
         out.append({"level": "ok", "text": "No email features a product the stock plan expects to run out of."})
+    if rota.empty:
+        out.append({"level": "warning", "text": "The rota has no shifts (the forecast expects no open day), so "
+                    "there is no staffing to check against the busiest days."})  # fmt: skip
+        return out
     days = staff_forecast.groupby("date")[["yhat", "yhat_hi_80"]].sum()
+    days = days[days.index.isin(rota["date"])]  # days the shop is open
     peaks = days[days["yhat"] >= days["yhat"].quantile(0.9)]
     capacity = rota.groupby("date")["staff_hours"].sum() * orders_per_staff_hour
-    open_share = _open_share(rota, hourly_profile)
+    open_share = _open_share(rota, hourly_profile, open_hours)
     short_days = [d for d, row in peaks.iterrows() if capacity.get(d, 0) < row["yhat_hi_80"] * open_share.get(d, 1)]
     if short_days:
         listed = ", ".join(pd.Timestamp(d).strftime("%a %d %b") for d in short_days[:5])
@@ -63,10 +70,8 @@ def consistency_checks(
     return out
 
 
-def _open_share(rota: pd.DataFrame, profile: pd.DataFrame) -> dict:
-    """Per date, the share of the day's orders that fall in opening hours (from the shifts in the rota)."""
-    starts = rota["shift"].str.slice(0, 2).astype(int)
-    ends = rota["shift"].str.slice(6, 8).astype(int)
-    opening, closing = int(starts.min()), int(ends.max())
+def _open_share(rota: pd.DataFrame, profile: pd.DataFrame, open_hours: tuple[int, int]) -> dict:
+    """Per open date, the share of the day's orders that fall in opening hours."""
+    opening, closing = int(open_hours[0]), int(open_hours[1])
     inside = profile[(profile["hour"] >= opening) & (profile["hour"] < closing)].groupby("weekday")["share"].sum()
-    return {d: float(inside.get(pd.Timestamp(d).day_of_week, 1.0)) for d in rota["date"].unique()}
+    return {d: float(inside.get(pd.Timestamp(d).day_of_week, 1.0)) for d in rota["date"].dropna().unique()}

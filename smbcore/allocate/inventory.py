@@ -118,7 +118,7 @@ def inventory_plan(
     items: index product_id with price and unit_cost (and optionally product_name); default price 1, cost 0.6.
     service_level: chance of not running out in a replenishment cycle. holding_cost_rate: yearly cost of
     keeping one unit as a share of its cost. order_cost: cost of placing one order. stock: units on hand per
-    product (unknown -> the plan assumes you are at the reorder point). perishable: products sold within one
+    product (unknown -> no order now for that product: only its reorder point and order size). perishable: products sold within one
     cycle (newsvendor). budget: cap on the money spent on this order. demand_shock: +0.2 for 20% more demand.
 
     Returns one row per product: product_id, product_name, daily_demand, demand_lead_review, demand_sd (its
@@ -151,12 +151,12 @@ def inventory_plan(
     quantity = np.where(fresh, np.maximum(newsvendor, 0), np.maximum(eoq, review_days * daily))
     on_hand = stock.reindex(products).to_numpy(dtype=float) if stock is not None else np.full(len(products), np.nan)
     known = np.isfinite(on_hand)
-    # Order up to reorder point + order quantity when stock is at or below the reorder point (unknown stock:
-    # taken as at the reorder point, so the plan shows one order quantity); perishables: up to one cycle's
-    # newsvendor quantity.
+    # Order up to reorder point + order quantity when stock is at or below the reorder point; perishables: up to
+    # one cycle's newsvendor quantity. Unknown stock: nothing to order now can be said (the reorder point and
+    # order size still can); its position is taken as the reorder point for what-if margins.
     position = np.where(known, on_hand, np.where(fresh, 0.0, reorder_point))
     target = np.where(fresh, quantity, reorder_point + quantity)
-    order_now = np.where(fresh, position < target, position <= reorder_point)
+    order_now = np.where(fresh, position < target, position <= reorder_point) & known
     order_units = np.ceil(np.where(order_now, np.maximum(target - position, 0), 0))
     if budget is not None:
         order_units = _fit_budget(order_units, position, mean, sd, daily, price, cost, budget)

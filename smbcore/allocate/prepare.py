@@ -3,12 +3,15 @@ orders forecast with the shop's weekday x hour pattern. Everything after this is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from smbcore.allocate.inventory import DemandOverTime, demand_over_time, item_table
 from smbcore.allocate.staffing import hourly_profile
+from smbcore.errors import SmbcoreError
+from smbcore.timing import has_times
 
 __all__ = [
     "StockInputs",
@@ -18,6 +21,10 @@ __all__ = [
     "stock_replay_inputs",
     "staff_replay_inputs",
     "product_names",
+    "shop_country",
+    "shop_holidays",
+    "closed_days",
+    "has_times",
 ]
 
 
@@ -34,10 +41,17 @@ class StockInputs:
 
 @dataclass
 class StaffInputs:
-    """forecast: date, yhat, bands of orders per day (whole shop); profile: weekday, hour, share."""
+    """forecast: date, yhat, bands of orders per day (whole shop; zero on the days in `closed`); profile: weekday,
+    hour, share; timed: whether the file has times of day (else the profile is an even spread, see
+    smbcore.timing.has_times); closed: date, why (days of the forecast the shop is expected shut); country: whose
+    public holidays were used (None: none); history_days: days from the first to the last order."""
 
     forecast: pd.DataFrame
     profile: pd.DataFrame
+    timed: bool = True
+    closed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"date": [], "why": []}))
+    country: str | None = None
+    history_days: int = 0
 
 
 def stock_inputs(transactions: pd.DataFrame, top: int = 200, horizon: int = 56, products: tuple = ()) -> StockInputs:
@@ -56,37 +70,142 @@ def stock_inputs(transactions: pd.DataFrame, top: int = 200, horizon: int = 56, 
     return StockInputs(prediction, demand, item_table(transactions, demand.products), history)
 
 
-def staff_inputs(transactions: pd.DataFrame, horizon: int = 28, holidays=None) -> StaffInputs:
-    """The orders-per-day forecast of the whole shop and the weekday x hour pattern of its orders."""
+def shop_country(transactions: pd.DataFrame) -> str | None:
+    """The shop's country as its data says: the most common value of a `country` column; None when unknown."""
+    if "country" not in transactions:
+        return None
+    values = transactions["country"].astype("string").str.strip().replace("", pd.NA).dropna()
+    return str(values.mode().iat[0]) if len(values) else None
+
+
+def shop_holidays(transactions: pd.DataFrame, country: str | None = None) -> tuple[str | None, list[pd.Timestamp]]:
+    """(country, public holidays) of this shop over its history and the year after: the owner's `country` when
+    given, else the data's (see shop_country); the same calendar the forecast uses (smbcore.forecast.holiday_dates).
+    No country known: (None, [])."""
     from smbcore import forecast as fc
 
+    country = (country or "").strip() or shop_country(transactions)
+    stamps = transactions["timestamp"].dropna()
+    if not country or stamps.empty:
+        return country, []
+    years = range(stamps.min().year, stamps.max().year + 2)
+    return country, list(fc.holiday_dates(country, years))
+
+
+def _orders_per_day(transactions: pd.DataFrame) -> pd.Series:
+    """Orders with a sale on every day from the first to the last order (0 on days without any)."""
+    sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
+    days = sales["timestamp"].dt.normalize()
+    counts = sales.groupby(days)["order_id"].nunique()
+    if counts.empty:
+        return counts.astype(float)
+    span = pd.date_range(counts.index.min(), counts.index.max(), freq="D")
+    return counts.reindex(span, fill_value=0).astype(float)
+
+
+def closed_days(transactions: pd.DataFrame, dates, holidays=(), weeks: int = 8) -> pd.DataFrame:
+    """Which of `dates` the shop is expected shut, and why, from its own history (order lines: order_id,
+    timestamp, is_return).
+
+    A weekday is closed when the shop had no order on it in the last `weeks` weeks (seen at least 3 times). A
+    public holiday (`holidays`) is closed when the shop had no order on the same holiday a year before, or, when
+    that day is not in the history, on most of the public holidays its history holds. A holiday the history
+    never saw is left to the forecast. Returns columns date, why (plain words); one row per closed date."""
+    per_day = _orders_per_day(transactions)
+    dates = pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize()
+    rows = []
+    if per_day.empty:
+        return pd.DataFrame({"date": pd.DatetimeIndex([]), "why": pd.Series([], dtype="string")})
+    recent = per_day[per_day.index > per_day.index.max() - pd.Timedelta(weeks=weeks)]
+    by_weekday = recent.groupby(recent.index.day_of_week).agg(["size", "sum"])
+    shut_weekdays = set(by_weekday[(by_weekday["size"] >= 3) & (by_weekday["sum"] == 0)].index)
+    holiday_days = pd.DatetimeIndex(pd.to_datetime(list(holidays))).normalize() if len(holidays) else None
+    past = per_day[per_day.index.isin(holiday_days)] if holiday_days is not None else per_day.iloc[:0]
+    mostly_shut = len(past) > 0 and (past == 0).mean() > 0.5
+    for day in dates:
+        if day.day_of_week in shut_weekdays:
+            rows.append((day, f"closed on {day:%A}s (no orders on them in the last {weeks} weeks)"))
+        elif holiday_days is not None and day in holiday_days:
+            year_before = day - pd.DateOffset(years=1)
+            if year_before in per_day.index and year_before in holiday_days:
+                if per_day[year_before] == 0:
+                    rows.append((day, f"public holiday (no orders on it on {year_before:%d %b %Y})"))
+            elif mostly_shut:
+                rows.append((day, "public holiday (no orders on most public holidays in your history)"))
+    return pd.DataFrame(
+        {"date": pd.DatetimeIndex([r[0] for r in rows]), "why": pd.Series([r[1] for r in rows], dtype="string")}
+    )
+
+
+def _staff_forecast(transactions: pd.DataFrame, horizon: int, country: str | None) -> StaffInputs:
+    from smbcore import forecast as fc
+
+    country, holidays = shop_holidays(transactions, country)
     history = fc.series_from_transactions(transactions, "orders", None, "D")
-    prediction = fc.forecast(history, horizon, "D", holidays=holidays)
-    return StaffInputs(prediction, hourly_profile(transactions))
+    if history.empty:
+        raise SmbcoreError("A staff plan needs orders with a sale; this data has none (only returns or no rows).")
+    # Every day from the first to the last order: days without an order are days with 0 orders.
+    span = pd.date_range(history["date"].min(), history["date"].max(), freq="D")
+    history = (
+        history.set_index("date").reindex(span).rename_axis("date").reset_index()
+        .assign(series_id="All sales", y=lambda f: f["y"].fillna(0.0))[["series_id", "date", "y"]]
+    )  # fmt: skip
+    prediction = fc.forecast(history, horizon, "D", holidays=holidays or None)
+    closed = closed_days(transactions, prediction["date"].unique(), holidays)
+    shut = prediction["date"].isin(closed["date"]).to_numpy()
+    bands = [c for c in prediction.columns if c.startswith("yhat")]
+    prediction.loc[shut, bands] = 0.0
+    timed = has_times(transactions["timestamp"])
+    return StaffInputs(prediction, hourly_profile(transactions), timed, closed, country, int(len(span)))
+
+
+def staff_inputs(transactions: pd.DataFrame, horizon: int = 28, country: str | None = None) -> StaffInputs:
+    """The orders-per-day forecast of the whole shop (with the public holidays of its country, see
+    shop_holidays; zero on days the shop is expected shut, see closed_days) and the weekday x hour pattern of
+    its orders."""
+    return _staff_forecast(transactions, horizon, country)
 
 
 def stock_replay_inputs(transactions: pd.DataFrame, top: int = 200, test_days: int = 56) -> StockInputs:
     """Stock inputs as they were `test_days` before the last order: what the plan would have been made from,
-    for replaying it against the demand that followed (see backtest_policy). `history` covers every day."""
+    for replaying it against the demand that followed (see backtest_policy). `history` covers every day. Needs
+    at least twice `test_days` of history before the cut (else an SmbcoreError saying how much there is)."""
     from smbcore import forecast as fc
 
     history = fc.series_from_transactions(transactions, "units", "product_id", "D", top=top)
     history["y"] = history["y"].clip(lower=0)
     cut = history["date"].max() - pd.Timedelta(days=test_days - 1)
+    have = int((cut - history["date"].min()).days) if len(history) else 0
+    _enough_for_replay(have, test_days)
     prediction = fc.forecast(history[history["date"] < cut], test_days, "D", levels=(80,))
     demand = demand_over_time(prediction)
     return StockInputs(prediction, demand, item_table(transactions, demand.products), history)
 
 
-def staff_replay_inputs(transactions: pd.DataFrame, test_days: int = 28) -> StaffInputs:
-    """Orders forecast and hourly pattern as they were `test_days` before the last order (for backtest_rota)."""
-    from smbcore import forecast as fc
-
-    cut = transactions["timestamp"].max().normalize() - pd.Timedelta(days=test_days - 1)
+def staff_replay_inputs(transactions: pd.DataFrame, test_days: int = 28, country: str | None = None) -> StaffInputs:
+    """Orders forecast and hourly pattern as they were `test_days` before the last order (for backtest_rota),
+    made the same way as staff_inputs. Needs at least twice `test_days` of history before the cut (else an
+    SmbcoreError saying how much there is)."""
+    last = transactions["timestamp"].max().normalize()
+    cut = last - pd.Timedelta(days=test_days - 1)
     before = transactions[transactions["timestamp"] < cut]
-    history = fc.series_from_transactions(before, "orders", None, "D")
-    prediction = fc.forecast(history, test_days, "D")
-    return StaffInputs(prediction, hourly_profile(before))
+    have = int((cut - before["timestamp"].min().normalize()).days) if len(before) else 0
+    _enough_for_replay(have, test_days)
+    return _staff_forecast(before, test_days, country)
+
+
+def _enough_for_replay(have: int, test_days: int) -> None:
+    """A replay of the last `test_days` needs twice that much history before them (`have` days)."""
+    if have < 2 * test_days:
+        weeks = int(np.ceil(3 * test_days / 7))
+        raise SmbcoreError(
+            f"Replaying the last {test_days} days needs at least {weeks} weeks of orders; this data has "
+            f"{_days_words(have + test_days)}. The replay appears once more history is saved."
+        )
+
+
+def _days_words(days: int) -> str:
+    return f"{round(days / 7)} weeks" if days >= 14 else f"{days} days"
 
 
 def product_names(transactions: pd.DataFrame) -> pd.Series:

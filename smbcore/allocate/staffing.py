@@ -11,16 +11,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["hourly_profile", "staffing_plan", "staffing_tradeoff", "PLAN_FOR"]
+from smbcore.timing import has_times
+
+__all__ = [
+    "hourly_profile",
+    "even_profile",
+    "open_days",
+    "rota_with_overrides",
+    "staffing_plan",
+    "staffing_tradeoff",
+    "PLAN_FOR",
+    "OPEN_HOURS",
+]
 
 PLAN_FOR = {"forecast": "yhat", "busy day (80% upper)": "yhat_hi_80", "very busy day (95% upper)": "yhat_hi_95"}
+OPEN_HOURS = (9, 17)  # opening hours assumed when the owner has not said and the file has no times
+CLOSED_BELOW = 0.05  # orders a day: a forecast this low is a day the shop is shut (closed weekday, holiday)
 
 
 def hourly_profile(transactions: pd.DataFrame) -> pd.DataFrame:
     """Share of each weekday's orders that falls in each hour, from order lines (order_id, timestamp, is_return).
 
     Returns columns weekday (0 = Monday), hour (0-23), share (per weekday the shares add up to 1; a weekday
-    without orders gets the shop's overall hourly pattern)."""
+    without orders gets the shop's overall hourly pattern). A file with dates but no times (see
+    smbcore.timing.has_times) says nothing about hours: its orders are spread evenly over OPEN_HOURS (the page
+    uses `even_profile` of the owner's opening hours instead)."""
+    if not has_times(transactions["timestamp"]):
+        return even_profile(OPEN_HOURS)
     sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
     orders = sales.groupby("order_id")["timestamp"].min()
     counts = (
@@ -36,6 +53,16 @@ def hourly_profile(transactions: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def even_profile(open_hours: tuple[int, int]) -> pd.DataFrame:
+    """Each weekday's orders spread evenly over the opening hours (opening hour, closing hour): for files with
+    dates but no times. Same columns as `hourly_profile`."""
+    opening, closing = int(open_hours[0]), int(open_hours[1])
+    hours = np.arange(24)
+    inside = (hours >= opening) & (hours < closing)
+    share = np.where(inside, 1.0 / max(closing - opening, 1), 0.0)
+    return pd.DataFrame({"weekday": np.repeat(np.arange(7), 24), "hour": np.tile(hours, 7), "share": np.tile(share, 7)})
+
+
 def shift_blocks(open_hours: tuple[int, int], shift_hours: int) -> tuple[np.ndarray, list[str], np.ndarray]:
     """(first hour of each shift, its label '09:00-13:00', its length in hours) for the opening hours."""
     opening, closing = open_hours
@@ -46,7 +73,14 @@ def shift_blocks(open_hours: tuple[int, int], shift_hours: int) -> tuple[np.ndar
 
 def _daily(forecast: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in ("yhat", "yhat_hi_80", "yhat_hi_95") if c in forecast]
-    return forecast.groupby("date")[columns].sum().sort_index()
+    days = forecast.groupby("date")[columns].sum().sort_index().astype(float)
+    return days[days["yhat"].fillna(0) >= CLOSED_BELOW]
+
+
+def open_days(forecast: pd.DataFrame) -> pd.DatetimeIndex:
+    """The dates of `forecast` (date, yhat of orders per day) the shop is expected open: the rota's days. Days
+    the forecast puts at (about) zero, such as closed weekdays and public holidays the shop shuts on, are not."""
+    return pd.DatetimeIndex(_daily(forecast).index)
 
 
 def _profile_matrix(hourly_profile: pd.DataFrame) -> np.ndarray:
@@ -82,7 +116,7 @@ def staffing_plan(
     forecast: date, yhat (and yhat_hi_80 / yhat_hi_95) of orders per day; several series on a date are added.
     hourly_profile: weekday, hour, share (see `hourly_profile`). open_hours: (opening hour, closing hour).
     plan_for: a key of PLAN_FOR (plan for the forecast or for a busier day than forecast). Days the forecast
-    expects the shop shut (under half an order) get no shifts. Returns one row per date and shift:
+    expects the shop shut (see `open_days`) get no shifts; a quiet open day still gets the minimum on duty. Returns one row per date and shift:
     date, weekday, shift ('09:00-13:00'), expected_orders, staff, staff_hours, cost, orders_per_person (the
     load per person per hour at the shift's busiest hour).
     """
@@ -92,7 +126,6 @@ def staffing_plan(
     if closing <= opening:
         raise ValueError(f"Closing hour ({closing}) must be after opening hour ({opening}).")
     days = _daily(forecast)
-    days = days[days["yhat"] >= 0.5]  # the forecast expects the shop shut (e.g. Saturdays)
     weekdays = days.index.day_of_week.to_numpy()
     shares = _profile_matrix(hourly_profile)
     planned = days[PLAN_FOR[plan_for]].to_numpy() * (1 + demand_shock)
@@ -112,7 +145,7 @@ def staffing_plan(
             "staff_hours": (staff * lengths).ravel().astype(int),
         }
     )
-    rota["cost"] = rota["staff_hours"] * hourly_wage
+    rota["cost"] = rota["staff_hours"].to_numpy(dtype=float) * float(hourly_wage)
     rota["orders_per_person"] = peak.ravel() / np.maximum(staff.ravel(), 1)
     return rota
 
@@ -133,7 +166,6 @@ def staffing_tradeoff(
     from scipy.stats import norm
 
     days = _daily(forecast)
-    days = days[days["yhat"] >= 0.5]
     weekdays = days.index.day_of_week.to_numpy()
     shares = _profile_matrix(hourly_profile)
     hours = np.arange(open_hours[0], open_hours[1])
@@ -161,3 +193,24 @@ def staffing_tradeoff(
             }
         )
     return pd.DataFrame(rows)
+
+
+def rota_with_overrides(
+    rota: pd.DataFrame, workspace, open_hours: tuple[int, int], shift_hours: int, hourly_wage: float
+) -> pd.DataFrame:
+    """The rota with the owner's overrides (recorded on the Fairness page as model 'rota', subject
+    'YYYY-MM-DD HH:00-HH:00', action the people on that shift), its staff hours and cost worked out again.
+
+    rota: staffing_plan output for these open_hours and shift_hours (may be empty). Adds overridden and
+    override_reason; staff and staff_hours stay whole numbers and cost is money, also on an empty rota."""
+    from smbcore.overrides import apply_overrides
+
+    keyed = rota.assign(key=rota["date"].dt.strftime("%Y-%m-%d").astype(object) + " " + rota["shift"].astype(object))
+    out = apply_overrides(keyed, workspace, "rota", "staff", key="key").drop(columns="key")
+    _, labels, lengths = shift_blocks(tuple(open_hours), shift_hours)
+    length = out["shift"].map(dict(zip(labels, lengths.tolist(), strict=True)))
+    people = pd.to_numeric(out["staff"], errors="coerce").fillna(0).round().clip(lower=0)
+    out["staff"] = people.to_numpy(dtype=int)
+    out["staff_hours"] = (people * pd.to_numeric(length, errors="coerce").fillna(0)).to_numpy(dtype=int)
+    out["cost"] = out["staff_hours"].to_numpy(dtype=float) * float(hourly_wage)
+    return out
