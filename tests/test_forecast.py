@@ -201,7 +201,7 @@ def cafe_orders(days: int = 120, closed=(6,), seed: int = 3, start: str = "2024-
     for day in pd.date_range(start, periods=days, freq="D"):
         if day.day_of_week in closed:
             continue
-        for k in range(rng.poisson(10)):
+        for _ in range(rng.poisson(10)):
             when = day + pd.Timedelta(hours=int(rng.integers(8, 18)), minutes=int(rng.integers(0, 60)))
             rows.append((f"O{len(rows)}", when, 1.0, round(float(rng.normal(5.3, 1.0)), 2)))
     frame = pd.DataFrame(rows, columns=["order_id", "timestamp", "quantity", "unit_price"])
@@ -272,7 +272,10 @@ def test_a_history_of_trading_days_only_is_filled_with_zeros_and_keeps_its_weekl
         {"series_id": "shop", "date": trading, "y": [shape[d.day_of_week] * rng.uniform(0.9, 1.1) for d in trading]}
     )
     grid = on_grid(history)
-    assert len(grid) == (trading[-1] - trading[0]).days + 1 and (grid.set_index("date").loc["2024-02-12":"2024-02-18", "y"] == 0).all()
+    assert (
+        len(grid) == (trading[-1] - trading[0]).days + 1
+        and (grid.set_index("date").loc["2024-02-12":"2024-02-18", "y"] == 0).all()
+    )
     out = forecast(history, 14).set_index("date")["yhat"]
     by_day = out.groupby(out.index.day_of_week).mean()
     assert by_day[6] == 0 and by_day[0] == 0
