@@ -36,9 +36,15 @@ def sales_section() -> None:
         help=f"Sales minus returns and cancellations: {money(k['net_revenue'], c)}.",
     )
     cols[1].metric("Orders", f"{k['orders']:,}")
-    cols[2].metric("Customers", f"{k['customers']:,}", help="Customers with an id who bought at least once.")
+    if k["customers"]:
+        cols[2].metric("Customers", f"{k['customers']:,}", help="Customers with an id who bought at least once.")
+        repeat = f"{k['repeat_rate']:.0%}"
+        cols[4].metric("Repeat customers", repeat, help="Share of customers who ordered twice or more.")
+    else:
+        why = "Your file has no customer ids, so customers cannot be counted. Map a customer column on 'Your data'."
+        cols[2].metric("Customers", "not in file", help=why)
+        cols[4].metric("Repeat customers", "not in file", help=why)
     cols[3].metric("Average order", f"{c}{k['avg_order_value']:,.2f}", help="Sales value per order.")
-    cols[4].metric("Repeat customers", f"{k['repeat_rate']:.0%}", help="Share of customers who ordered twice or more.")
     if k["returns_value"] > 0:
         cols[5].metric(
             "Returns",
@@ -109,7 +115,9 @@ def sales_section() -> None:
 
     st.subheader("Who buys")
     newret = compute("transactions", "overview.new_vs_returning")
-    if not newret.empty:
+    if newret.empty:
+        st.caption("New and returning customers need customer ids, which your file does not have.")
+    else:
         long = newret.melt("month", ["new_customers", "returning_customers"], var_name="kind", value_name="customers")
         long["kind"] = long["kind"].map({"new_customers": "New", "returning_customers": "Returning"})
         st.altair_chart(

@@ -150,8 +150,12 @@ def new_vs_returning(tx: pd.DataFrame) -> pd.DataFrame:
     """Per month, customers buying for the first time and customers who had bought before.
 
     Returns columns: month, new_customers, returning_customers, new_revenue, returning_revenue.
-    Customers are counted from their first order in the data, so the first month is all 'new'.
+    Customers are counted from their first order in the data, so the first month is all 'new'. Without a
+    customer_id column: no rows.
     """
+    if "customer_id" not in tx:
+        columns = ["new_customers", "returning_customers", "new_revenue", "returning_revenue"]
+        return pd.DataFrame({"month": pd.to_datetime([])} | {c: [] for c in columns})
     sales = _sales(tx).dropna(subset=["customer_id"])
     month = sales["timestamp"].dt.to_period("M").dt.start_time
     first = month.groupby(sales["customer_id"]).transform("min")

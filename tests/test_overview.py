@@ -176,7 +176,8 @@ def test_one_off_orders_and_refunds_of_that_size():
 
 
 def test_overview_page_makes_no_hour_claims_on_a_file_without_times(monkeypatch, tmp_path):
-    """Issue 13: a file with dates only gave 'Busiest hour: Tuesdays 00:00-01:00' and a weekday x hour map."""
+    """Issue 13: a file with dates only gave 'Busiest hour: Tuesdays 00:00-01:00' and a weekday x hour map; a
+    file without customer ids crashed the page (new vs returning) and showed 'nan%' repeat customers."""
     from streamlit.testing.v1 import AppTest
 
     from smbcore.data import Workspace
@@ -186,6 +187,7 @@ def test_overview_page_makes_no_hour_claims_on_a_file_without_times(monkeypatch,
     home = tmp_path / "home"
     shop = generate_transactions(n_lines=2_000, n_customers=80, days=120, seed=9)
     shop = shop[~shop["is_return"].astype(bool)].assign(timestamp=lambda f: f["timestamp"].dt.normalize())
+    shop = shop.drop(columns=["customer_id"])  # a till export: no customers either
     Workspace(home / "workspace.duckdb").save("transactions", shop, source="dates_only.csv")
     monkeypatch.setenv("SMBCORE_HOME", str(home))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
@@ -198,3 +200,4 @@ def test_overview_page_makes_no_hour_claims_on_a_file_without_times(monkeypatch,
     assert "Busiest day:" in words and "no times of day" in words
     returns = next(m for m in app.metric if m.label == "Returns")
     assert returns.value == "0%" and "No returns" in returns.help and "nan" not in words
+    assert next(m for m in app.metric if m.label == "Repeat customers").value == "not in file"
