@@ -367,3 +367,16 @@ def test_forecast_page_asks_whether_to_use_orders_or_daily_totals(monkeypatch, t
     assert app.dataframe[-1].value["yhat"].mean() > 900  # the daily totals, not the ~€53 orders
     app.radio(key="fc_table").set_value("transactions").run()
     assert not app.exception and app.dataframe[-1].value["yhat"].mean() < 80
+
+
+def test_forecast_page_says_why_the_miss_cannot_be_compared_instead_of_nan(monkeypatch, tmp_path):
+    """Issue 13: 'the forecast missed nan times as much' when the history before the check never changed."""
+    from smbcore.data import Workspace
+
+    home = tmp_path / "home"
+    totals = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=70, freq="D"), "y": 20.0})
+    Workspace(home / "workspace.duckdb").save("demand", totals, source="totals.csv")
+    app = open_page(monkeypatch, home, "pages/forecast.py")
+    assert not app.exception and not app.error
+    words = page_texts(app)
+    assert "nan" not in words and "cannot be said" in words and "never changed" in words
