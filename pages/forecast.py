@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from pages._shared import (
+    OWN,
     active_source,
+    active_workspace,
     compute,
     currency,
     load,
@@ -24,6 +26,7 @@ from pages._shared import (
 )
 from smbcore import forecast as fc
 from smbcore.data import SAMPLES
+from smbcore.overview import WEEKDAYS
 
 require_app()
 
@@ -50,7 +53,7 @@ class Choice:
     history: pd.DataFrame  # series_id, date, y
     freq: str
     unit: str
-    country: str | None
+    transactions: pd.DataFrame | None  # the orders the history comes from (None for daily totals)
     by: str | None  # the column series are split by (store_id lets per-store factors line up)
     is_money: bool
 
@@ -75,9 +78,58 @@ def _drivers(history, freq, external, holidays: tuple, factors: tuple):
     return fc.drivers(history, freq, external, list(holidays) or None, list(factors))
 
 
+TABLE_CHOICE = {"transactions": "Your orders (transactions)", "demand": "Your daily or weekly totals (demand)"}
+
+
+def choose_table() -> str | None:
+    """Which saved table the forecast uses: the only one, or, when both orders and daily totals are saved, the
+    owner's choice (kept in session state; the most recently saved one until they choose)."""
+    tables = [t for t in TABLE_CHOICE if version(t) is not None]
+    if len(tables) < 2:
+        return tables[0] if tables else None
+    saved = active_workspace().catalog().set_index("name")["saved_at"]
+    newest = max(tables, key=lambda t: saved.get(t))
+    return st.radio(
+        "Forecast from",
+        tables,
+        index=tables.index(newest),
+        format_func=TABLE_CHOICE.get,
+        horizontal=True,
+        key="fc_table",
+        help="Both your orders and your daily totals are saved. The most recently saved one is chosen first.",
+    )
+
+
+def one_offs_choice() -> bool:
+    """Whether one-off bulk orders count in the forecast: left out unless the owner includes them (the rule:
+    overview.one_off_orders, the same the health check reports)."""
+    orders, limit, typical = compute("transactions", "overview.one_off_orders")
+    if orders.empty:
+        return False
+    c = currency()
+    sales = orders[~orders["is_return"].astype(bool)]
+    if len(orders) == 1:
+        row = orders.iloc[0]
+        what = "one refund" if row["is_return"] else "one order"
+        about = f"{what} of {money(row['value'], c)} on {row['day'].day} {row['day']:%B %Y}"
+        it = "it"
+    else:
+        refunds = len(orders) - len(sales)
+        about = f"{len(sales)} orders" + (f" and {refunds} refunds" if refunds else "")
+        about += f" of over {money(limit, c)} each (largest {money(orders['value'].max(), c)})"
+        it = "them"
+    include = st.checkbox(f"Include {it} in the forecast", False, key="fc_one_offs")
+    verdict = "included, as you chose" if include else "left out, so a one-off does not drive the forecast"
+    st.caption(
+        f"{about[0].upper()}{about[1:]}: far larger than usual (a typical order is {money(typical, c)}), {verdict}."
+    )
+    return include
+
+
 def choose_history() -> Choice | None:
     """What to forecast, from the widgets and the active data; None when there is no sales history."""
-    if version("transactions") is not None:
+    table = choose_table()
+    if table == "transactions":
         tx = load("transactions")
         c1, c2, c3 = st.columns(3)
         measure = c1.selectbox("Forecast", list(MEASURES), format_func=MEASURES.get, key="fc_measure")
@@ -85,18 +137,46 @@ def choose_history() -> Choice | None:
         level = c2.selectbox("For", levels, key="fc_level")
         period = c3.segmented_control("Per", ["Day", "Week"], default="Day", key="fc_period") or "Day"
         freq = "D" if period == "Day" else "W"
-        history = compute("transactions", "forecast.series_from_transactions", measure, LEVELS[level], freq)
+        include = one_offs_choice()
+        history = compute(
+            "transactions", "forecast.series_from_transactions", measure, LEVELS[level], freq, include_one_offs=include
+        )
         unit = f"{MEASURES[measure]} ({currency()})" if measure == "revenue" else MEASURES[measure]
-        country = tx["country"].mode().iat[0] if "country" in tx and tx["country"].notna().any() else None
         if freq == "W":
             freq = fc.infer_freq(history["date"])
-        return Choice(history, freq, unit, country, LEVELS[level], measure == "revenue")
-    if version("demand") is not None:
+        return Choice(history, freq, unit, tx, LEVELS[level], measure == "revenue")
+    if table == "demand":
         demand = load("demand")
         history = demand.assign(series_id=demand.get("series_id", "All sales"))[["series_id", "date", "y"]]
-        country = SAMPLES.get(active_source(), {}).get("country")
-        return Choice(history, fc.infer_freq(history["date"]), "Sales", country, None, False)
+        return Choice(history, fc.infer_freq(history["date"]), "Sales", None, None, False)
     return None
+
+
+def holiday_country(choice: Choice) -> str:
+    """The country whose public holidays the forecast uses (fc.shop_country: the owner's answer, the orders'
+    country or currency), asked once and kept in the workspace settings; GB, said so, when nothing tells."""
+    workspace = active_workspace()
+    own = active_source() == OWN
+    settings = {"country": workspace.setting("country"), "currency": workspace.setting("currency")}
+    if not own:
+        settings["country"] = settings["country"] or SAMPLES.get(active_source(), {}).get("country")
+    found = fc.shop_country(choice.transactions, settings)
+    typed = st.text_input(
+        "Public holidays of",
+        value=found or "GB",
+        key="fc_country",
+        help="Your shop's country, as a name or code such as GB, US, DE, FR. Leave empty for none. "
+        "It is kept for next time.",
+    ).strip()
+    if own and typed and fc.country_code(typed) and fc.country_code(typed) != found:
+        workspace.set_setting("country", fc.country_code(typed))
+    if found is None and typed.upper() == "GB":
+        st.caption(
+            "Nothing in your data says which country your shop is in (no country column, and the currency is "
+            "used in several countries), so the public holidays are those of GB for now. Type your country "
+            "above if it is another; it is kept for next time."
+        )
+    return typed
 
 
 def outside_factors(by: str | None) -> tuple[pd.DataFrame | None, list[str]]:
@@ -163,15 +243,11 @@ def forecast_section() -> None:
     horizon = c1.slider(
         f"How far ahead ({per})", 1, 90 if freq == "D" else 26, 28 if freq == "D" else 8, key="fc_horizon"
     )
-    calendar_country = c2.text_input(
-        "Public holidays of",
-        value=choice.country or "GB",
-        key="fc_country",
-        help="A country name or code such as GB, US, DE. Leave empty for none.",
-    )
-    years = range(history["date"].min().year, history["date"].max().year + 2)
-    holidays = tuple(fc.holiday_dates(calendar_country, years)) if calendar_country.strip() else ()
-    if calendar_country.strip() and not holidays:
+    with c2:
+        calendar_country = holiday_country(choice)
+    end = history["date"].max() + pd.DateOffset(years=1)
+    holidays = tuple(fc.holiday_calendar(calendar_country, history["date"].min(), end))
+    if calendar_country and not holidays:
         st.warning(f"No holiday calendar is known for '{calendar_country}'. Use a country code such as GB or US.")
 
     last = history["date"].max()
@@ -195,7 +271,12 @@ def forecast_section() -> None:
     result = _forecast(history, horizon, freq, external, future_external, holidays, tuple(used))
     if lift:
         result = fc.with_lift(result, [lift[0]], lift[1])
-    shown = draw(history, result, choice.unit, 1 if freq == "D" else 7, holidays)
+    shown = draw(fc.on_grid(history, freq), result, choice.unit, 1 if freq == "D" else 7, holidays)
+    closed = fc.closed_days(history[history["series_id"] == shown], freq).get(shown, [])
+    if closed:
+        names = [WEEKDAYS[d] + "s" for d in closed]
+        days = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        st.caption(f"Closed on {days}: no sales on those days in your history, so they are forecast as zero.")
     with st.expander("What drives this forecast", expanded=True):
         show_drivers(_drivers(history[history["series_id"] == shown], freq, external, holidays, tuple(used)), choice)
     with st.expander("How accurate has this been?", expanded=True):
@@ -310,12 +391,19 @@ def show_drivers(table: pd.DataFrame, choice: Choice) -> None:
 def show_check(check: pd.DataFrame, horizon: int, per: str) -> None:
     """The backtest in words and as a table."""
     mase, coverage = check["mase"].mean(), check["coverage_80"].mean()
-    verdict = "better than" if mase < 1 else "worse than"
-    st.markdown(
-        f"Forecasting the last {horizon} {per} from the rest, the typical miss was **{mase:.2f} times** that of "
-        f"'same as one season ago' ({verdict} that simple rule), and **{coverage:.0%}** of actual values fell "
-        "inside the 80% band (80% is right)."
-    )
+    band = f"**{coverage:.0%}** of actual values fell inside the 80% band (80% is right)"
+    if pd.notna(mase):
+        verdict = "better than" if mase < 1 else "worse than"
+        st.markdown(
+            f"Forecasting the last {horizon} {per} from the rest, the typical miss was **{mase:.2f} times** that "
+            f"of 'same as one season ago' ({verdict} that simple rule), and {band}."
+        )
+    else:
+        st.markdown(
+            f"Forecasting the last {horizon} {per} from the rest, {band}. How the miss compares with 'same as one "
+            f"season ago' cannot be said: before those {per} the sales never changed from one period to the "
+            "next, so that simple rule never missed."
+        )
     table_with_download(
         check,
         "forecast_accuracy.csv",

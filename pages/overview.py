@@ -7,6 +7,7 @@ from pages._shared import (
     active_source,
     compute,
     currency,
+    load,
     money,
     needs_table,
     plain_errors,
@@ -14,6 +15,7 @@ from pages._shared import (
     source_label,
     table_with_download,
 )
+from smbcore.timing import has_times
 
 require_app()
 
@@ -34,14 +36,23 @@ def sales_section() -> None:
         help=f"Sales minus returns and cancellations: {money(k['net_revenue'], c)}.",
     )
     cols[1].metric("Orders", f"{k['orders']:,}")
-    cols[2].metric("Customers", f"{k['customers']:,}", help="Customers with an id who bought at least once.")
+    if k["customers"]:
+        cols[2].metric("Customers", f"{k['customers']:,}", help="Customers with an id who bought at least once.")
+        repeat = f"{k['repeat_rate']:.0%}"
+        cols[4].metric("Repeat customers", repeat, help="Share of customers who ordered twice or more.")
+    else:
+        why = "Your file has no customer ids, so customers cannot be counted. Map a customer column on 'Your data'."
+        cols[2].metric("Customers", "not in file", help=why)
+        cols[4].metric("Repeat customers", "not in file", help=why)
     cols[3].metric("Average order", f"{c}{k['avg_order_value']:,.2f}", help="Sales value per order.")
-    cols[4].metric("Repeat customers", f"{k['repeat_rate']:.0%}", help="Share of customers who ordered twice or more.")
-    cols[5].metric(
-        "Returns",
-        f"{k['returns_share']:.1%}",
-        help=f"{money(k['returns_value'], c)} returned or cancelled, as a share of sales.",
-    )
+    if k["returns_value"] > 0:
+        cols[5].metric(
+            "Returns",
+            f"{k['returns_share']:.1%}",
+            help=f"{money(k['returns_value'], c)} returned or cancelled, as a share of sales.",
+        )
+    else:
+        cols[5].metric("Returns", "0%", help="No returns or cancellations recorded in this file.")
 
     st.subheader("Sales over time")
     freq_label = st.segmented_control("Add up by", ["Day", "Week", "Month"], default="Week", key="overview_freq")
@@ -104,7 +115,9 @@ def sales_section() -> None:
 
     st.subheader("Who buys")
     newret = compute("transactions", "overview.new_vs_returning")
-    if not newret.empty:
+    if newret.empty:
+        st.caption("New and returning customers need customer ids, which your file does not have.")
+    else:
         long = newret.melt("month", ["new_customers", "returning_customers"], var_name="kind", value_name="customers")
         long["kind"] = long["kind"].map({"new_customers": "New", "returning_customers": "Returning"})
         st.altair_chart(
@@ -143,25 +156,53 @@ def sales_section() -> None:
         )
         table_with_download(countries, "sales_by_country.csv", key="dl_countries")
     with right:
-        heat = compute("transactions", "overview.orders_by_weekday_hour")
-        open_hours = heat[heat["orders"] > 0]["hour"]
-        shown = heat[heat["hour"].between(open_hours.min(), open_hours.max())] if len(open_hours) else heat
-        st.altair_chart(
-            alt.Chart(shown, title="When orders come in (orders per weekday and hour)")
-            .mark_rect()
-            .encode(
-                x=alt.X("hour:O", title="Hour of day"),
-                y=alt.Y("weekday:N", sort=list(heat["weekday"].cat.categories), title=None),
-                color=alt.Color("orders:Q", title="Orders", scale=alt.Scale(scheme="blues")),
-                tooltip=["weekday", "hour", "orders"],
-            ),
-            width="stretch",
-        )
-        peak = heat.loc[heat["orders"].idxmax()]
-        st.caption(
-            f"Busiest hour: {peak['weekday']}s {int(peak['hour']):02d}:00-{int(peak['hour']) + 1:02d}:00, "
-            f"with {int(peak['orders']):,} orders in the period."
-        )
+        if has_times(load("transactions")["timestamp"]):
+            busy_hours()
+        else:
+            busy_weekdays()
+
+
+def busy_hours() -> None:
+    """Orders per weekday and hour, for files that record the time of day."""
+    heat = compute("transactions", "overview.orders_by_weekday_hour")
+    open_hours = heat[heat["orders"] > 0]["hour"]
+    shown = heat[heat["hour"].between(open_hours.min(), open_hours.max())] if len(open_hours) else heat
+    st.altair_chart(
+        alt.Chart(shown, title="When orders come in (orders per weekday and hour)")
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title="Hour of day"),
+            y=alt.Y("weekday:N", sort=list(heat["weekday"].cat.categories), title=None),
+            color=alt.Color("orders:Q", title="Orders", scale=alt.Scale(scheme="blues")),
+            tooltip=["weekday", "hour", "orders"],
+        ),
+        width="stretch",
+    )
+    peak = heat.loc[heat["orders"].idxmax()]
+    st.caption(
+        f"Busiest hour: {peak['weekday']}s {int(peak['hour']):02d}:00-{int(peak['hour']) + 1:02d}:00, "
+        f"with {int(peak['orders']):,} orders in the period."
+    )
+
+
+def busy_weekdays() -> None:
+    """Orders per weekday, for files with dates but no times of day (no hour is claimed)."""
+    days = compute("transactions", "overview.orders_by_weekday")
+    st.altair_chart(
+        alt.Chart(days, title="When orders come in (orders per weekday)")
+        .mark_bar(color="#1f6f8b")
+        .encode(
+            x=alt.X("weekday:N", sort=list(days["weekday"].cat.categories), title=None),
+            y=alt.Y("orders:Q", title="Orders"),
+            tooltip=["weekday", "orders"],
+        ),
+        width="stretch",
+    )
+    peak = days.loc[days["orders"].idxmax()]
+    st.caption(
+        f"Busiest day: {peak['weekday']}s, with {int(peak['orders']):,} orders in the period. Your file has dates "
+        "but no times of day, so there is no hour-by-hour picture."
+    )
 
 
 def visits_section() -> None:

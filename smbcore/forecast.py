@@ -25,6 +25,11 @@ __all__ = [
     "infer_freq",
     "series_from_transactions",
     "holiday_dates",
+    "holiday_calendar",
+    "country_code",
+    "shop_country",
+    "closed_days",
+    "on_grid",
     "fill_future_factors",
     "choose_factors",
     "period_flags",
@@ -323,11 +328,29 @@ def with_lift(result: pd.DataFrame, dates, percent: float) -> pd.DataFrame:
 
 @dataclass
 class _Prepared:
-    """One series on a regular grid with its past factors (a DataFrame indexed like `y`, maybe no columns)."""
+    """One series on a regular grid with its past factors (a DataFrame indexed like `y`, maybe no columns).
+
+    Days on the series' closed weekdays are left out of `y` and `past` (they say nothing about the level or
+    the season of open days); `m` is then the open days of a week, and `last` the history's real last date."""
 
     sid: str
     y: pd.Series
     past: pd.DataFrame
+    closed: tuple[int, ...]
+    last: pd.Timestamp
+    m: int
+
+    def open_dates(self, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        return dates[~dates.day_of_week.isin(self.closed)] if self.closed else dates
+
+
+def _closed_weekdays(y: pd.Series, freq: str) -> tuple[int, ...]:
+    """The weekdays a daily series regularly has no sales on (see overview.closed_weekdays); () otherwise."""
+    from smbcore.overview import closed_weekdays
+
+    if freq != "D" or y.empty:
+        return ()
+    return tuple(closed_weekdays(y.index[y.to_numpy() != 0], y.index[0], y.index[-1]))
 
 
 def _prepare(history: pd.DataFrame, freq: str, external, columns: list[str], days: set | None) -> list[_Prepared]:
@@ -337,10 +360,34 @@ def _prepare(history: pd.DataFrame, freq: str, external, columns: list[str], day
     history = history.dropna(subset=["date", "y"])
     if len(history) < 2:
         raise ForecastError("A forecast needs at least two dated values; this history has fewer.")
-    return [
-        _Prepared(sid, y, _factor_frame(y.index, sid, external, columns, days, freq))
-        for sid, y in _regular(history, freq).items()
+    prepared = []
+    for sid, y in _regular(history, freq).items():
+        closed = _closed_weekdays(y, freq)
+        keep = ~y.index.day_of_week.isin(closed) if closed else np.ones(len(y), dtype=bool)
+        past = _factor_frame(y.index, sid, external, columns, days, freq)
+        m = season_length(freq) - len(closed)
+        prepared.append(_Prepared(sid, y[keep], past[keep], closed, y.index[-1], m))
+    return prepared
+
+
+def closed_days(history: pd.DataFrame, freq: str | None = None) -> dict[str, list[int]]:
+    """Per series (series_id, date, y as for `forecast`), the weekdays (0 = Monday) it is closed on and forecast
+    as zero; an empty list for series without closed days and for weekly or monthly histories."""
+    freq = freq or infer_freq(history["date"])
+    return {
+        sid: list(_closed_weekdays(y, freq)) for sid, y in _regular(history.dropna(subset=["date", "y"]), freq).items()
+    }
+
+
+def on_grid(history: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
+    """The history (series_id, date, y) with every period from each series' first to last date, missing
+    periods as 0: what the forecast learns from, and what a chart should draw (no lines across gaps)."""
+    freq = freq or infer_freq(history["date"])
+    parts = [
+        pd.DataFrame({"series_id": sid, "date": y.index, "y": y.to_numpy()})
+        for sid, y in _regular(history.dropna(subset=["date", "y"]), freq).items()
     ]
+    return pd.concat(parts, ignore_index=True) if parts else history[["series_id", "date", "y"]].iloc[:0]
 
 
 def _factor_columns(external: pd.DataFrame | None) -> list[str]:
@@ -372,43 +419,59 @@ def forecast(
     if horizon < 1:
         raise ForecastError(f"The horizon must be at least 1 period, not {horizon}.")
     freq = freq or infer_freq(history["date"])
-    m = season_length(freq)
     columns = _factor_columns(external)
     days = {pd.Timestamp(d) for d in holidays} if holidays is not None else None
     prepared = _prepare(history, freq, external, columns, days)
     if factors is None:
-        factors = _choose_factors(prepared, horizon, m)["kept"]
+        factors = _choose_factors(prepared, horizon)["kept"]
     rows = []
     for item in prepared:
-        values, y = item.y.to_numpy(), item.y
-        future = pd.date_range(y.index[-1], periods=horizon + 1, freq=freq)[1:]
-        used_fallback, effect_future, adjusted = [""] * horizon, np.zeros(horizon), values
-        use = [c for c in factors if c in item.past]
-        if use:
-            past = item.past[use]
-            known_future = [c for c in use if future_external is not None and c in future_external]
-            ahead = _factor_frame(future, item.sid, future_external, known_future, days, freq)
-            ahead, used_fallback = fill_future_factors(ahead, past, [c for c in use if c != HOLIDAY], m)
-            fit = _FactorFit.fit(values, past)
-            effect_future = fit.effect(ahead[use])
-            adjusted = values - fit.effect(past)  # season and level are learned from what the factors leave over
-        if len(values) >= 3:
-            method = _choose(adjusted, horizon, m)
-            path, fitted = _base_forecast(adjusted, horizon, m, method)
-            widths = _interval_widths(adjusted, fitted, horizon, m, levels, method)
-        else:
-            path = np.full(horizon, values.mean())
-            widths = {lv: (np.full(horizon, abs(values).mean()),) * 2 for lv in levels}
-        open_ = path != 0  # exactly 0 only on a closed day or week of the season (or a product never sold)
-        path = path + effect_future
-        row = pd.DataFrame({"series_id": item.sid, "date": future, "yhat": np.clip(path, 0, None)})
-        for level in levels:
-            lo, hi = widths[level]
-            row[f"yhat_lo_{level}"] = np.clip(path - lo, 0, None)
-            row[f"yhat_hi_{level}"] = np.clip(path + hi * open_, 0, None)
-        row["fallback"] = used_fallback
-        rows.append(row)
+        calendar = pd.date_range(item.last, periods=horizon + 1, freq=freq)[1:]
+        future = item.open_dates(calendar)
+        row = _forecast_open_days(item, future, future_external, factors, days, freq, levels)
+        full = row.set_index("date").reindex(calendar)  # closed weekdays: exactly zero, bands included
+        numbers = [c for c in row.columns if c.startswith("yhat")]
+        full[numbers] = full[numbers].astype(float).fillna(0.0)
+        full["series_id"], full["fallback"] = item.sid, full["fallback"].fillna("")
+        rows.append(full.rename_axis("date").reset_index()[row.columns])
     return pd.concat(rows, ignore_index=True)
+
+
+def _forecast_open_days(
+    item: _Prepared, future: pd.DatetimeIndex, future_external, factors: list[str], days, freq: str, levels
+) -> pd.DataFrame:
+    """The forecast of one prepared series on `future` (its open days ahead); columns as `forecast` returns."""
+    m, horizon = item.m, len(future)
+    columns = ["series_id", "date", "yhat"] + [f"yhat_{s}_{lv}" for lv in levels for s in ("lo", "hi")] + ["fallback"]
+    if horizon == 0:
+        return pd.DataFrame(columns=columns)
+    values = item.y.to_numpy()
+    used_fallback, effect_future, adjusted = [""] * horizon, np.zeros(horizon), values
+    use = [c for c in factors if c in item.past]
+    if use:
+        past = item.past[use]
+        known_future = [c for c in use if future_external is not None and c in future_external]
+        ahead = _factor_frame(future, item.sid, future_external, known_future, days, freq)
+        ahead, used_fallback = fill_future_factors(ahead, past, [c for c in use if c != HOLIDAY], m)
+        fit = _FactorFit.fit(values, past)
+        effect_future = fit.effect(ahead[use])
+        adjusted = values - fit.effect(past)  # season and level are learned from what the factors leave over
+    if len(values) >= 3:
+        method = _choose(adjusted, horizon, m)
+        path, fitted = _base_forecast(adjusted, horizon, m, method)
+        widths = _interval_widths(adjusted, fitted, horizon, m, levels, method)
+    else:
+        path = np.full(horizon, values.mean())
+        widths = {lv: (np.full(horizon, abs(values).mean()),) * 2 for lv in levels}
+    open_ = path != 0  # exactly 0 only on a closed day or week of the season (or a product never sold)
+    path = path + effect_future
+    row = pd.DataFrame({"series_id": item.sid, "date": future, "yhat": np.clip(path, 0, None)})
+    for level in levels:
+        lo, hi = widths[level]
+        row[f"yhat_lo_{level}"] = np.clip(path - lo, 0, None)
+        row[f"yhat_hi_{level}"] = np.clip(path + hi * open_, 0, None)
+    row["fallback"] = used_fallback
+    return row[columns]
 
 
 BETTER_BY = 0.01  # a factor is kept only when it cuts the past forecasts' error by at least 1%
@@ -425,32 +488,33 @@ def choose_factors(history: pd.DataFrame, horizon: int, freq: str | None = None,
     freq = freq or infer_freq(history["date"])
     days = {pd.Timestamp(d) for d in holidays} if holidays is not None else None
     prepared = _prepare(history, freq, external, _factor_columns(external), days)
-    return _choose_factors(prepared, horizon, season_length(freq))
+    return _choose_factors(prepared, horizon)
 
 
-def _choose_factors(prepared: list[_Prepared], horizon: int, m: int) -> dict:
+def _choose_factors(prepared: list[_Prepared], horizon: int) -> dict:
     candidates = [c for c in prepared[0].past.columns] if prepared else []
     if not candidates:
         return {"kept": [], "error": {}}
-    error = {"none": _inner_error(prepared, horizon, m, [])}
+    error = {"none": _inner_error(prepared, horizon, [])}
     if not np.isfinite(error["none"]):
         return {"kept": [], "error": error}  # too short to check: no factor can show it helps
     for name in candidates:
-        error[name] = _inner_error(prepared, horizon, m, [name])
+        error[name] = _inner_error(prepared, horizon, [name])
     kept, best = [], error["none"]
     for name in sorted(candidates, key=error.get):
         if error[name] >= best * (1 - BETTER_BY):
             continue
-        trial = error[name] if not kept else _inner_error(prepared, horizon, m, [*kept, name])
+        trial = error[name] if not kept else _inner_error(prepared, horizon, [*kept, name])
         if trial < best * (1 - BETTER_BY):
             kept, best = [*kept, name], trial
     return {"kept": kept, "error": error}
 
 
-def _inner_error(prepared: list[_Prepared], horizon: int, m: int, names: list[str]) -> float:
+def _inner_error(prepared: list[_Prepared], horizon: int, names: list[str]) -> float:
     """Mean scaled absolute error of point forecasts made `horizon` and 2 x `horizon` periods before the end."""
     scores = []
     for item in prepared:
+        m = item.m
         values, x = item.y.to_numpy(), item.past[names].to_numpy(dtype=float)
         for origin in (len(values) - horizon, len(values) - 2 * horizon):
             if origin < max(m + 4, 8):
@@ -612,20 +676,19 @@ def drivers(
     in y per period: per month for the trend, peak above average for the season, per `step` of a factor),
     percent (the effect against the average period), step (the factor change the effect is for), words."""
     freq = freq or infer_freq(history["date"])
-    m = season_length(freq)
     days = {pd.Timestamp(d) for d in holidays} if holidays is not None else None
     factors = factors or []
     prepared = _prepare(history, freq, external, [c for c in _factor_columns(external) if c in factors], days)
     period = "day" if freq == "D" else "month" if freq == "MS" else "week"
     rows = []
     for item in prepared:
-        values = item.y.to_numpy()
+        values, m = item.y.to_numpy(), item.m
         average = float(values.mean()) or 1.0
         use = [c for c in factors if c in item.past]
         fit = _FactorFit.fit(values, item.past[use]) if use else None
         adjusted = values - fit.effect(item.past[use]) if fit else values
         model = _Theta.fit(adjusted, m)
-        per_month = model.slope * _PERIODS_PER_MONTH.get(freq, 4.35)
+        per_month = model.slope * _PERIODS_PER_MONTH.get(freq, 4.35) * m / season_length(freq)  # open periods
         pct = per_month / average * 100
         trend = (
             "Flat: under 0.5% a month either way over the history."
@@ -655,21 +718,28 @@ def _driver(sid: str, name: str, effect: float, percent: float, step, words: str
 
 
 def _season_driver(item: _Prepared, model: _Theta, m: int, freq: str, average: float) -> dict:
+    closed = ""
+    if item.closed:
+        from smbcore.overview import WEEKDAYS
+
+        names = [WEEKDAYS[d] + "s" for d in item.closed]
+        closed = f" Closed on {' and '.join([', '.join(names[:-1]), names[-1]] if len(names) > 1 else names)}: forecast as zero."
     if model.season is None:
-        cycle = "week" if m == 7 else "year"
-        return _driver(item.sid, "season", 0.0, 0.0, None, f"No regular pattern over the {cycle} strong enough to use.")
+        cycle = "week" if freq == "D" else "year"
+        words = f"No regular pattern over the {cycle} strong enough to use." + closed
+        return _driver(item.sid, "season", 0.0, 0.0, None, words)
     kind, pattern = model.season
     lift = (pattern - 1) * 100 if kind == "mul" else pattern / average * 100
     dates = item.y.index[:m]  # position p of the pattern falls on dates[p]
 
     def name(p: int) -> str:
-        if m == 7:
+        if freq == "D":
             return dates[p].day_name() + "s"
         return dates[p].strftime("%B") if freq == "MS" else "the week of " + dates[p].strftime("%d %B").lstrip("0")
 
     top, low = int(np.argmax(lift)), int(np.argmin(lift))
     quietest = "closed or nearly" if lift[low] <= -90 else f"about {abs(lift[low]):.0f}% below"
-    words = f"Busiest: {name(top)}, about {lift[top]:.0f}% above average; quietest: {name(low)}, {quietest}."
+    words = f"Busiest: {name(top)}, about {lift[top]:.0f}% above average; quietest: {name(low)}, {quietest}." + closed
     return _driver(item.sid, "season", float(lift[top] / 100 * average), float(lift[top]), None, words)
 
 
@@ -682,17 +752,26 @@ def round_step(spread: float) -> float:
 
 
 def series_from_transactions(
-    transactions: pd.DataFrame, measure: str = "revenue", by: str | None = None, freq: str = "D", top: int = 10
+    transactions: pd.DataFrame,
+    measure: str = "revenue",
+    by: str | None = None,
+    freq: str = "D",
+    top: int = 10,
+    include_one_offs: bool = True,
 ) -> pd.DataFrame:
     """Sales per period from order lines, ready for `forecast`.
 
     measure: 'revenue' (net of returns), 'orders' (orders with a sale) or 'units' (net units). by: None for
     the whole shop, 'store_id', 'country' or 'product_id' (the `top` series by revenue; products also leave
-    out postage and fees). Returns columns: series_id, date, y.
+    out postage and fees). include_one_offs=False leaves out one-off bulk orders and refunds of that size
+    (`overview.one_off_orders`), so a single huge order does not drive the level and season; the history
+    still runs over the same days. Returns columns: series_id, date, y.
     """
-    from smbcore.overview import non_product_lines
+    from smbcore.overview import non_product_lines, one_off_orders
 
     tx = transactions
+    if not include_one_offs:
+        tx = tx[~tx["order_id"].isin(one_off_orders(tx)[0]["order_id"])]
     if by == "product_id":
         tx = tx[~non_product_lines(tx)]
     key = tx[by].astype("string").fillna("Unknown") if by else pd.Series("All sales", index=tx.index)
@@ -709,7 +788,7 @@ def series_from_transactions(
     out.columns = ["series_id", "date", "y"]
     # Every series runs to the shop's last period: a product not sold lately has zeros up to today, so its
     # forecast starts when everyone else's does.
-    last = period.max()
+    last = transactions["timestamp"].dt.to_period(freq).dt.start_time.max()
     ended = out.groupby("series_id")["date"].max()
     ended = ended[ended < last]
     if len(ended):
@@ -722,26 +801,119 @@ def holiday_dates(country: str, years: range) -> list[pd.Timestamp]:
     the offline `holidays` package; an empty list when the country is not known to it."""
     import holidays as holiday_calendars
 
-    names = {
-        "united kingdom": "GB",
-        "uk": "GB",
-        "eire": "IE",
-        "ireland": "IE",
-        "usa": "US",
-        "united states": "US",
-        "germany": "DE",
-        "france": "FR",
-        "spain": "ES",
-        "netherlands": "NL",
-        "portugal": "PT",
-        "australia": "AU",
-        "belgium": "BE",
-        "switzerland": "CH",
-        "italy": "IT",
-    }
-    code = names.get(country.strip().lower(), country.strip().upper())
+    code = _COUNTRY_NAMES.get(country.strip().lower(), country.strip().upper())
     try:
         calendar = holiday_calendars.country_holidays(code, years=list(years))
     except NotImplementedError:
         return []
     return sorted(pd.Timestamp(day) for day in calendar)
+
+
+_COUNTRY_NAMES = {
+    "united kingdom": "GB",
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "eire": "IE",
+    "ireland": "IE",
+    "usa": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "germany": "DE",
+    "deutschland": "DE",
+    "austria": "AT",
+    "österreich": "AT",
+    "france": "FR",
+    "spain": "ES",
+    "españa": "ES",
+    "netherlands": "NL",
+    "nederland": "NL",
+    "the netherlands": "NL",
+    "portugal": "PT",
+    "australia": "AU",
+    "belgium": "BE",
+    "belgië": "BE",
+    "belgique": "BE",
+    "switzerland": "CH",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "italy": "IT",
+    "italia": "IT",
+    "canada": "CA",
+    "denmark": "DK",
+    "sweden": "SE",
+    "norway": "NO",
+    "finland": "FI",
+    "poland": "PL",
+    "japan": "JP",
+    "new zealand": "NZ",
+    "luxembourg": "LU",
+}
+# Currencies that belong to one country. The euro, the dollar sign alone and other shared currencies say
+# nothing about the country: the owner is asked.
+_CURRENCY_COUNTRY = {
+    "GBP": "GB",
+    "£": "GB",
+    "USD": "US",
+    "US$": "US",
+    "CHF": "CH",
+    "CAD": "CA",
+    "AUD": "AU",
+    "NZD": "NZ",
+    "SEK": "SE",
+    "NOK": "NO",
+    "DKK": "DK",
+    "PLN": "PL",
+    "CZK": "CZ",
+    "HUF": "HU",
+    "JPY": "JP",
+    "INR": "IN",
+    "ZAR": "ZA",
+}
+
+
+def country_code(country: str | None) -> str | None:
+    """The ISO code of a country given by code ('GB', 'de') or name ('United Kingdom', 'Deutschland') when the
+    offline `holidays` package has its calendar; None otherwise."""
+    import holidays as holiday_calendars
+
+    if country is None or pd.isna(country) or not str(country).strip():
+        return None
+    text = str(country).strip()
+    code = _COUNTRY_NAMES.get(text.lower(), text.upper())
+    return code if code in holiday_calendars.list_supported_countries() else None
+
+
+def shop_country(transactions: pd.DataFrame | None, settings=None) -> str | None:
+    """Which country's public holidays apply to the shop, the one rule every page uses; None when nothing
+    says (the page then asks the owner).
+
+    In order: the owner's answer (settings['country'], kept in the workspace settings), the most common value of
+    the orders' `country` column, the currency (the orders' `currency` column, else settings['currency']) when it
+    belongs to one country (GBP -> GB, USD -> US, CHF -> CH; not the euro). settings: any mapping of the
+    workspace settings (missing keys are fine)."""
+    settings = settings or {}
+    answer = country_code(settings.get("country"))
+    if answer:
+        return answer
+    tx = transactions if transactions is not None else pd.DataFrame()
+    if "country" in tx and tx["country"].notna().any():
+        found = country_code(tx["country"].mode().iat[0])
+        if found:
+            return found
+    money = tx["currency"].dropna() if "currency" in tx else pd.Series(dtype=object)
+    symbol = money.mode().iat[0] if len(money) else settings.get("currency")
+    return _CURRENCY_COUNTRY.get(str(symbol).strip().upper()) if symbol is not None else None
+
+
+def holiday_calendar(country: str | None, start, end) -> list[pd.Timestamp]:
+    """The public holidays of `country` (code or name, see `country_code`) from `start` to `end` inclusive;
+    an empty list for no country or one without a known calendar."""
+    code = country_code(country)
+    if code is None:
+        return []
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    return [day for day in holiday_dates(code, range(start.year, end.year + 1)) if start <= day <= end]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from smbcore.overview import WEEKDAYS, non_product_lines
+from smbcore.overview import WEEKDAYS, closed_weekdays, non_product_lines, one_off_orders
 
 __all__ = ["HealthReport", "check", "check_transactions"]
 
@@ -53,9 +53,7 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     days = tx["timestamp"].dt.normalize()
     with_orders = pd.DatetimeIndex(days.unique())
     calendar = pd.date_range(first.normalize(), last.normalize(), freq="D")
-    weekday_counts = pd.Series(with_orders.day_of_week).value_counts()
-    weeks = max(span // 7, 1)
-    closed = [WEEKDAYS[d] for d in range(7) if weekday_counts.get(d, 0) <= 0.1 * weeks] if span >= 28 else []
+    closed = [WEEKDAYS[d] for d in closed_weekdays(with_orders, first, last)]
     if closed:
         note("note", "Closed days", f"Almost no orders on {', '.join(closed)}: treated as closed days, not gaps.")
     open_days = calendar[~calendar.day_of_week.isin([WEEKDAYS.index(d) for d in closed])]
@@ -95,20 +93,17 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     else:
         note("good", "Returns", "No returns or cancellations in the data.")
 
-    order_value = tx.loc[~returns].groupby("order_id")["revenue"].sum()
-    if len(order_value) >= 20:
-        q1, q3 = order_value.quantile([0.25, 0.75])
-        limit = max(q3 + 10 * (q3 - q1), order_value.quantile(0.999))
-        bulk = order_value[order_value > limit].sort_values(ascending=False)
-        if len(bulk):
-            examples = ", ".join(f"{oid} ({currency}{val:,.0f})" for oid, val in bulk.head(3).items())
-            note(
-                "note",
-                "One-off bulk orders",
-                f"{len(bulk)} orders are far larger than usual (over "
-                f"{currency}{limit:,.0f}; a typical order is {currency}{order_value.median():,.0f}), e.g. "
-                f"{examples}. Check them: one-off orders distort averages and forecasts.",
-            )
+    one_offs, limit, typical = one_off_orders(tx)
+    bulk = one_offs[~one_offs["is_return"].astype(bool)].set_index("order_id")["value"]
+    if len(bulk):
+        examples = ", ".join(f"{oid} ({currency}{val:,.0f})" for oid, val in bulk.head(3).items())
+        note(
+            "note",
+            "One-off bulk orders",
+            f"{len(bulk)} orders are far larger than usual (over "
+            f"{currency}{limit:,.0f}; a typical order is {currency}{typical:,.0f}), e.g. "
+            f"{examples}. Check them: one-off orders distort averages and forecasts.",
+        )
 
     has_ids = "customer_id" in tx
     if has_ids:

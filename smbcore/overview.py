@@ -18,6 +18,9 @@ __all__ = [
     "new_vs_returning",
     "sales_by_country",
     "orders_by_weekday_hour",
+    "orders_by_weekday",
+    "closed_weekdays",
+    "one_off_orders",
     "WEEKDAYS",
     "non_product_lines",
 ]
@@ -55,7 +58,7 @@ def kpis(tx: pd.DataFrame) -> dict:
     """
     sales = _sales(tx)
     gross = float(sales["revenue"].sum())
-    returned = float(-tx.loc[tx["is_return"].fillna(False).astype(bool), "revenue"].sum())
+    returned = 0.0 - float(tx.loc[tx["is_return"].fillna(False).astype(bool), "revenue"].sum())  # never -0.0
     orders = int(sales["order_id"].nunique())
     if "customer_id" in tx:
         per_customer = sales.dropna(subset=["customer_id"]).groupby("customer_id")["order_id"].nunique()
@@ -66,7 +69,7 @@ def kpis(tx: pd.DataFrame) -> dict:
         "net_revenue": gross - returned,
         "gross_sales": gross,
         "returns_value": returned,
-        "returns_share": returned / gross if gross else 0.0,
+        "returns_share": returned / gross + 0.0 if gross else 0.0,
         "orders": orders,
         "customers": customers,
         "units": float(sales["quantity"].sum()),
@@ -147,8 +150,12 @@ def new_vs_returning(tx: pd.DataFrame) -> pd.DataFrame:
     """Per month, customers buying for the first time and customers who had bought before.
 
     Returns columns: month, new_customers, returning_customers, new_revenue, returning_revenue.
-    Customers are counted from their first order in the data, so the first month is all 'new'.
+    Customers are counted from their first order in the data, so the first month is all 'new'. Without a
+    customer_id column: no rows.
     """
+    if "customer_id" not in tx:
+        columns = ["new_customers", "returning_customers", "new_revenue", "returning_revenue"]
+        return pd.DataFrame({"month": pd.to_datetime([])} | {c: [] for c in columns})
     sales = _sales(tx).dropna(subset=["customer_id"])
     month = sales["timestamp"].dt.to_period("M").dt.start_time
     first = month.groupby(sales["customer_id"]).transform("min")
@@ -195,6 +202,68 @@ def sales_by_country(tx: pd.DataFrame, n: int = 15) -> pd.DataFrame:
         out = pd.concat([out.iloc[: n - 1], pd.DataFrame(rest.sum()).T.set_axis(["Other countries"])])
     out["share_of_revenue"] = out["revenue"] / out["revenue"].sum() if out["revenue"].sum() else 0.0
     return out.rename_axis("country").reset_index()
+
+
+def orders_by_weekday(tx: pd.DataFrame) -> pd.DataFrame:
+    """How many orders fall on each weekday (for files with dates but no times of day).
+
+    Returns columns: weekday (Monday..Sunday, ordered), orders; every weekday is present.
+    """
+    orders = _sales(tx).groupby("order_id")["timestamp"].min()
+    counts = orders.dt.day_of_week.value_counts().reindex(range(7), fill_value=0)
+    weekday = pd.Categorical.from_codes(list(range(7)), categories=list(WEEKDAYS), ordered=True)
+    return pd.DataFrame({"weekday": weekday, "orders": counts.to_numpy().astype(int)})
+
+
+_CLOSED_SHARE = 0.1  # a weekday with sales in at most 1 in 10 of its weeks counts as closed
+_MIN_CLOSED_DAYS = 28  # ... over at least four weeks of history
+
+
+def closed_weekdays(days_with_sales, first: pd.Timestamp, last: pd.Timestamp) -> list[int]:
+    """Weekdays (0 = Monday) on which the shop regularly does not trade, the one rule used by the health check
+    and the forecast.
+
+    days_with_sales: the dates that had sales (any iterable of dates); first, last: the history's first and last
+    day. A weekday is closed when, over at least four weeks, it had sales in at most 1 in 10 of its weeks while
+    the busiest weekday had sales in at least half of them (a slow seller with a few scattered sales has no
+    closed days). Returns [] for shorter histories.
+    """
+    first, last = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
+    span = (last - first).days + 1
+    if span < _MIN_CLOSED_DAYS:
+        return []
+    trading = pd.DatetimeIndex(pd.DatetimeIndex(list(days_with_sales)).normalize().unique())
+    counts = pd.Series(trading.day_of_week).value_counts().reindex(range(7), fill_value=0)
+    weeks = span // 7
+    if counts.max() < 0.5 * weeks:
+        return []
+    return [day for day in range(7) if counts[day] <= _CLOSED_SHARE * weeks]
+
+
+def one_off_orders(tx: pd.DataFrame) -> tuple[pd.DataFrame, float, float]:
+    """Orders far larger than usual (one-off bulk orders) and refunds of that size, the one rule used by the
+    health check and the forecast.
+
+    An order is one-off when its value (sales lines; refunds: the returned value) is over the limit
+    max(upper quartile + 10 x interquartile range, 99.9th percentile) of sale orders. Needs 20 sale orders.
+    Returns (orders: DataFrame[order_id, day, value, is_return] largest first, limit, typical sale order value);
+    with fewer than 20 sale orders, no orders and NaN for both figures.
+    """
+    returns = tx["is_return"].fillna(False).astype(bool)
+    order_value = tx.loc[~returns].groupby("order_id")["revenue"].sum()
+    empty = pd.DataFrame({"order_id": [], "day": pd.to_datetime([]), "value": [], "is_return": []})
+    if len(order_value) < 20:
+        return empty, float("nan"), float("nan")
+    q1, q3 = order_value.quantile([0.25, 0.75])
+    limit = float(max(q3 + 10 * (q3 - q1), order_value.quantile(0.999)))
+    by_order = tx.groupby(["order_id", returns.rename("is_return")]).agg(
+        value=("revenue", "sum"), day=("timestamp", "min")
+    )
+    by_order = by_order.reset_index()
+    by_order["value"] = by_order["value"].abs()
+    big = by_order[by_order["value"] > limit].sort_values("value", ascending=False)
+    big = big.assign(day=big["day"].dt.normalize())[["order_id", "day", "value", "is_return"]]
+    return big.reset_index(drop=True), limit, float(order_value.median())
 
 
 def orders_by_weekday_hour(tx: pd.DataFrame) -> pd.DataFrame:

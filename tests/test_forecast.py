@@ -8,9 +8,14 @@ from smbcore.forecast import (
     ForecastError,
     backtest,
     choose_factors,
+    closed_days,
     drivers,
     forecast,
+    holiday_calendar,
     infer_freq,
+    on_grid,
+    series_from_transactions,
+    shop_country,
     with_events,
     with_lift,
 )
@@ -186,3 +191,192 @@ def test_a_closed_weekday_is_forecast_as_closed_even_as_the_shop_grows():
     saturdays = out["date"].dt.day_name() == "Saturday"
     assert (out.loc[saturdays, ["yhat", "yhat_lo_80", "yhat_hi_95"]] == 0).all().all()
     assert (out.loc[~saturdays, "yhat"] > 15).all()
+
+
+def cafe_orders(days: int = 120, closed=(6,), seed: int = 3, start: str = "2024-01-01") -> pd.DataFrame:
+    """A café's order lines: about ten €5.30 orders a day (~€53), none on its closed weekdays, a refund now and
+    then; one order line each, times of day included."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for day in pd.date_range(start, periods=days, freq="D"):
+        if day.day_of_week in closed:
+            continue
+        for _ in range(rng.poisson(10)):
+            when = day + pd.Timedelta(hours=int(rng.integers(8, 18)), minutes=int(rng.integers(0, 60)))
+            rows.append((f"O{len(rows)}", when, 1.0, round(float(rng.normal(5.3, 1.0)), 2)))
+    frame = pd.DataFrame(rows, columns=["order_id", "timestamp", "quantity", "unit_price"])
+    frame["order_id"] = frame["order_id"].astype("string")
+    frame["product_id"] = pd.Series("COFFEE", index=frame.index, dtype="string")
+    frame["is_return"] = pd.Series(False, index=frame.index, dtype="boolean")
+    frame["revenue"] = frame["quantity"] * frame["unit_price"]
+    return frame
+
+
+def with_lines(tx: pd.DataFrame, *lines) -> pd.DataFrame:
+    """tx plus lines given as (order_id, timestamp, quantity, unit_price)."""
+    extra = pd.DataFrame(lines, columns=["order_id", "timestamp", "quantity", "unit_price"])
+    extra = extra.assign(
+        order_id=extra["order_id"].astype("string"),
+        timestamp=pd.to_datetime(extra["timestamp"]),
+        product_id=pd.Series("COFFEE", index=extra.index, dtype="string"),
+        is_return=(extra["quantity"] < 0).astype("boolean"),
+        revenue=extra["quantity"] * extra["unit_price"],
+    )
+    return pd.concat([tx, extra], ignore_index=True).sort_values("timestamp", ignore_index=True)
+
+
+def test_a_closed_weekday_is_zero_even_when_a_refund_makes_a_day_negative():
+    """Issue 13: a shop closed on Sundays whose history holds one day of net refunds (as the gift-shop sample
+    does) was given an additive season, and so a full forecast on every Sunday."""
+    tx = with_lines(cafe_orders(), ("C1", "2024-03-05 12:00", -40.0, 5.0))  # a net-negative Tuesday
+    history = series_from_transactions(tx)
+    assert history["y"].min() < 0 and closed_days(history) == {"All sales": [6]}
+    out = forecast(history, 28)
+    sundays = out["date"].dt.day_of_week == 6
+    assert (out.loc[sundays, [c for c in out.columns if c.startswith("yhat")]] == 0).all().all()
+    assert out.loc[~sundays, "yhat"].between(35, 75).all()
+    words = drivers(history).set_index("driver").loc["season", "words"]
+    assert "Closed on Sundays: forecast as zero." in words
+
+
+def test_the_gift_shop_sample_is_closed_on_saturdays(retail):
+    """Issue 13: Sat 10 Dec 2011 was forecast at £22,811; the gift shop never sells on Saturdays."""
+    out = forecast(series_from_transactions(retail["transactions"]), 14, "D")
+    saturdays = out["date"].dt.day_name() == "Saturday"
+    assert out.loc[out["date"] == "2011-12-10", "yhat"].item() == 0
+    assert (out.loc[saturdays, "yhat_hi_95"] == 0).all() and (out.loc[~saturdays, "yhat"] > 10_000).all()
+
+
+def test_a_one_off_bulk_order_does_not_drive_the_forecast():
+    """Issue 13: one €75,000 order pushed a ~€53-a-day café's daily forecast to about €464."""
+    tx = with_lines(cafe_orders(days=160, closed=()), ("BIG", "2024-05-03 10:00", 1.0, 75_000.0))
+    with_it = series_from_transactions(tx)
+    left_out = series_from_transactions(tx, include_one_offs=False)
+    assert with_it["y"].max() > 75_000 and left_out["y"].max() < 200
+    assert left_out["date"].max() == with_it["date"].max()  # the history still runs to the same day
+    normal = forecast(left_out, 28)["yhat"].mean()
+    assert 45 < normal < 62
+
+
+SHUT = (pd.Timestamp("2024-02-12"), pd.Timestamp("2024-02-18"))
+
+
+def test_a_history_of_trading_days_only_is_filled_with_zeros_and_keeps_its_weekly_shape():
+    """Issue 13: rows only for days with sales (closed Sundays and Mondays, a shut week): the chart joined
+    points across the gaps, and the zeros of closed days made it a 'slow mover' with a flat forecast."""
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2024-01-01", periods=140, freq="D")
+    shape = {1: 40.0, 2: 45.0, 3: 50.0, 4: 90.0, 5: 120.0}  # Tuesday..Saturday
+    trading = [d for d in days if d.day_of_week in shape and not (SHUT[0] <= d <= SHUT[1])]
+    history = pd.DataFrame(
+        {"series_id": "shop", "date": trading, "y": [shape[d.day_of_week] * rng.uniform(0.9, 1.1) for d in trading]}
+    )
+    grid = on_grid(history)
+    assert (
+        len(grid) == (trading[-1] - trading[0]).days + 1
+        and (grid.set_index("date").loc["2024-02-12":"2024-02-18", "y"] == 0).all()
+    )
+    out = forecast(history, 14).set_index("date")["yhat"]
+    by_day = out.groupby(out.index.day_of_week).mean()
+    assert by_day[6] == 0 and by_day[0] == 0
+    assert by_day[5] > 2 * by_day[1]  # Saturdays busier than Tuesdays: not a flat line
+
+
+def test_the_shop_country_comes_from_the_owner_then_the_country_column_then_the_currency():
+    tx = cafe_orders(days=30)
+    assert shop_country(tx, {}) is None  # nothing says: the page asks
+    assert shop_country(tx.assign(country="Deutschland"), {}) == "DE"
+    assert shop_country(tx.assign(country="Deutschland"), {"country": "AT"}) == "AT"  # the owner's answer wins
+    assert shop_country(tx.assign(currency="USD"), {}) == "US"
+    assert shop_country(tx, {"currency": "£"}) == "GB"
+    assert shop_country(tx.assign(currency="EUR"), {"currency": "€"}) is None  # the euro says no country
+    german = holiday_calendar("DE", "2024-01-01", "2024-12-31")
+    assert pd.Timestamp("2024-10-03") in german and pd.Timestamp("2024-07-04") not in german
+    assert pd.Timestamp("2024-07-04") in holiday_calendar("United States", "2024-07-01", "2024-07-31")
+    assert holiday_calendar(None, "2024-01-01", "2024-12-31") == []
+
+
+def test_an_accuracy_check_on_a_flat_history_gives_no_number():
+    """A history that never changes has no day-to-day change to scale the miss by: MASE is missing, not 0."""
+    check = backtest(daily(np.full(60, 20.0)), 14)
+    assert check["mase"].isna().all()
+
+
+def open_page(monkeypatch, home, page: str):
+    """The app on an owner's workspace at `home`, showing `page`."""
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import ROOT
+
+    monkeypatch.setenv("SMBCORE_HOME", str(home))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    app.session_state["data_source"] = "own"
+    app.run()
+    return app.switch_page(page).run()
+
+
+def page_texts(app) -> str:
+    return "\n".join(
+        [m.value for m in app.markdown]
+        + [c.value for c in app.caption]
+        + [i.value for i in app.info]
+        + [w.value for w in app.warning]
+    )
+
+
+def test_forecast_page_on_a_cafe_closed_on_sundays_with_one_big_order(monkeypatch, tmp_path):
+    """Issue 13 on the page: Sundays closed and forecast as zero, the €75,000 order left out and said so (with
+    a box to include it), holidays default to GB only with a sentence saying so, the owner's country is kept."""
+    from smbcore.data import Workspace
+
+    home = tmp_path / "home"
+    tx = with_lines(cafe_orders(days=160), ("BIG", "2024-05-03 10:00", 1.0, 75_000.0))
+    workspace = Workspace(home / "workspace.duckdb")
+    workspace.save("transactions", tx, source="cafe.csv")
+    workspace.set_setting("currency", "€")
+    app = open_page(monkeypatch, home, "pages/forecast.py")
+    assert not app.exception and not app.error
+    words = page_texts(app)
+    assert "Closed on Sundays" in words and "nan" not in words
+    assert "One order of €75,000 on 3 May 2024" in words and "left out" in words
+    assert "the public holidays are those of GB for now" in words
+    table = app.dataframe[-1].value
+    sundays = table["date"].dt.day_of_week == 6
+    assert (table.loc[sundays, "yhat"] == 0).all() and table.loc[~sundays, "yhat"].mean() < 80
+    app.checkbox(key="fc_one_offs").check().run()
+    assert app.dataframe[-1].value["yhat"].mean() > 100  # included, as the owner chose
+    app.text_input(key="fc_country").set_value("DE").run()
+    assert not app.exception and workspace.setting("country") == "DE"
+    assert "GB for now" not in page_texts(app)
+
+
+def test_forecast_page_asks_whether_to_use_orders_or_daily_totals(monkeypatch, tmp_path):
+    """Issue 13: with both saved, the daily totals were silently ignored. The page asks; the most recently
+    saved table is chosen first."""
+    from smbcore.data import Workspace
+
+    home = tmp_path / "home"
+    workspace = Workspace(home / "workspace.duckdb")
+    workspace.save("transactions", cafe_orders(days=90), source="orders.csv")
+    totals = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=90, freq="D"), "y": 1000.0})
+    totals["y"] += np.tile(WEEK * 10, 13)[:90]
+    workspace.save("demand", totals, source="totals.csv")
+    app = open_page(monkeypatch, home, "pages/forecast.py")
+    assert not app.exception and not app.error
+    assert app.radio(key="fc_table").value == "demand"
+    assert app.dataframe[-1].value["yhat"].mean() > 900  # the daily totals, not the ~€53 orders
+    app.radio(key="fc_table").set_value("transactions").run()
+    assert not app.exception and app.dataframe[-1].value["yhat"].mean() < 80
+
+
+def test_forecast_page_says_why_the_miss_cannot_be_compared_instead_of_nan(monkeypatch, tmp_path):
+    """Issue 13: 'the forecast missed nan times as much' when the history before the check never changed."""
+    from smbcore.data import Workspace
+
+    home = tmp_path / "home"
+    totals = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=70, freq="D"), "y": 20.0})
+    Workspace(home / "workspace.duckdb").save("demand", totals, source="totals.csv")
+    app = open_page(monkeypatch, home, "pages/forecast.py")
+    assert not app.exception and not app.error
+    words = page_texts(app)
+    assert "nan" not in words and "cannot be said" in words and "never changed" in words

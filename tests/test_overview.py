@@ -1,5 +1,7 @@
 """Overview figures on a tiny hand-built shop whose answers are worked out by hand, and cross-checks."""
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -139,3 +141,63 @@ def test_online_retail_headline_figures(retail):
     assert k["customers"] == 4_339
     assert k["first_date"] == pd.Timestamp("2010-12-01 08:26") and k["last_date"] == pd.Timestamp("2011-12-09 12:50")
     assert 0.05 < k["returns_share"] < 0.12
+
+
+def test_no_returns_is_zero_not_negative_zero(tx):
+    """Issue 13: 'Returns -0.0%' on every owner file without returns."""
+    k = overview.kpis(tx[~tx["is_return"]])
+    assert k["returns_value"] == 0 and math.copysign(1.0, k["returns_value"]) == 1.0
+    assert f"{k['returns_share']:.1%}" == "0.0%"
+
+
+def test_orders_by_weekday(tx):
+    days = overview.orders_by_weekday(tx).set_index("weekday")["orders"]
+    assert list(days.index) == list(overview.WEEKDAYS)
+    assert days["Monday"] == 2 and days["Tuesday"] == 2 and days["Wednesday"] == 2 and days.sum() == 6
+
+
+def test_closed_weekdays_need_a_regular_trading_pattern():
+    days = pd.date_range("2024-01-01", "2024-03-31", freq="D")
+    shut_sundays = days[days.day_of_week != 6]
+    assert overview.closed_weekdays(shut_sundays, days[0], days[-1]) == [6]
+    # A slow seller with a sale every few weeks on scattered days has no closed days.
+    scattered = days[::17]
+    assert overview.closed_weekdays(scattered, days[0], days[-1]) == []
+    assert overview.closed_weekdays(shut_sundays[:20], days[0], days[19]) == []  # under four weeks: no rule
+
+
+def test_one_off_orders_and_refunds_of_that_size():
+    shop = generate_transactions(n_lines=3_000, n_customers=100, days=90, seed=4)
+    big = shop.iloc[[0]].assign(order_id="BIG", quantity=10_000.0, revenue=10_000.0 * shop["unit_price"].iloc[0])
+    refund = big.assign(order_id="CBIG", quantity=-10_000.0, revenue=-big["revenue"], is_return=True)
+    orders, limit, typical = overview.one_off_orders(pd.concat([shop, big, refund], ignore_index=True))
+    assert set(orders["order_id"]) == {"BIG", "CBIG"} and limit > typical > 0
+    assert (orders["value"] > limit).all()
+
+
+def test_overview_page_makes_no_hour_claims_on_a_file_without_times(monkeypatch, tmp_path):
+    """Issue 13: a file with dates only gave 'Busiest hour: Tuesdays 00:00-01:00' and a weekday x hour map; a
+    file without customer ids crashed the page (new vs returning) and showed 'nan%' repeat customers."""
+    from streamlit.testing.v1 import AppTest
+
+    from smbcore.data import Workspace
+
+    from .conftest import ROOT
+
+    home = tmp_path / "home"
+    shop = generate_transactions(n_lines=2_000, n_customers=80, days=120, seed=9)
+    shop = shop[~shop["is_return"].astype(bool)].assign(timestamp=lambda f: f["timestamp"].dt.normalize())
+    shop = shop.drop(columns=["customer_id"])  # a till export: no customers either
+    Workspace(home / "workspace.duckdb").save("transactions", shop, source="dates_only.csv")
+    monkeypatch.setenv("SMBCORE_HOME", str(home))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    app.session_state["data_source"] = "own"
+    app.run()
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception and not app.error
+    words = "\n".join([c.value for c in app.caption] + [m.value for m in app.markdown])
+    assert "Busiest hour" not in words and "00:00" not in words
+    assert "Busiest day:" in words and "no times of day" in words
+    returns = next(m for m in app.metric if m.label == "Returns")
+    assert returns.value == "0%" and "No returns" in returns.help and "nan" not in words
+    assert next(m for m in app.metric if m.label == "Repeat customers").value == "not in file"
