@@ -160,7 +160,7 @@ def _snapshot() -> None:
     workspace = active_workspace()
     catalog = workspace.catalog()
     st.session_state["_versions"] = dict(zip(catalog["name"], catalog["version"], strict=True))
-    st.session_state["_currency"] = workspace.setting("currency", "£") or "£"
+    st.session_state["_currencies"] = {name: workspace.currency(name) for name in catalog["name"]}
 
 
 def version(table: str) -> str | None:
@@ -223,10 +223,12 @@ def compute(table: str, func: str, *args, **kwargs):
     return _compute(str(active_workspace().path), table, version(table), func, args, tuple(sorted(kwargs.items())))
 
 
-def currency() -> str:
-    if "_currency" not in st.session_state:
+def currency(table: str = "transactions") -> str:
+    """The money sign of the active data's `table` (each saved table keeps the currency it came in)."""
+    if "_currencies" not in st.session_state:
         _snapshot()
-    return st.session_state["_currency"]
+    currencies = st.session_state["_currencies"]
+    return currencies.get(table) or next(iter(currencies.values()), "£")
 
 
 def needs_table(table: str, why: str, key: str) -> bool:
@@ -320,9 +322,9 @@ _WORDS = {
 }
 
 
-def labels_for(frame: pd.DataFrame) -> dict:
+def labels_for(frame: pd.DataFrame, table: str = "transactions") -> dict:
     """Plain labels and number formats for the columns smbcore commonly returns (the CSV keeps the raw names)."""
-    c = currency().strip()
+    c = currency(table).strip()
     config: dict = {}
     for name in frame.columns:
         if name in _MONEY:

@@ -148,7 +148,7 @@ def choose_history() -> Choice | None:
     if table == "demand":
         demand = load("demand")
         history = demand.assign(series_id=demand.get("series_id", "All sales"))[["series_id", "date", "y"]]
-        return Choice(history, fc.infer_freq(history["date"]), "Sales", None, None, False)
+        return Choice(history, fc.infer_freq(history["date"]), f"Sales ({currency('demand')})", None, None, False)
     return None
 
 
@@ -157,7 +157,8 @@ def holiday_country(choice: Choice) -> str:
     country or currency), asked once and kept in the workspace settings; GB, said so, when nothing tells."""
     workspace = active_workspace()
     own = active_source() == OWN
-    settings = {"country": workspace.setting("country"), "currency": workspace.setting("currency")}
+    table = "transactions" if choice.transactions is not None else "demand"
+    settings = {"country": workspace.setting("country"), "currency": currency(table)}
     if not own:
         settings["country"] = settings["country"] or SAMPLES.get(active_source(), {}).get("country")
     found = fc.shop_country(choice.transactions, settings)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._shared import (
+    OWN,
     active_source,
     active_workspace,
     compute,
@@ -23,6 +24,7 @@ from pages._shared import (
     table_with_download,
 )
 from smbcore import allocate
+from smbcore import forecast as fc
 from smbcore.errors import SmbcoreError
 from smbcore.safety import csv_bytes
 
@@ -349,8 +351,9 @@ def holiday_country() -> str | None:
     the data shows (see allocate.shop_country)."""
     key = _setting_key("holiday_country")
     workspace = own_workspace()
-    if "plan_country" not in st.session_state:
-        st.session_state["plan_country"] = workspace.setting(key, "") or ""
+    if "plan_country" not in st.session_state:  # else the answer given on the Forecast page (own data only)
+        own = active_source() == OWN
+        st.session_state["plan_country"] = workspace.setting(key, "") or (own and workspace.setting("country")) or ""
     typed = st.text_input(
         "Public holidays of (country)",
         key="plan_country",
@@ -447,7 +450,7 @@ def _staff_tab() -> None:
 def show_closed_days(inputs) -> None:
     """Which coming days get no shifts and why, and whose public holidays were used."""
     country = inputs.country
-    holidays = f"Public holidays of {country} are used." if country else (
+    holidays = f"Public holidays of {fc.country_name(country)} are used." if country else (
         "No public holidays are used: your data has no country. Type your country above to use its holidays."
     )  # fmt: skip
     closed = inputs.closed

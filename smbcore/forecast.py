@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.stats import norm
 
 __all__ = [
+    "country_name",
     "forecast",
     "backtest",
     "season_length",
@@ -885,6 +886,13 @@ def country_code(country: str | None) -> str | None:
     text = str(country).strip()
     code = _COUNTRY_NAMES.get(text.lower(), text.upper())
     return code if code in holiday_calendars.list_supported_countries() else None
+
+
+def country_name(code: str | None) -> str:
+    """A country code in words for the page ('GB' -> 'United Kingdom'); the code itself when no name is known."""
+    wanted = str(code or "").upper()
+    name = next((name for name, c in _COUNTRY_NAMES.items() if c == wanted and len(name) > 3), None)
+    return name.title() if name else wanted
 
 
 def shop_country(transactions: pd.DataFrame | None, settings=None) -> str | None:

@@ -70,12 +70,12 @@ def stock_inputs(transactions: pd.DataFrame, top: int = 200, horizon: int = 56, 
     return StockInputs(prediction, demand, item_table(transactions, demand.products), history)
 
 
-def shop_country(transactions: pd.DataFrame) -> str | None:
-    """The shop's country as its data says: the most common value of a `country` column; None when unknown."""
-    if "country" not in transactions:
-        return None
-    values = transactions["country"].astype("string").str.strip().replace("", pd.NA).dropna()
-    return str(values.mode().iat[0]) if len(values) else None
+def shop_country(transactions: pd.DataFrame, settings=None) -> str | None:
+    """The shop's country for public holidays: the forecast's one rule (smbcore.forecast.shop_country: the
+    owner's answer in `settings`, the orders' country column, a one-country currency); None when unknown."""
+    from smbcore import forecast as fc
+
+    return fc.shop_country(transactions, settings)
 
 
 def shop_holidays(transactions: pd.DataFrame, country: str | None = None) -> tuple[str | None, list[pd.Timestamp]]:
@@ -83,8 +83,9 @@ def shop_holidays(transactions: pd.DataFrame, country: str | None = None) -> tup
     given, else the data's (see shop_country); the same calendar the forecast uses (smbcore.forecast.holiday_dates).
     No country known: (None, [])."""
     from smbcore import forecast as fc
+    from smbcore.forecast import country_code
 
-    country = (country or "").strip() or shop_country(transactions)
+    country = country_code((country or "").strip()) or shop_country(transactions)
     stamps = transactions["timestamp"].dropna()
     if not country or stamps.empty:
         return country, []
