@@ -256,3 +256,10 @@ def test_zipped_csv():
         archive.writestr("orders.csv", GOOD)
     result = read_table(buffer.getvalue(), "transactions", name="export.zip")
     assert result.ok and len(result.frame) == 3
+
+
+def test_an_unknown_date_order_is_refused_not_read_month_first():
+    from smbcore.errors import SmbcoreError
+
+    with pytest.raises(SmbcoreError, match="day first"):
+        read_table(b"Date,Sales\n13.09.2024,5\n", "demand", date_order="day")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import get_args
 
 import pandas as pd
 
@@ -12,6 +13,7 @@ from smbcore.data.mapping import detect_preset, guess_mapping
 from smbcore.data.parsing import DateOrder
 from smbcore.data.reading import RawFile, Source, read_raw
 from smbcore.data.report import Problem, report_frame
+from smbcore.errors import SmbcoreError
 
 __all__ = ["LoadResult", "read_table"]
 
@@ -91,6 +93,11 @@ def read_table(
     `mapping` is canonical column -> the file's column; when None it is guessed from the column names.
     Never raises for a bad file: what went wrong is in `.report`.
     """
+    if date_order not in get_args(DateOrder):
+        raise SmbcoreError(
+            f"Date order '{date_order}' is not one of {', '.join(get_args(DateOrder))}: say whether your dates put "
+            "the day first (31/12/2024) or the month first (12/31/2024), or 'auto' to have it worked out."
+        )
     spec = table_spec(table)
     raw = source if isinstance(source, RawFile) else read_raw(source, name=name)
     if raw.frame is None:
