@@ -263,3 +263,16 @@ def test_an_unknown_date_order_is_refused_not_read_month_first():
 
     with pytest.raises(SmbcoreError, match="day first"):
         read_table(b"Date,Sales\n13.09.2024,5\n", "demand", date_order="day")
+
+
+def test_an_exports_summary_footer_is_left_out_as_such_not_as_rows_missing_values():
+    text = (
+        "Order Number,Sale Date,SKU,Quantity,Price\n"
+        "1-1,02-Jun-24,A1,1,£5.00\n1-2,03-Jun-24,A2,2,£6.00\n"
+        ",,,,\n2 record(s) downloaded,,,,\nSeller ID : example_shop,,,,\n"
+    )
+    result = read_table(text.encode(), "transactions")
+    assert len(result.frame) == 2
+    assert not any(p.level == "error" for p in result.problems), result.report
+    footer = next(p for p in result.problems if "summary lines" in p.message)
+    assert footer.row_numbers[-2:] == [5, 6] and "2 record(s) downloaded" in footer.examples

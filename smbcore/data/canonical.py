@@ -277,6 +277,31 @@ def _transactions_rules(frame: pd.DataFrame, raw_keep: pd.Series, problems: list
     return keep
 
 
+def _without_summary_lines(raw: pd.DataFrame, required: list[str], problems: list[Problem]) -> pd.DataFrame:
+    """Lines with every required column blank (an export's footer such as '754 record(s) downloaded', or blank
+    lines) hold no order data: they are left out and reported as such, not as rows with missing values."""
+    if not required:
+        return raw
+    blank = raw[required].apply(lambda col: col.astype("string").str.strip().fillna("").eq("")).all(axis=1)
+    if not blank.any() or blank.all():
+        return raw
+    said = raw[blank].apply(
+        lambda row: next((str(v).strip() for v in row if str(v).strip() not in ("", "nan", "<NA>")), ""), axis=1
+    )
+    problems.append(
+        Problem(
+            "info",
+            None,
+            int(blank.sum()),
+            [text[:60] for text in said if text][:_EXAMPLES],
+            f"{int(blank.sum()):,} lines hold no order data (blank lines or summary lines such as the export's "
+            "'records downloaded' footer); they are left out.",
+            _row_numbers(blank),
+        )
+    )
+    return raw[~blank]
+
+
 def build_canonical(
     raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str], date_order: DateOrder = "auto"
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -322,6 +347,7 @@ def build_canonical(
             )
     if any(p.level == "error" for p in problems):
         return None, problems
+    raw = _without_summary_lines(raw, [mapping[c] for c in spec.required if c in mapping], problems)
 
     frame = pd.DataFrame(index=raw.index)
     keep = pd.Series(True, index=raw.index)
