@@ -267,9 +267,9 @@ def test_an_unknown_date_order_is_refused_not_read_month_first():
 
 def test_an_exports_summary_footer_is_left_out_as_such_not_as_rows_missing_values():
     text = (
-        "Order Number,Sale Date,SKU,Quantity,Price\n"
-        "1-1,02-Jun-24,A1,1,£5.00\n1-2,03-Jun-24,A2,2,£6.00\n"
-        ",,,,\n2 record(s) downloaded,,,,\nSeller ID : example_shop,,,,\n"
+        "Sales Record Number,Order Number,Sale Date,SKU,Quantity,Price\n"
+        "101,1-1,02-Jun-24,A1,1,£5.00\n102,1-2,03-Jun-24,A2,2,£6.00\n"
+        ",,,,,\n2 record(s) downloaded,,,,,\nSeller ID : example_shop,,,,,\n"
     )
     result = read_table(text.encode(), "transactions")
     assert len(result.frame) == 2
