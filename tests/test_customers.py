@@ -142,7 +142,7 @@ def coin_flip_shop(n_customers: int = 80, seed: int = 3) -> pd.DataFrame:
     rows = []
     for c in range(n_customers):
         for day in np.sort(rng.choice(240, 3, replace=False)):
-            rows.append((f"R{c}", f"R{c}-{day}", "A", f"2024-01-01 10:00", int(day)))
+            rows.append((f"R{c}", f"R{c}-{day}", "A", "2024-01-01 10:00", int(day)))
         for window in (0, 1):  # in each later 90 days, half of the customers buy once more, by chance
             if rng.random() < 0.5:
                 rows.append((f"R{c}", f"R{c}-w{window}", "A", "2024-01-01 10:00", 240 + 90 * window + 45))
