@@ -1,5 +1,7 @@
 """Segments follow their rules, churn and spend models are checked on held-out time, consent is honoured."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -295,3 +297,52 @@ def test_what_would_change_a_customers_action_is_the_smallest_flip():
     days = int(words[0].split("were ")[1].split(" days")[0])
     # One step (5 days) less would not have flipped it: the change is the smallest on the 5-day grid.
     assert days >= 5 and _ACTIONS[profile.loc[loyal, "segment"]][0] == "Cross-sell"
+
+
+def _page_texts(app) -> str:
+    parts = [m.value for m in app.markdown] + [i.value for i in app.info] + [c.value for c in app.caption]
+    return "\n".join(parts + [f"{m.label} {m.value}" for m in app.metric])
+
+
+def test_pages_on_an_owners_one_product_date_only_file(monkeypatch, tmp_path):
+    """Customers (segments, look-up, marketing plan), Marketing and Fairness on an owner-shaped file: no crash,
+    no error, no 'nan', no hour claim, and the models that cannot tell say so."""
+    from streamlit.testing.v1 import AppTest
+
+    from smbcore.data import Workspace
+
+    from .conftest import ROOT
+
+    home = tmp_path / "home"
+    tx = coin_flip_shop(n_customers=120)
+    tx["timestamp"] = tx["timestamp"].dt.normalize()  # dates only, as many exports are
+    people = pd.DataFrame({"customer_id": pd.array(sorted(tx["customer_id"].unique()), dtype="string")})
+    people["age"] = np.random.default_rng(0).integers(18, 80, len(people))
+    workspace = Workspace(home / "workspace.duckdb")
+    workspace.save("transactions", tx, source="till.csv")
+    workspace.save("customers", people, source="people.csv")
+    monkeypatch.setenv("SMBCORE_HOME", str(home))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    app.session_state["data_source"] = "own"
+    app.run()
+    seen = []
+    for page, key, tabs in (
+        ("pages/customers.py", "customers_tab", ["Segments and risk", "Look up a customer", "Marketing plan"]),
+        ("pages/marketing.py", None, [None]),
+        ("pages/fairness.py", "fairness_tab", ["Why this decision", "Bias checks"]),
+    ):
+        app.switch_page(page).run()
+        for tab in tabs:
+            if tab:
+                app.session_state[key] = tab
+                app.run()
+            assert not app.exception, (page, tab, app.exception)
+            assert not app.error, (page, tab, [e.value for e in app.error])
+            text = _page_texts(app)
+            assert not re.search(r"\bnan\b", text, re.IGNORECASE), (page, tab)
+            assert "-0.0" not in text and "inf%" not in text
+            seen.append(text)
+    everything = "\n".join(seen)
+    assert "Your data cannot tell yet who will stop buying" in everything
+    assert "Your file has dates but no times of day" in everything
+    assert "Your data cannot tell yet who responds" in everything
