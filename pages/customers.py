@@ -25,8 +25,9 @@ from pages._shared import (
     table_with_download,
 )
 from smbcore import campaigns, overrides
-from smbcore.customers import SEGMENT_RULES
+from smbcore.customers import SEGMENT_RULES, check_words
 from smbcore.data import read_table
+from smbcore.formatting import number, percent
 from smbcore.safety import csv_bytes, plain_text
 
 require_app()
@@ -48,25 +49,23 @@ def segments_section() -> None:
         st.info(note)
     if "churn_auc" in check:
         cols = st.columns(3)
-        low, high = check["churn_auc_range"]
+        churn_words, spend_words = check_words(check, c)
         cols[0].metric(
             "Churn model check (AUC)",
-            f"{check['churn_auc']:.2f}",
-            help=f"On {check['checked_customers']:,} customers, how well the risk ordered who did not buy "
-            f"again from {check['checked_from']:%d %b %Y} to {check['checked_to']:%d %b %Y}: 0.5 is a coin "
-            f"toss, 1.0 perfect. 95% range {low:.2f} to {high:.2f}.",
+            number(check["churn_auc"], 2) if check["churn_tells"] else "Your data cannot tell yet",
+            help=churn_words,
         )
-        better = 1 - check["spend_mae"] / check["naive_spend_mae"] if check["naive_spend_mae"] else 0.0
         cols[1].metric(
-            "90-day spend error",
+            "90-day spend: average miss per customer",
             money(check["spend_mae"], c),
-            delta=f"{better:.0%} smaller than 'same as last 90 days'"
-            if better > 0
-            else f"{-better:.0%} larger than 'same as last 90 days'",
-            delta_color="normal" if better > 0 else "inverse",
-            help="Average miss per customer on the held-out 90 days.",
+            delta="closer than 'same as last 90 days'"
+            if check["spend_beats_naive"]
+            else "no closer than 'same as last 90 days'",
+            delta_color="normal" if check["spend_beats_naive"] else "off",
+            help=spend_words,
         )
-        cols[2].metric("Bought again in those 90 days", f"{check['actual_repeat_rate']:.0%}")
+        cols[2].metric("Bought again in those 90 days", percent(check["actual_repeat_rate"]))
+        st.caption(spend_words)
         st.caption(
             f"How sure: the models learned from the 90 days after {check['trained_on_cutoff']:%d %b %Y} and were "
             f"checked on the 90 days after {check['checked_from']:%d %b %Y}, which they had not seen."
@@ -95,7 +94,8 @@ def segments_section() -> None:
         .encode(
             x=alt.X("revenue:Q", title=f"Net spend to date ({c})"),
             y=alt.Y("segment:N", sort=order, title=None),
-            tooltip=["segment", alt.Tooltip("revenue:Q", format=",.0f"), alt.Tooltip("churn_risk:Q", format=".0%")],
+            tooltip=["segment", alt.Tooltip("revenue:Q", format=",.0f")]
+            + ([alt.Tooltip("churn_risk:Q", format=".0%")] if summary["churn_risk"].notna().any() else []),
         ),
         width="stretch",
     )
@@ -119,9 +119,11 @@ def segments_section() -> None:
             "m_score",
         ]
     ]
+    if prof["churn_risk"].isna().all():  # the churn model did not run or cannot tell: no per-customer risk
+        shown = shown.drop(columns="churn_risk")
     shown = overrides.apply_overrides(shown, active_workspace(), "segments", "segment")
     table_with_download(
-        shown.round({"recency_days": 0}),
+        shown.round({"recency_days": 0, "monetary": 2, "expected_spend_90d": 2, "churn_risk": 3}),
         "customers.csv",
         key="dl_customers",
         column_config={
@@ -150,9 +152,8 @@ def lookup_section() -> None:
     cols[0].metric("Segment", row["segment"])
     cols[1].metric("Orders", f"{int(row['frequency'])}")
     cols[2].metric("Net spend", money(row["monetary"], c))
-    cols[3].metric("Last order", f"{row['recency_days']:.0f} days ago")
-    risk = row["churn_risk"]
-    cols[4].metric("Risk of no order in 90 days", "unknown" if pd.isna(risk) else f"{risk:.0%}")
+    cols[3].metric("Last order", f"{number(row['recency_days'])} days ago")
+    cols[4].metric("Risk of no order in 90 days", percent(row["churn_risk"], unknown="your data cannot tell yet"))
     tx = load("transactions")
     mine = tx[tx["customer_id"] == customer]
     orders = mine.groupby("order_id").agg(date=("timestamp", "min"), value=("revenue", "sum")).reset_index()
@@ -211,6 +212,8 @@ def plan_section() -> None:
         "One action per customer: who to email, with which products, on which day and hour (when they "
         "usually buy). Customers who refused marketing are never on the list."
     )
+    if plan["send_hour"].isna().all():
+        st.caption("Your file has dates but no times of day, so the plan suggests a day to send, not an hour.")
     f1, f2, f3, f4 = st.columns(4)
     segments = f1.multiselect("Segments", sorted(plan["segment"].unique()), key="plan_segments")
     countries = f2.multiselect(

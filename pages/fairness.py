@@ -21,7 +21,8 @@ from pages._shared import (
     table_with_download,
     version,
 )
-from smbcore import customers, explain, fairness, overrides
+from smbcore import customers, explain, fairness, overrides, targeting
+from smbcore.formatting import number, percent
 from smbcore.safety import csv_bytes
 from smbcore.targeting import SENSITIVE_NAMES
 
@@ -103,9 +104,15 @@ def plan_decision() -> None:
     st.markdown("**One customer's email-plan action**")
     who = st.selectbox("Customer", profile.index.astype(str).tolist()[:5000], key="why_plan_customer")
     row = profile.loc[who]
+    risk = percent(row["churn_risk"], unknown="")
     st.markdown(
-        f"Customer {who} is **{row['segment']}**: last order {row['recency_days']:.0f} days ago, "
-        f"{row['frequency']:.0f} orders, chance of no order in the next 90 days {row['churn_risk']:.0%}."
+        f"Customer {who} is **{row['segment']}**: last order {number(row['recency_days'])} days ago, "
+        f"{number(row['frequency'])} orders"
+        + (
+            f", chance of no order in the next 90 days {risk}."
+            if risk
+            else ". Your data cannot tell yet who will stop buying, so the action follows the segment rules alone."
+        )
     )
     changes = customers.what_would_change(profile, who)
     if changes:
@@ -120,6 +127,15 @@ def why_tab() -> None:
         st.info("Explanations need a response model: a past campaign, orders or website visits.")
         return
     model, now, _ = found
+    if not model.tells:
+        quality = model.evaluate()
+        st.info(
+            "Your data cannot tell yet who responds: on the rows the model did not learn from, its ranking scored "
+            f"{number(quality['auc'], 2)} (95% range {number(quality['auc_low'], 2)} to "
+            f"{number(quality['auc_high'], 2)}; 0.5 is a coin toss). So the contact list follows a stated rule "
+            f"({targeting.RULE_WORDS}), and there is no model decision to explain per customer."
+        )
+        return
     st.markdown("**What matters most overall** (how much the ranking quality drops when an input is scrambled)")
     table = compute_importance(model)
     chart = (
@@ -145,12 +161,13 @@ def why_tab() -> None:
     up = parts[parts["contribution"] > 0.05].tail(3)["input"].tolist()[::-1]
     down = parts[parts["contribution"] < -0.05].head(3)["input"].tolist()
     st.markdown(
-        f"Chance of responding **{p:.0%}**: {'on' if on_list else 'not on'} a list of the top 20% "
-        f"(which starts at {threshold:.0%}). Pushed up most by {', '.join(up) or 'nothing much'}; pushed down most by "
-        f"{', '.join(down) or 'nothing much'}."
+        f"Chance of responding **{percent(p)}**: {'on' if on_list else 'not on'} a list of the top 20% "
+        f"(which starts at {percent(threshold)}). Pushed up most by {', '.join(up) or 'nothing much'}; pushed down "
+        f"most by {', '.join(down) or 'nothing much'}."
     )
+    shown_values = [v if isinstance(v, str) else number(v, 2, unknown="missing") for v in parts["value"]]
     chart = (
-        alt.Chart(parts.assign(value=parts["value"].astype(str)))
+        alt.Chart(parts.assign(value=shown_values, contribution=parts["contribution"].round(3)))
         .mark_bar()
         .encode(
             x=alt.X("contribution:Q", title="Effect on the chance (log-odds; right = more likely)"),
@@ -206,10 +223,29 @@ def customer_models_bias() -> bool:
     sensitive = [names[n] for n in SENSITIVE_NAMES if n in names]
     if not sensitive:
         return False
+    if compute("transactions", "customers.analyse").profile["churn_risk"].notna().any():
+        churn_by_group(people, sensitive)
+    else:
+        st.markdown(
+            "**Churn model**: not used on this data (too little history, or it cannot tell yet who will stop "
+            "buying), so nobody is flagged by it."
+        )
+    plan = overrides.apply_overrides(marketing_plan(), active_workspace(), "marketing plan", "action")
+    table = fairness.action_audit(plan, people, sensitive)
+    st.markdown("**Email plan: who gets which action** (the plan as downloaded, overrides included), by group")
+    for words in table.drop_duplicates(["attribute", "action"])["words"].head(8):
+        st.markdown(f"- {words}")
+    table_with_download(table.drop(columns="words"), "plan_actions_by_group.csv", key="dl_plan_groups",
+                        column_config=ACTION_COLUMNS)  # fmt: skip
+    return True
+
+
+def churn_by_group(people: pd.DataFrame, sensitive: list[str]) -> None:
+    """Who the churn model flags 'at risk', by group (only when the model is used on this data)."""
     held = compute("transactions", "customers.held_out_churn")
     held = held.merge(people[["customer_id", *sensitive]], on="customer_id", how="inner")
     if held.empty:
-        return False
+        return
     flagged = held["churn_risk"] >= held["churn_risk"].quantile(0.8)
     report = fairness.audit_decisions(held, held["churned"].astype(int).to_numpy(), flagged.to_numpy(), sensitive)
     st.markdown(
@@ -223,17 +259,16 @@ def customer_models_bias() -> bool:
                            "true_positive_rate": st.column_config.NumberColumn("Leavers flagged", format="percent"),
                            "false_positive_rate": st.column_config.NumberColumn("Stayers flagged", format="percent"),
                            "precision": st.column_config.NumberColumn("Flagged who left", format="percent")})  # fmt: skip
-    plan = overrides.apply_overrides(marketing_plan(), active_workspace(), "marketing plan", "action")
-    table = fairness.action_audit(plan, people, sensitive)
-    st.markdown("**Email plan: who gets which action** (the plan as downloaded, overrides included), by group")
-    for words in table.drop_duplicates(["attribute", "action"])["words"].head(8):
-        st.markdown(f"- {words}")
-    table_with_download(table.drop(columns="words"), "plan_actions_by_group.csv", key="dl_plan_groups",
-                        column_config=ACTION_COLUMNS)  # fmt: skip
-    return True
 
 
 def targeting_bias(model, now, sensitive) -> None:
+    if not model.tells:
+        st.markdown(
+            f"**Who to contact**: your data cannot tell yet who responds, so the list follows a stated rule "
+            f"({targeting.RULE_WORDS}) rather than the model. Who that rule puts on the list, by group:"
+        )
+        actions_by_group(model, now, sensitive)
+        return
     audit_frame = model.holdout
     st.markdown("**Who the model would contact** (top 20%, on rows it did not learn from), by group")
     report = fairness.audit(model, audit_frame, sensitive)
@@ -244,7 +279,7 @@ def targeting_bias(model, now, sensitive) -> None:
         "Ranges are 95% ranges: a small group's rate is uncertain. Demographic parity difference (the gap in "
         "contact rates) and equalized odds difference (the gap in rates among responders and non-responders): "
         + "; ".join(
-            f"{r.attribute} {r.demographic_parity_difference:.2f} and {r.equalized_odds_difference:.2f}"
+            f"{r.attribute} {number(r.demographic_parity_difference, 2)} and {number(r.equalized_odds_difference, 2)}"
             for r in report.differences.itertuples()
         )
         + ". Under 0.05 is small, over 0.2 large."
@@ -269,8 +304,9 @@ def targeting_bias(model, now, sensitive) -> None:
     ranked = trade.iloc[0]
     st.markdown(
         f"Contacting the same number with the same share of every {column} group cuts the gap from "
-        f"{ranked['gap']:.2f} to {same['gap']:.2f} and reaches {int(ranked['responders_reached'] - same['responders_reached']):,} "
-        f"fewer responders ({ranked['responders_reached']:,} against {same['responders_reached']:,})."
+        f"{number(ranked['gap'], 2)} to {number(same['gap'], 2)} and reaches "
+        f"{number(ranked['responders_reached'] - same['responders_reached'])} fewer responders "
+        f"({number(ranked['responders_reached'])} against {number(same['responders_reached'])})."
     )
     key = f"targeting_equal_share:{active_source()}"
     workspace = own_workspace()

@@ -19,6 +19,8 @@ from pages._shared import (
     version,
 )
 from smbcore import fairness, overrides
+from smbcore.formatting import number, percent
+from smbcore.targeting import RULE_WORDS
 
 require_app()
 
@@ -72,15 +74,30 @@ def quality(model) -> None:
     q = model.evaluate()
     gains = q["gains"]
     at20 = float(gains.loc[gains["contacted"].round(2) == 0.2, "responders_reached"].iloc[0])
+    range_words = (
+        f"95% range {number(q['auc_low'], 2)} to {number(q['auc_high'], 2)}"
+        if q["tells"] or pd.notna(q["auc_low"])
+        else "too few checked rows for a range"
+    )
+    if not q["tells"]:
+        st.info(
+            f"Your data cannot tell yet who responds: on rows the model did not learn from its ranking scored "
+            f"{number(q['auc'], 2)} ({range_words}; 0.5 is a coin toss). So the list below does not rank on it: "
+            f"it follows a stated rule ({RULE_WORDS}), and everyone's chance is the rate seen so far, "
+            f"{percent(q['train_rate'], 1)}."
+        )
+        return
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Ranking quality (ROC AUC)", f"{q['auc']:.2f}", help="0.5 is a coin toss, 1 is perfect.")
-    m2.metric("Average precision", f"{q['average_precision']:.2f}")
-    m3.metric("Top 10% respond", f"{q['lift_top10']:.1f}x as often")
-    m4.metric("Responders in the top 20%", f"{at20:.0%}")
+    m1.metric(
+        "Ranking quality (ROC AUC)", number(q["auc"], 2), help=f"0.5 is a coin toss, 1 is perfect; {range_words}."
+    )
+    m2.metric("Average precision", number(q["average_precision"], 2))
+    m3.metric("Top 10% respond", f"{number(q['lift_top10'], 1)}x as often")
+    m4.metric("Responders in the top 20%", percent(at20))
     st.caption(
-        f"Checked on rows the model did not learn from ({q['split']}). Contacting the top 20% reaches {at20:.0%} "
-        f"of those who respond. Response rate when it learned: {q['train_rate']:.1%}; in the checked rows: "
-        f"{q['test_rate']:.1%}; the model expected {q['predicted_rate']:.1%}."
+        f"Checked on rows the model did not learn from ({q['split']}). Contacting the top 20% reaches "
+        f"{percent(at20)} of those who respond. Response rate when it learned: {percent(q['train_rate'], 1)}; in "
+        f"the checked rows: {percent(q['test_rate'], 1)}; the model expected {percent(q['predicted_rate'], 1)}."
     )
     chart = (
         alt.Chart(gains.assign(random=gains["contacted"]))
@@ -107,7 +124,8 @@ def show_sensitive_change(base, model, now) -> None:
     b = model.select(now, len(now) * 0.2, 1.0)
     moved = len(set(a.loc[a["contact"], "customer_id"]) ^ set(b.loc[b["contact"], "customer_id"])) // 2
     st.warning(
-        f"Using {', '.join(model.sensitive)} to decide changes the ranking quality from {before:.3f} to {after:.3f} "
+        f"Using {', '.join(model.sensitive)} to decide changes the ranking quality from {number(before, 3)} to "
+        f"{number(after, 3)} "
         f"and swaps {moved:,} of the top 20% for others. Check the Fairness page before using this list."
     )
 
@@ -129,13 +147,13 @@ def contact_list(model, now) -> None:
     contacted = chosen[chosen["contact"]]
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Customers to contact", f"{len(contacted):,}")
-    m2.metric("Expected responses", f"{contacted['probability'].sum():,.0f}")
+    m2.metric("Expected responses", number(contacted["probability"].sum()))
     m3.metric("Expected value", money(contacted["expected_value"].sum(), c))
     m4.metric("Cost", money(len(contacted) * cost, c))
     if chosen["overridden"].any():
         st.caption(f"{int(chosen['overridden'].sum())} decisions changed by you on the Fairness page are applied.")
     table_with_download(
-        chosen,
+        chosen.round({"probability": 4, "expected_value": 2}),
         "contact_list.csv",
         key="dl_contact_list",
         label="Download the contact list (CSV)",

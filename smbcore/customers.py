@@ -9,25 +9,31 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
-from sklearn.metrics import mean_absolute_error, roc_auc_score
+from sklearn.metrics import mean_absolute_error
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from smbcore.formatting import money, number
 from smbcore.overview import WEEKDAYS
+from smbcore.requirements import CHECK_DAYS, REQUIREMENTS, auc_with_range, better_than_chance, facts
+from smbcore.timing import has_times
 
 __all__ = [
     "SEGMENT_RULES",
     "CustomerAnalysis",
     "analyse",
     "check_models",
+    "check_words",
     "held_out_churn",
     "profile",
     "next_best_actions",
     "rfm",
 ]
 
-HORIZON_DAYS = 90
-_SMALL = 300  # below this many customers, simpler models (they need less data to be stable)
+HORIZON_DAYS = CHECK_DAYS
+REQUIREMENT = REQUIREMENTS["churn"]  # what the churn and spend models need; the health check reports the same
+_SMALL = REQUIREMENT.full_customers  # below this many customers, simpler models (they need less data to be stable)
+SPEND_CAP = 2.0  # expected 90-day spend is at most this many times the customer's largest 90 days so far
 _FEATURES = [
     "recency_days",
     "frequency",
@@ -123,8 +129,19 @@ def _features(lines: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
     out["avg_gap_days"] = np.where(
         out["frequency"] > 1, (out["tenure_days"] - out["recency_days"]) / (out["frequency"] - 1).clip(lower=1), np.nan
     )
+    out["peak_90d"] = _peak_spend(orders).reindex(out.index).fillna(0.0)
     out.index = out.index.astype("string")
     return out
+
+
+def _peak_spend(orders: pd.DataFrame) -> pd.Series:
+    """Per customer, the largest spend in any 90 days so far (orders: customer_id, t, value). The largest window
+    always ends at an order, so trailing 90-day sums at each order find it."""
+    if orders.empty:
+        return pd.Series(dtype=float)
+    ordered = orders.sort_values(["customer_id", "t"]).set_index("t")
+    rolling = ordered.groupby("customer_id")["value"].rolling(f"{HORIZON_DAYS}D").sum()
+    return rolling.groupby(level=0).max().clip(lower=0)
 
 
 def _outcome(lines: pd.DataFrame, start: pd.Timestamp, days: int) -> pd.DataFrame:
@@ -175,19 +192,13 @@ def _fit(train: pd.DataFrame):
 
 
 def _predict(models, frame: pd.DataFrame, base_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Churn risk, and expected 90-day spend kept between 0 and SPEND_CAP times the customer's largest 90 days
+    so far (a count model can explode when a customer lies far outside what it learned from)."""
     churn, spend = models
     p_buy = churn.predict_proba(_x(frame))[:, 1] if churn is not None else np.full(len(frame), base_rate)
-    return 1.0 - p_buy, np.clip(spend.predict(_x(frame)), 0, None)
-
-
-def _bootstrap_auc(y: np.ndarray, score: np.ndarray, seed: int = 0, rounds: int = 200) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(rounds):
-        idx = rng.integers(0, len(y), len(y))
-        if len(np.unique(y[idx])) == 2:
-            values.append(roc_auc_score(y[idx], score[idx]))
-    return (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))) if values else (np.nan, np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        predicted = np.nan_to_num(spend.predict(_x(frame)), nan=0.0, posinf=np.inf)
+    return 1.0 - p_buy, np.clip(predicted, 0, SPEND_CAP * frame["peak_90d"].to_numpy(dtype=float))
 
 
 @dataclass
@@ -208,17 +219,22 @@ def _check(lines: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[dict, pd.DataFram
     train = _training_frame(lines, train_cut) if has_train else test
     churn_risk, spend = _predict(_fit(train), test, float(train["bought"].mean()))
     y = test["bought"].to_numpy()
-    both = len(np.unique(y)) == 2
     actual = test["spend"].to_numpy()
+    auc, low, high = auc_with_range(y, -churn_risk)
+    spend_mae = float(mean_absolute_error(actual, spend))
+    naive_mae = float(mean_absolute_error(actual, test["spend_90d"].clip(lower=0).to_numpy()))
     check = {
         "checked_customers": len(test),
         "checked_from": cutoff,
         "checked_to": cutoff + pd.Timedelta(days=HORIZON_DAYS),
         "trained_on_cutoff": train_cut if has_train else cutoff,
-        "churn_auc": float(roc_auc_score(y, -churn_risk)) if both else np.nan,
-        "churn_auc_range": _bootstrap_auc(y, -churn_risk) if both else (np.nan, np.nan),
-        "spend_mae": float(mean_absolute_error(actual, spend)),
-        "naive_spend_mae": float(mean_absolute_error(actual, test["spend_90d"].clip(lower=0).to_numpy())),
+        "churn_auc": auc,
+        "churn_auc_range": (low, high),
+        "churn_tells": better_than_chance(low),
+        "spend_mae": spend_mae,
+        "naive_spend_mae": naive_mae,
+        "mean_spend": float(np.mean(np.clip(actual, 0, None))),
+        "spend_beats_naive": spend_mae < naive_mae,
         "actual_repeat_rate": float(y.mean()),
     }
     return check, train, test
@@ -239,7 +255,9 @@ def held_out_churn(transactions: pd.DataFrame, asof: pd.Timestamp | str | None =
 
 def check_models(transactions: pd.DataFrame, cutoff: pd.Timestamp | str) -> dict:
     """The held-out check alone: models learn from the 90 days before `cutoff` and are judged on the 90 days
-    after it. Returns churn_auc (+ 95% range), spend_mae, naive_spend_mae ('same as last 90 days'), sizes."""
+    after it. Returns churn_auc (+ churn_auc_range, the 95% range), churn_tells (the range is above 0.5),
+    spend_mae and naive_spend_mae ('same as last 90 days'; average miss per customer in currency), mean_spend
+    (average actual spend per customer then), spend_beats_naive, actual_repeat_rate, sizes."""
     return _check(_sales_lines(transactions), pd.Timestamp(cutoff))[0]
 
 
@@ -248,7 +266,7 @@ def rfm(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> p
 
     Returns one row per customer_id with: first_order, last_order, recency_days, frequency (orders), monetary
     (net spend), tenure_days, orders_90d, orders_180d, spend_90d, spend_180d, products, avg_gap_days,
-    return_share, r_score, f_score, m_score, segment.
+    return_share, peak_90d (largest spend in any 90 days), r_score, f_score, m_score, segment.
     """
     lines = _sales_lines(transactions)
     asof = pd.Timestamp(asof) if asof is not None else lines["timestamp"].max()
@@ -266,44 +284,82 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
     Models learn from how customers behaved in the 90 days after earlier cut-off dates: the check trains on
     the cut-off 180 days before `asof` and scores the one 90 days before (its outcome is known), the final
     models train on both and predict the 90 days after `asof`.
+
+    The models run only when the data meets REQUIREMENTS['churn'] (the rule the health check reports). When the
+    held-out check cannot tell leavers from stayers better than chance (its 95% AUC range reaches 0.5),
+    churn_risk is left empty, so the email plan follows the segment rules; when the spend model misses by more
+    than 'same as last 90 days', expected_spend_90d is the last 90 days' spend. `notes` say which and why.
     """
     lines = _sales_lines(transactions)
     asof = pd.Timestamp(asof) if asof is not None else lines["timestamp"].max()
     out = rfm(transactions, asof)
     check: dict = {"customers": len(out)}
     notes: list[str] = []
-    history_days = (asof - lines["timestamp"].min()).days
-    if history_days < 2 * HORIZON_DAYS or len(out) < 20:
+    missing = REQUIREMENT.shortfalls(facts(transactions, asof))
+    if missing:
         out["churn_risk"] = np.nan
         out["expected_spend_90d"] = out["spend_90d"]
         notes.append(
-            f"{history_days} days of history from {len(out)} customers: churn risk needs at least "
-            f"{2 * HORIZON_DAYS} days and 20 customers, so it is left empty and expected spend is "
-            "simply the last 90 days' spend."
+            "Churn risk needs " + "; ".join(missing) + ", so it is left empty and expected spend is simply the "
+            "last 90 days' spend. The email plan follows the segment rules."
         )
         return CustomerAnalysis(out, check, notes)
 
     test_cut = asof - pd.Timedelta(days=HORIZON_DAYS)
     held_out, train, test = _check(lines, test_cut)
     check.update(held_out)
-    has_train = train is not test
-    if not has_train:
-        notes.append(
-            "Not enough history for a separate check period: the check reuses the training period, "
-            "so its figures flatter the model."
-        )
     if len(test) < _SMALL:
         notes.append(
             f"Learned from {len(test)} customers only: simpler models are used and the ranges are wide. "
             "Treat the risks as a rough ordering, not exact chances."
         )
 
-    final_train = pd.concat([train, test]) if has_train else test
+    final_train = pd.concat([train, test])
     final = _fit(final_train)
     churn_now, spend_now = _predict(final, out, float(final_train["bought"].mean()))
-    out["churn_risk"] = churn_now
-    out["expected_spend_90d"] = spend_now
+    out["churn_risk"] = churn_now if check["churn_tells"] else np.nan
+    out["expected_spend_90d"] = spend_now if check["spend_beats_naive"] else out["spend_90d"].clip(lower=0)
+    if not check["churn_tells"]:
+        notes.append(
+            "Your data cannot tell yet who will stop buying. " + check_words(check, "")[0] + " So no churn risk is "
+            "shown per customer, and the email plan follows the segment rules (how recently, how often and how "
+            "much each customer bought)."
+        )
+    if not check["spend_beats_naive"]:
+        notes.append(
+            "The spend model was no closer than 'same as the last 90 days' on the checked period, so expected "
+            "spend is simply each customer's last 90 days."
+        )
     return CustomerAnalysis(out, check, notes)
+
+
+def check_words(check: dict, symbol: str) -> list[str]:
+    """The held-out check in plain sentences (churn, then spend), every figure rounded and finite.
+
+    check: CustomerAnalysis.check (after a check ran); symbol: the currency sign."""
+    auc, (low, high) = check["churn_auc"], check["churn_auc_range"]
+    n = number(check["checked_customers"])
+    if not np.isfinite(auc):
+        churn = (
+            f"on the {n} customers checked, everyone did the same in the 90 days after "
+            f"{check['checked_from']:%d %b %Y} (all bought again, or none did), so there was nothing to tell apart."
+        )
+    elif not np.isfinite(low):
+        churn = f"the check on {n} customers gave a score of {number(auc, 2)} but is too small to give a range."
+    else:
+        verdict = "better than a coin toss" if check["churn_tells"] else "no better than a coin toss"
+        churn = (
+            f"on {n} customers the risk ordered who did not buy again with a score of {number(auc, 2)} "
+            f"(0.5 is a coin toss, 1 is perfect; 95% range {number(low, 2)} to {number(high, 2)}): {verdict}."
+        )
+    model, naive = check["spend_mae"], check["naive_spend_mae"]
+    closer = "closer than" if check["spend_beats_naive"] else "no closer than"
+    spend = (
+        f"Expected 90-day spend missed by {money(model, symbol)} per customer on average, against "
+        f"{money(naive, symbol)} for 'same as the last 90 days' ({closer} that guess); these customers spent "
+        f"{money(check['mean_spend'], symbol)} each on average in those 90 days."
+    )
+    return [churn[0].upper() + churn[1:], spend]
 
 
 def profile(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:
@@ -313,7 +369,8 @@ def profile(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
 
 
 def _send_times(transactions: pd.DataFrame) -> pd.DataFrame:
-    """Per customer the weekday and hour they usually order (the shop's busiest when they ordered < 2 times)."""
+    """Per customer the weekday and hour they usually order (the shop's busiest when they ordered < 2 times).
+    send_hour is empty (<NA>) for everyone when the file has dates but no times of day."""
     orders = (
         transactions.dropna(subset=["customer_id"])
         .loc[lambda d: ~d["is_return"].fillna(False).astype(bool)]
@@ -329,7 +386,10 @@ def _send_times(transactions: pd.DataFrame) -> pd.DataFrame:
     day = grouped["weekday"].agg(lambda s: s.mode().iat[0])
     hour = grouped["hour"].agg(lambda s: s.mode().iat[0])
     few = grouped.size() < 2
-    out = pd.DataFrame({"send_day": day.where(~few, shop_day), "send_hour": hour.where(~few, shop_hour)})
+    send_hour = hour.where(~few, shop_hour).astype("Int64")
+    if not has_times(orders["timestamp"]):  # dates only: the file says nothing about the hour
+        send_hour[:] = pd.NA
+    out = pd.DataFrame({"send_day": day.where(~few, shop_day), "send_hour": send_hour})
     out["send_day"] = out["send_day"].map(dict(enumerate(WEEKDAYS))).astype("string")
     out.index = out.index.astype("string")
     return out
@@ -395,8 +455,9 @@ def next_best_actions(
 
     Customers whose `marketing_consent` (in `customers`) is False are left out entirely. Lost and hibernating
     customers worth less than the median get "No contact". Returns one row per customer with: customer_id,
-    segment, action, product_ids, product_names (joined with ' | '), send_day, send_hour, churn_risk,
-    expected_spend_90d, monetary, country (when known), reason.
+    segment, action, product_ids, product_names (joined with ' | '), send_day, send_hour (empty when the file
+    has no times of day), churn_risk (empty when the churn model cannot tell; actions then follow the segment
+    rules only), expected_spend_90d, monetary, country (when known), reason.
     """
     from smbcore import recommend
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from smbcore.formatting import money, percent
 from smbcore.overview import WEEKDAYS, closed_weekdays, non_product_lines, one_off_orders
+from smbcore.requirements import REQUIREMENTS, facts
 
 __all__ = ["HealthReport", "check", "check_transactions"]
 
-_MIN_CUSTOMERS = 50
-_CHURN_DAYS = 180  # a 90-day look-ahead window needs at least as much history before it
 _FEW_ORDERS = 3
 
 
@@ -88,7 +88,7 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
         note(
             "problem" if share > 0.2 else "note",
             "Returns",
-            f"{lines}, worth {currency}{returned:,.0f}: {share:.1%} of sales.",
+            f"{lines}, worth {money(returned, currency)}: {percent(share, 1)} of sales.",
         )
     else:
         note("good", "Returns", "No returns or cancellations in the data.")
@@ -96,12 +96,12 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     one_offs, limit, typical = one_off_orders(tx)
     bulk = one_offs[~one_offs["is_return"].astype(bool)].set_index("order_id")["value"]
     if len(bulk):
-        examples = ", ".join(f"{oid} ({currency}{val:,.0f})" for oid, val in bulk.head(3).items())
+        examples = ", ".join(f"{oid} ({money(val, currency)})" for oid, val in bulk.head(3).items())
         note(
             "note",
             "One-off bulk orders",
             f"{len(bulk)} orders are far larger than usual (over "
-            f"{currency}{limit:,.0f}; a typical order is {currency}{typical:,.0f}), e.g. "
+            f"{money(limit, currency)}; a typical order is {money(typical, currency)}), e.g. "
             f"{examples}. Check them: one-off orders distort averages and forecasts.",
         )
 
@@ -112,7 +112,8 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
             note(
                 "note" if no_id.mean() < 0.5 else "problem",
                 "Customers without ids",
-                f"{no_id.mean():.0%} of lines ({tx.loc[no_id & ~returns, 'revenue'].sum() / gross:.0%} of "
+                f"{percent(no_id.mean())} of lines "
+                f"({percent(tx.loc[no_id & ~returns, 'revenue'].sum() / gross if gross else float('nan'))} of "
                 "sales) have no customer id: they count in sales, not in customer figures.",
             )
     else:
@@ -154,32 +155,19 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
 
 
 def _transaction_readiness(tx: pd.DataFrame, span: int, customers: int, has_ids: bool) -> list[dict]:
+    """Readiness per capability. The customer models' rows are exactly their REQUIREMENTS (smbcore.requirements),
+    judged on the same facts the models use, so this check and the models always agree."""
     rows = []
 
     def add(capability: str, status: str, reason: str) -> None:
         rows.append({"capability": capability, "status": status, "reason": reason})
 
-    if not has_ids or customers == 0:
-        add("Customer segments", "not yet", "Needs a customer id on orders.")
-        add("Churn risk", "not yet", "Needs a customer id on orders.")
-    else:
-        add(
-            "Customer segments",
-            "ready" if customers >= _MIN_CUSTOMERS else "limited",
-            _plural(customers, "customer") + ("" if customers >= _MIN_CUSTOMERS else ": segments will be rough"),
-        )
-        status = (
-            "ready" if span >= _CHURN_DAYS and customers >= _MIN_CUSTOMERS else ("limited" if span >= 90 else "not yet")
-        )
-        add("Churn risk", status, f"{span} days of history (needs {_CHURN_DAYS} for a checked 90-day prediction)")
-    if has_ids:
-        basket = tx.dropna(subset=["customer_id"]).groupby("customer_id")["product_id"].nunique()
-        multi = int((basket >= 2).sum())
-        add(
-            "Recommendations",
-            "ready" if multi >= 20 else "limited",
-            f"{_plural(multi, 'customer')} bought two or more different products",
-        )
+    data = facts(tx)
+    for need in REQUIREMENTS.values():
+        if not has_ids or customers == 0:
+            add(need.capability, "not yet", "Needs a customer id on orders.")
+        else:
+            add(need.capability, *need.status(data))
     status = "ready" if span >= 8 * 7 else ("limited" if span >= 28 else "not yet")
     add("Forecasts", status, f"{span} days of history (8 weeks or more shows the weekly pattern)")
     has_hours = tx["timestamp"].dt.hour.nunique() > 1

@@ -178,8 +178,12 @@ class Recommender:
             for rank, (item, score, reason) in enumerate(self._fallback(cid, k, countries or {}), start=1):
                 records.append((cid, rank, item, score, reason))
         out = pd.DataFrame(records, columns=["customer_id", "rank", "item", "score", "reason"])
-        out.insert(2, "product_id", pd.array(self.items_[out["item"].to_numpy()], dtype="string"))
-        out.insert(3, "product_name", pd.array(self.names_.to_numpy()[out["item"].to_numpy()], dtype="string"))
+        # No suggestion at all (e.g. a one-product shop asked for products new to its customers) leaves an empty
+        # frame whose columns pandas would make float: positions must stay integers.
+        item = out["item"].to_numpy(dtype=np.int64)
+        out = out.astype({"rank": np.int64, "score": float, "reason": "string"})
+        out.insert(2, "product_id", pd.array(self.items_.to_numpy()[item], dtype="string"))
+        out.insert(3, "product_name", pd.array(self.names_.to_numpy()[item], dtype="string"))
         out["customer_id"] = out["customer_id"].astype("string")
         return out.drop(columns="item")
 

@@ -24,6 +24,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from smbcore.errors import SmbcoreError
+from smbcore.requirements import CHECK_DAYS, REQUIREMENTS, auc_with_range, better_than_chance, facts
 
 __all__ = [
     "TargetingModel",
@@ -33,7 +34,12 @@ __all__ = [
     "SENSITIVE_NAMES",
     "AFTER_CONTACT_NAMES",
     "TargetingError",
+    "REQUIREMENT",
+    "RULE_WORDS",
 ]
+
+REQUIREMENT = REQUIREMENTS["targeting_orders"]  # learning from orders; the health check reports the same rule
+RULE_WORDS = "most recent buyers first"  # the stated rule the list follows when the model cannot tell
 
 SENSITIVE_NAMES = ("age", "sex", "gender", "marital", "marital_status", "race", "ethnicity", "religion",
                    "disability", "nationality", "date_of_birth", "birth_year", "pregnant")  # fmt: skip
@@ -68,8 +74,13 @@ def purchase_frames(transactions: pd.DataFrame, days: int = 90) -> tuple[pd.Data
     end = transactions["timestamp"].max()
     cutoff = end - pd.Timedelta(days=days)
     before = transactions[transactions["timestamp"] <= cutoff]
-    if before.empty:
-        raise TargetingError(f"Fewer than {days} days of orders: too little history to learn who buys again.")
+    missing = REQUIREMENT.shortfalls(facts(transactions)) if days == CHECK_DAYS else []
+    if before.empty or missing:
+        raise TargetingError(
+            "Learning who to contact from your orders needs "
+            + ("; ".join(missing) if missing else f"more than {days} days of orders")
+            + ". Add more history (or a past campaign with who responded) on 'Your data'."
+        )
     country = None
     if "country" in transactions:
         country = (
@@ -127,15 +138,23 @@ class TargetingModel:
     trained_rate: float
     fitted_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     reference: dict = field(default_factory=dict)  # per input: training quantiles or category shares (drift)
+    auc_range: tuple = (float("nan"), float("nan"))  # 95% range of the held-out ROC AUC
+
+    @property
+    def tells(self) -> bool:
+        """True when the held-out check is better than chance (its whole 95% AUC range above 0.5). Otherwise
+        `select` follows the stated rule (RULE_WORDS) and the pages say the data cannot tell yet."""
+        return better_than_chance(self.auc_range[0])
 
     def score(self, frame: pd.DataFrame) -> pd.Series:
         """Chance of responding per row (index as `frame`)."""
         return pd.Series(self.pipeline.predict_proba(_inputs(frame, self.inputs))[:, 1], index=frame.index)
 
     def evaluate(self) -> dict:
-        """Held-out quality: auc, average_precision, lift_top10 (response rate of the top 10% against all),
-        brier, base rates (train_rate, test_rate, mean predicted), rows, split, and `gains` (DataFrame: share
-        contacted, share of responders reached)."""
+        """Held-out quality: auc (+ auc_low, auc_high: its 95% range; tells: the range is above 0.5),
+        average_precision, lift_top10 (response rate of the top 10% against all), brier, base rates
+        (train_rate, test_rate, mean predicted), rows, split, and `gains` (DataFrame: share contacted, share of
+        responders reached)."""
         y = self.holdout[self.target].to_numpy(dtype=int)
         p = self.holdout["probability"].to_numpy()
         order = np.argsort(-p, kind="stable")
@@ -148,6 +167,9 @@ class TargetingModel:
         top = order[: max(len(y) // 10, 1)]
         return {
             "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan"),
+            "auc_low": self.auc_range[0],
+            "auc_high": self.auc_range[1],
+            "tells": self.tells,
             "average_precision": float(average_precision_score(y, p)) if y.sum() else float("nan"),
             "lift_top10": float(y[top].mean() / y.mean()) if y.mean() else float("nan"),
             "brier": float(brier_score_loss(y, p)),
@@ -170,6 +192,9 @@ class TargetingModel:
         """Who to contact: rows ranked by chance of responding; the top `budget // cost_per_contact` are
         contacted (fewer when `value_per_response` is given and a contact is expected to cost more than it
         brings). equal_share_by: group per row (e.g. age bands): contact the same share of every group.
+        When the model cannot tell (`tells` is False) nobody is ranked on its noise: every row gets the
+        response rate seen when it learned as probability, and rows follow RULE_WORDS (by recency_days when
+        the frame has it, else in the frame's order).
         Returns frame's id column (customer_id when present) with probability, expected_value, rank and
         contact (True/False), best first."""
         if cost_per_contact <= 0:
@@ -177,9 +202,16 @@ class TargetingModel:
         scored = pd.DataFrame(index=frame.index)
         if "customer_id" in frame:
             scored["customer_id"] = frame["customer_id"]
-        scored["probability"] = self.score(frame)
-        scored["expected_value"] = scored["probability"] * value_per_response
-        scored = scored.sort_values("probability", ascending=False, kind="stable")
+        if self.tells:
+            scored["probability"] = self.score(frame)
+            scored["expected_value"] = scored["probability"] * value_per_response
+            scored = scored.sort_values("probability", ascending=False, kind="stable")
+        else:
+            scored["probability"] = self.trained_rate
+            scored["expected_value"] = scored["probability"] * value_per_response
+            if "recency_days" in frame:
+                order = pd.to_numeric(frame["recency_days"], errors="coerce").fillna(np.inf)
+                scored = scored.iloc[np.argsort(order.to_numpy(), kind="stable")]
         scored["rank"] = np.arange(1, len(scored) + 1)
         affordable = int(max(budget, 0) // cost_per_contact)
         worth = scored["expected_value"] >= cost_per_contact if value_per_response else True
@@ -285,9 +317,10 @@ def fit(
         raise TargetingError(f"'{target}' needs both yes and no answers to learn from; it has only one kind.")
     frame = frame[y.notna()]
     y = y[y.notna()].astype(bool)
-    if y.sum() < 10 or (~y).sum() < 10:
+    least = REQUIREMENT.min_each_outcome
+    if y.sum() < least or (~y).sum() < least:
         raise TargetingError(
-            f"Only {int(y.sum())} responses and {int((~y).sum())} non-responses: at least 10 of each are needed."
+            f"Only {int(y.sum())} responses and {int((~y).sum())} non-responses: at least {least} of each are needed."
         )
     left_out: dict[str, str] = {}
     names = {c.lower(): c for c in frame.columns}
@@ -350,6 +383,7 @@ def fit(
         rows=len(frame),
         trained_rate=float(y.iloc[train].mean()),
         reference=_reference(data, numeric, categorical),
+        auc_range=auc_with_range(holdout[target].to_numpy(dtype=int), holdout["probability"].to_numpy())[1:],
     )
 
 

@@ -52,7 +52,7 @@ def test_no_customer_ids():
     tx = generate_transactions(n_lines=2_000, days=200, seed=7).drop(columns=["customer_id"])
     report = health.check({"transactions": tx})
     status = _status(report)
-    assert status["Churn risk"] == "not yet" and "Recommendations" not in status
+    assert status["Churn risk"] == "not yet" and status["Recommendations"] == "not yet"
     assert report.findings.query("topic == 'Customers without ids'")["level"].tolist() == ["problem"]
 
 
@@ -80,4 +80,44 @@ def test_no_returns_and_one_customer_read_naturally():
     findings = report.findings.set_index("topic")["message"]
     assert findings["Returns"] == "No returns or cancellations in the data."
     assert "from 1 customer:" in report.headlines[0]
-    assert "1 customer: segments will be rough" in report.readiness["reason"].tolist()
+    assert "Works, less sure: 1 customer, under 50: figures will be rough." in report.readiness["reason"].tolist()
+
+
+def _churn_ran(tx) -> bool:
+    from smbcore import customers
+
+    return "churn_auc" in customers.analyse(tx).check
+
+
+def test_health_and_churn_model_agree_at_the_history_boundary():
+    """Regression: health said churn was 'limited' at 90-179 days while the model gave nothing under 180 days."""
+    from smbcore.requirements import REQUIREMENTS
+
+    need = REQUIREMENTS["churn"].min_days
+    tx = generate_transactions(n_lines=6_000, n_customers=200, days=400, seed=8)
+    end = tx["timestamp"].max()
+    for days in (need - 1, need):  # history_days = whole days from the first line to the last
+        part = tx[tx["timestamp"] >= end - pd.Timedelta(days=days)].reset_index(drop=True)
+        status = _status(health.check({"transactions": part}))["Churn risk"]
+        assert (status != "not yet") == _churn_ran(part), (days, status)
+    short = tx[tx["timestamp"] >= end - pd.Timedelta(days=need - 1)].reset_index(drop=True)
+    assert _status(health.check({"transactions": short}))["Churn risk"] == "not yet"
+
+
+def test_health_and_models_agree_on_customer_counts():
+    from smbcore import targeting
+    from smbcore.requirements import REQUIREMENTS
+
+    tx = generate_transactions(n_lines=3_000, n_customers=400, days=300, seed=10)
+    ids = tx["customer_id"].dropna().unique()
+    least = REQUIREMENTS["churn"].min_customers
+    for n in (least - 1, least):
+        part = tx[tx["customer_id"].isin(ids[:n])].reset_index(drop=True)
+        report = _status(health.check({"transactions": part}))
+        assert (report["Churn risk"] != "not yet") == _churn_ran(part), n
+        try:
+            targeting.purchase_frames(part)
+            learned = True
+        except targeting.TargetingError:
+            learned = False
+        assert (report["Who to contact (learned from orders)"] != "not yet") == learned, n

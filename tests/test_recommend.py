@@ -100,3 +100,14 @@ def test_k_rows_sorted_no_duplicates(purchases, k, exclude):
             assert len(rows) == expected
             if exclude:
                 assert not bought & set(rows["product_id"])
+
+
+def test_one_product_shop_asked_for_new_products():
+    """Regression: IndexError 'arrays used as indices must be of integer type' when no suggestion was left."""
+    lines = [(f"c{n}", f"o{n}", "ONLY", "2024-01-0" + str(1 + n % 9)) for n in range(30)]
+    model = recommend.fit(shop(lines))
+    recs = model.recommend(model.users_, k=3, exclude_purchased=True)
+    assert recs.empty
+    assert list(recs.columns) == ["customer_id", "rank", "product_id", "product_name", "score", "reason"]
+    again = model.recommend(["c1", "stranger"], k=3)
+    assert again["product_id"].tolist() == ["ONLY", "ONLY"]

@@ -167,3 +167,20 @@ def test_bank_sample_model_holds_up_on_the_later_period(bank):
     assert quality["auc"] > 0.72 and quality["lift_top10"] > 1.5
     assert quality["test_rate"] > 3 * quality["train_rate"]  # the later period answers far more often
     assert model.drift(frame.tail(5000))["size"].iloc[0] == "large"
+
+
+def test_a_model_no_better_than_chance_does_not_rank_the_list():
+    """Buying again is a coin toss in this shop: the list follows the stated rule, not the model's noise."""
+    from smbcore.targeting import RULE_WORDS, fit, purchase_frames
+
+    from .test_customers import coin_flip_shop
+
+    train, now = purchase_frames(coin_flip_shop(n_customers=120))
+    model = fit(train, "responded")
+    quality = model.evaluate()
+    assert quality["auc_low"] <= 0.5 and quality["tells"] is False and not model.tells
+    chosen = model.select(now, budget=30, cost_per_contact=1.0)
+    assert chosen["probability"].nunique() == 1  # one honest rate for everyone, nobody ranked above another
+    recency = now.set_index("customer_id")["recency_days"]
+    assert recency.reindex(chosen["customer_id"]).is_monotonic_increasing  # most recent buyers first
+    assert RULE_WORDS == "most recent buyers first" and chosen["contact"].sum() == 30
