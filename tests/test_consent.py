@@ -111,3 +111,50 @@ def test_email_tool_files_hold_only_addresses_and_the_page_is_warned(shopify):
     book["email"] = [f"p{i}@shop.example" if "@" not in c else c for i, c in enumerate(book["customer_id"])]
     assert campaigns.missing_emails(assigned, book) is None
     assert len(campaigns.export_list(assigned, "mailchimp", book)) == sending
+
+
+@pytest.fixture()
+def downloads(monkeypatch) -> dict:
+    """file name -> bytes of every download button drawn while the test runs (the latest run wins)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    files: dict = {}
+    add = MediaFileManager.add
+
+    def recording(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        files[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+
+    monkeypatch.setattr(MediaFileManager, "add", recording)
+    return files
+
+
+@pytest.mark.slow
+def test_customers_page_downloads_honour_consent_for_an_owner(monkeypatch, tmp_path, shopify, downloads):
+    from smbcore.data import Workspace
+
+    from .test_app import start
+
+    home = tmp_path / "home"
+    Workspace(home / "workspace.duckdb").save("transactions", shopify, source="orders_export.csv")
+    refusers, silent = shopify.attrs["refusers"], shopify.attrs["silent"]
+    app = start(monkeypatch, home, "own", "pages/customers.py")
+    app.session_state["customers_tab"] = "Marketing plan"
+    app.run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    warnings = " ".join(w.value for w in app.warning)
+    assert "Marketing consent is unknown for" in warnings
+    assert "8 customers who refused marketing are left out." in " ".join(c.value for c in app.caption)
+    for include in (False, True):
+        downloads.clear()
+        app.checkbox(key="plan_unknown").set_value(include).run()
+        for key in ("email_list_csv.csv", "email_list_mailchimp.csv", "email_list_klaviyo.csv"):
+            data = downloads[key]
+            assert data.startswith(b"\xef\xbb\xbf"), key
+            text = data.decode("utf-8-sig").lower()
+            assert not any(r.lower() in text for r in refusers), key
+            assert any(s.lower() in text for s in silent) == include or "csv.csv" not in key, key
+        emails = pd.read_csv(io.BytesIO(downloads["email_list_csv.csv"]), encoding="utf-8-sig")
+        assert {"Customer", "Action", "Products to feature"} <= set(emails.columns)
+        mailchimp = pd.read_csv(io.BytesIO(downloads["email_list_mailchimp.csv"]), encoding="utf-8-sig")
+        assert mailchimp["Email Address"].notna().all() and len(mailchimp) == len(emails)
