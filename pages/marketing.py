@@ -128,7 +128,11 @@ def contact_list(model, now) -> None:
     if equal_by and equal_by in now:
         groups = fairness.age_band(now[equal_by]) if equal_by.lower() == "age" else now[equal_by].astype("string")
         st.info(f"As chosen on the Fairness page, the list contacts the same share of every {equal_by} group.")
-    chosen = model.select(consent_filter(now), budget, cost, value, equal_share_by=groups)
+    eligible = consent_filter(now)
+    if eligible.empty:
+        st.info("Nobody on this list may be contacted yet: see the consent note above.")
+        return
+    chosen = model.select(eligible, budget, cost, value, equal_share_by=groups)
     chosen = overrides.apply_overrides(chosen, active_workspace(), "targeting", "contact")
     contacted = chosen[chosen["contact"]]
     m1, m2, m3, m4 = st.columns(4)
