@@ -119,7 +119,8 @@ def plain_name(column: str, currency: str | None = None, for_csv: bool = False) 
     if column in MONEY:
         return f"{MONEY[column]} ({currency.strip()})" if currency and currency.strip() else MONEY[column]
     if column in SHARES:
-        return f"{SHARES[column]} (share)" if for_csv else SHARES[column]
+        words = SHARES[column]
+        return f"{words} (share)" if for_csv and "share" not in words.lower() else words
     if for_csv and column in _CSV_WORDS:
         return _CSV_WORDS[column]
     for names in (COUNTS, FORECAST, DAYS, WORDS):
@@ -151,11 +152,17 @@ def _tidy(values: pd.Series, decimals: int | None) -> pd.Series:
 
 
 def rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with every float column rounded to its sensible precision (see the module); ints kept."""
+    """`frame` with every float column rounded to its sensible precision (see the module); counts that are
+    whole numbers become integers; other columns are kept."""
     out = frame.copy()
     for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column]):
-            out[column] = _tidy(out[column], _decimals(str(column)))
+        if not pd.api.types.is_float_dtype(out[column]):
+            continue
+        values = out[column].astype(float)
+        if column in COUNTS and (values.dropna() % 1 == 0).all():  # whole counts read as whole numbers
+            out[column] = values.round().astype("Int64")
+        else:
+            out[column] = _tidy(values, _decimals(str(column)))
     return out
 
 
