@@ -144,7 +144,7 @@ def unknown_words(unknown: int, total: int, recorded: bool) -> str:
     who = f"{unknown:,} of {total:,} customers" if unknown < total else f"all {total:,} customers"
     if recorded:
         return (
-            f"Marketing consent is unknown for {who} (their consent cell is empty). They are left out unless "
+            f"Marketing consent is unknown for {who} (no yes or no is recorded for them). They are left out unless "
             "you include them; include them only if they agreed to hear from you."
         )
     return (
