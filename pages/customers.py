@@ -25,7 +25,7 @@ from pages._shared import (
     table_with_download,
 )
 from smbcore import campaigns, overrides
-from smbcore.consent import consent_counts, contactable, customer_consent, unknown_words
+from smbcore.consent import consent_counts, consent_for, contactable, customer_consent, refused, unknown_words
 from smbcore.customers import SEGMENT_RULES
 from smbcore.data import read_table
 from smbcore.labels import plain_frame
@@ -282,9 +282,10 @@ def plan_section() -> None:
 def consent_filter(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan's rows that may be emailed: refusals are never in the plan; customers whose consent is unknown
     are left out unless the owner ticks the box (the page says how many)."""
-    answers = customer_consent(load("transactions"), load("customers"))
-    refusals = int(answers["marketing_consent"].eq(False).sum())
-    recorded = bool(answers["marketing_consent"].notna().any())
+    tx = load("transactions")
+    buyers = tx["customer_id"].dropna().astype("string").unique()
+    answers = consent_for(buyers, customer_consent(tx, load("customers")))
+    refusals, recorded = int(refused(answers).sum()), bool(answers.notna().any())
     if refusals:
         st.caption(f"{refusals:,} customers who refused marketing are left out.")
     to_contact = plan[plan["action"] != "No contact"]

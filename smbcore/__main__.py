@@ -236,7 +236,7 @@ def _forecast(args: argparse.Namespace) -> int:
 
 def _email_list(args: argparse.Namespace) -> int:
     from smbcore import campaigns, customers
-    from smbcore.consent import consent_counts, contactable, customer_consent, unknown_words
+    from smbcore.consent import consent_counts, consent_for, contactable, customer_consent, refused, unknown_words
 
     _, result = _read(args, args.file, "transactions")
     tx = _ready(result, args.file)
@@ -247,8 +247,8 @@ def _email_list(args: argparse.Namespace) -> int:
     if not 0 <= args.control < 100:
         raise CommandError(f"--control {args.control} should be a percentage from 0 to under 100.")
     plan = customers.next_best_actions(tx, people)
-    answers = customer_consent(tx, people)
-    refusals = int(answers["marketing_consent"].eq(False).sum())
+    answers = consent_for(tx["customer_id"].dropna().astype("string").unique(), customer_consent(tx, people))
+    refusals = int(refused(answers).sum())
     to_contact = plan[plan["action"] != "No contact"]
     unknown = consent_counts(to_contact)["unknown"]
     chosen = contactable(plan, args.include_unknown)
@@ -263,7 +263,7 @@ def _email_list(args: argparse.Namespace) -> int:
     if refusals:
         print(f"{refusals:,} customers who refused marketing are left out.")
     if unknown:
-        words = unknown_words(unknown, len(to_contact), bool(answers["marketing_consent"].notna().any()))
+        words = unknown_words(unknown, len(to_contact), bool(answers.notna().any()))
         if args.include_unknown:
             print(f"The {unknown:,} customers whose consent is unknown are included, as --include-unknown asks.")
         else:
