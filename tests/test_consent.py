@@ -11,12 +11,11 @@ from smbcore.safety import csv_bytes
 from smbcore.synthetic import generate_transactions
 
 
-@pytest.fixture(scope="module")
-def shopify() -> pd.DataFrame:
+def shopify_orders(n_lines: int = 3_000, n_customers: int = 60, days: int = 240) -> pd.DataFrame:
     """Orders as a Shopify orders export reads: the customer is an e-mail address, 'Accepts Marketing'
     (yes/no) is written on an order's first line only (later lines of the order are blank). Eight customers
     said no on their latest order, although several said yes before; a few never answered."""
-    tx = generate_transactions(n_lines=3_000, n_customers=60, days=240, seed=13)
+    tx = generate_transactions(n_lines=n_lines, n_customers=n_customers, days=days, seed=13)
     tx = tx.sort_values(["timestamp", "order_id"], kind="stable").reset_index(drop=True)
     tx["customer_id"] = ("Shopper." + tx["customer_id"].str[1:] + "@Example.com").astype("string")
     ids = tx["customer_id"].drop_duplicates().tolist()
@@ -30,6 +29,11 @@ def shopify() -> pd.DataFrame:
     tx["marketing_consent"] = pd.array(answer.map({"yes": True, "no": False}), dtype="boolean")
     tx.attrs["refusers"], tx.attrs["silent"] = refusers, silent
     return tx
+
+
+@pytest.fixture(scope="module")
+def shopify() -> pd.DataFrame:
+    return shopify_orders()
 
 
 def test_shopify_accepts_marketing_no_never_reaches_the_mailchimp_file(shopify):
@@ -158,3 +162,27 @@ def test_customers_page_downloads_honour_consent_for_an_owner(monkeypatch, tmp_p
         assert {"Customer", "Action", "Products to feature"} <= set(emails.columns)
         mailchimp = pd.read_csv(io.BytesIO(downloads["email_list_mailchimp.csv"]), encoding="utf-8-sig")
         assert mailchimp["Email Address"].notna().all() and len(mailchimp) == len(emails)
+
+
+@pytest.mark.slow
+def test_marketing_contact_list_download_holds_only_the_people_to_contact(monkeypatch, tmp_path, downloads):
+    """Regression (issue 13): 'Download the contact list' held every scored customer with a True/False flag."""
+    from smbcore.data import Workspace
+
+    from .test_app import start
+
+    shopify = shopify_orders(6_000, 300, 300)
+    home = tmp_path / "home"
+    Workspace(home / "workspace.duckdb").save("transactions", shopify, source="orders_export.csv")
+    refusers = {r.lower() for r in shopify.attrs["refusers"]}
+    app = start(monkeypatch, home, "own", "pages/marketing.py")
+    assert not app.exception and not app.error, [e.value for e in app.error] + [i.value for i in app.info]
+    app.checkbox(key="tg_unknown").check()
+    app.number_input(key="tg_budget").set_value(20.0).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    to_contact = int({m.label: m.value for m in app.metric}["Customers to contact"].replace(",", ""))
+    listed = pd.read_csv(io.BytesIO(downloads["contact_list.csv"]), encoding="utf-8-sig")
+    assert 0 < to_contact == len(listed) < len(app.dataframe[-1].value)
+    assert "Contact" not in listed.columns and {"Customer", "Chance of responding (share)"} <= set(listed.columns)
+    assert not refusers & set(listed["Customer"].str.lower())
+    assert listed["Chance of responding (share)"].map(lambda v: len(str(v).split(".")[-1]) <= 3).all()
