@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from smbcore import health, overview
+from smbcore import formatting, health, overview
 from smbcore.data import TABLES, guess_mapping, guess_table, read_raw, read_table
 from smbcore.errors import SmbcoreError
 from smbcore.labels import plain_frame
@@ -42,14 +42,6 @@ class CommandError(SmbcoreError):
 def _sentence(text: str) -> str:
     """One line: a multi-line message (a report, a contract breach) joined into a single sentence."""
     return re.sub(r"\s*\n\s*-?\s*", " ", str(text)).strip()
-
-
-def _number(value: float, fmt: str) -> str:
-    """A figure as text, never 'nan', 'inf' or '-0.0' ('not known' when it cannot be worked out)."""
-    if value is None or not math.isfinite(float(value)):
-        return "not known"
-    text = format(float(value) + 0.0, fmt)
-    return text[1:] if re.fullmatch(r"-[^1-9]*", text) else text  # '-0.00' and '-0.0%' read as zero
 
 
 def _mapping(args: argparse.Namespace, columns: list[str], table: str, pairs: list[str] | None = None) -> dict:
@@ -144,20 +136,19 @@ def _summary(args: argparse.Namespace) -> int:
     c = args.currency
 
     def money(value: float) -> str:
-        text = _number(value, ",.2f")
-        return text if text == "not known" else f"-{c}{text[1:]}" if text.startswith("-") else f"{c}{text}"
+        return formatting.money(value, c, decimals=2)
 
     lines = [
         ("Period", f"{k['first_date']:%d %b %Y} to {k['last_date']:%d %b %Y}"),
         ("Net revenue", money(k["net_revenue"])),
         ("Gross sales", money(k["gross_sales"])),
-        ("Returns", f"{money(k['returns_value'])} ({_number(k['returns_share'], '.1%')} of sales)"),
+        ("Returns", f"{money(k['returns_value'])} ({formatting.percent(k['returns_share'], 1)} of sales)"),
         ("Orders", f"{k['orders']:,}"),
         ("Customers", f"{k['customers']:,}"),
         ("Average order value", money(k["avg_order_value"])),
         (
             "Repeat customers",
-            f"{_number(k['repeat_rate'], '.1%')} bought more than once"
+            f"{formatting.percent(k['repeat_rate'], 1)} bought more than once"
             if k["customers"]
             else "not known: the file has no customer ids (use --map customer_id=COLUMN if it has them)",
         ),
@@ -222,13 +213,13 @@ def _forecast(args: argparse.Namespace) -> int:
     missed, inside = check["mase"].mean(), check["coverage_80"].mean()
     if math.isfinite(missed):
         print(
-            f"On the last {args.horizon} {unit} the forecast missed {_number(missed, '.2f')} times as much as "
-            f"'same as one season ago'; {_number(inside, '.0%')} of actual values fell inside the 80% band."
+            f"On the last {args.horizon} {unit} the forecast missed {formatting.number(missed, 2)} times as much as "
+            f"'same as one season ago'; {formatting.percent(inside)} of actual values fell inside the 80% band."
         )
     else:
         print(
             f"On the last {args.horizon} {unit} sales did not change from one season to the next, so the "
-            f"forecast cannot be compared with 'same as one season ago'; {_number(inside, '.0%')} of actual "
+            f"forecast cannot be compared with 'same as one season ago'; {formatting.percent(inside)} of actual "
             "values fell inside the 80% band."
         )
     return 0
