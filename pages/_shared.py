@@ -16,6 +16,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
 from smbcore.errors import SmbcoreError
+from smbcore.labels import COUNTS, DAYS, FORECAST, MONEY, SHARES, WORDS, plain_frame
 from smbcore.safety import csv_bytes
 
 # Navigation is st.navigation in app.py, never Streamlit's older "every file in pages/ is a page" mode.
@@ -249,81 +250,12 @@ def needs_table(table: str, why: str, key: str) -> bool:
     return False
 
 
-_MONEY = {
-    "monetary": "Net spend",
-    "expected_spend_90d": "Expected spend, next 90 days",
-    "spend_per_sent": "Spend per emailed customer",
-    "spend_per_control": "Spend per control customer",
-    "revenue": "Net revenue",
-    "net_revenue": "Net revenue",
-    "gross_sales": "Sales",
-    "returns": "Returns",
-    "new_revenue": "From new customers",
-    "returning_revenue": "From returning customers",
-}
-_PERCENT = {
-    "churn_risk": "Risk of no order in 90 days",
-    "rate_sent": "Bought (emailed)",
-    "rate_control": "Bought (control)",
-    "uplift": "Difference",
-    "uplift_low": "Difference, low",
-    "uplift_high": "Difference, high",
-    "share_of_revenue": "Share of revenue",
-    "conversion_rate": "Conversion rate",
-    "conversion_if_seen": "Conversion if seen",
-    "conversion_if_not": "Conversion if not seen",
-    "bounce_rate": "Bounce rate",
-    "exit_rate": "Exit rate",
-    "share_of_visits": "Share of visits",
-}
-_COUNTS = {
-    "orders": "Orders",
-    "customers": "Customers",
-    "units": "Units",
-    "buyers": "Customers who bought",
-    "visits": "Visits",
-    "purchases": "Purchases",
-    "visits_seeing": "Visits that saw them",
-    "new_customers": "New customers",
-    "returning_customers": "Returning customers",
-}
-_FORECAST = {
-    "yhat": "Forecast",
-    "yhat_lo_80": "80% range from",
-    "yhat_hi_80": "80% range to",
-    "yhat_lo_95": "95% range from",
-    "yhat_hi_95": "95% range to",
-}
-_WORDS = {
-    "series_id": "Series",
-    "fallback": "Future factor values taken as",
-    "product_id": "Product code",
-    "product_name": "Product",
-    "country": "Country",
-    "period_start": "Starting",
-    "month": "Month",
-    "page_type": "Page type",
-    "traffic_source": "Traffic source",
-    "visitor_type": "Visitor type",
-    "weekday": "Weekday",
-    "hour": "Hour",
-    "customer_id": "Customer",
-    "segment": "Segment",
-    "action": "Action",
-    "product_ids": "Product codes",
-    "product_names": "Products to feature",
-    "send_day": "Send on",
-    "send_hour": "At hour",
-    "reason": "Why",
-    "rank": "Rank",
-    "r_score": "R",
-    "f_score": "F",
-    "m_score": "M",
-}
+_MONEY, _PERCENT, _COUNTS, _FORECAST, _WORDS = MONEY, SHARES, COUNTS, FORECAST, WORDS | DAYS  # smbcore/labels.py
 
 
 def labels_for(frame: pd.DataFrame, table: str = "transactions") -> dict:
-    """Plain labels and number formats for the columns smbcore commonly returns (the CSV keeps the raw names)."""
+    """Plain labels and number formats for the columns smbcore commonly returns (from smbcore/labels.py, the
+    same names the downloads carry)."""
     c = currency(table).strip()
     config: dict = {}
     for name in frame.columns:
@@ -369,10 +301,12 @@ def table_with_download(
     column_config: dict | None = None,
     height: int | None = None,
 ) -> None:
-    """Show a table (plain labels, formatted numbers) and a button to download exactly those rows as CSV."""
+    """Show a table (plain labels, formatted numbers) and a button to download exactly those rows as CSV, with
+    the same plain column names, sensible rounding, and a byte-order mark so Excel reads accents and €."""
     config = labels_for(frame) | (column_config or {})
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height or "auto")
-    st.download_button(label, csv_bytes(frame), file_name=filename, mime="text/csv", key=key)
+    data = csv_bytes(plain_frame(frame, currency()))
+    st.download_button(label, data, file_name=filename, mime="text/csv", key=key)
 
 
 @contextmanager

@@ -25,9 +25,11 @@ from pages._shared import (
     table_with_download,
 )
 from smbcore import campaigns, overrides
+from smbcore.consent import consent_counts, consent_for, contactable, customer_consent, refused, unknown_words
 from smbcore.customers import SEGMENT_RULES, check_words
 from smbcore.data import read_table
 from smbcore.formatting import number, percent
+from smbcore.labels import plain_frame
 from smbcore.safety import csv_bytes, plain_text
 
 require_app()
@@ -236,6 +238,7 @@ def plan_section() -> None:
     if countries:
         chosen = chosen[chosen["country"].isin(countries)]
     chosen = chosen[chosen["monetary"] >= minimum]
+    chosen = consent_filter(chosen)
     counts = chosen["action"].value_counts().rename_axis("action").reset_index(name="customers")
     st.altair_chart(
         alt.Chart(counts, title="Customers per action")
@@ -254,13 +257,18 @@ def plan_section() -> None:
         f"{int((chosen['action'] == 'No contact').sum()):,} not worth contacting."
     )
     st.dataframe(chosen, hide_index=True, width="stretch", height=320, column_config=labels_for(chosen))
+    people = load("customers")
+    no_address = campaigns.missing_emails(assigned, people)
+    if no_address:
+        st.warning(no_address)
     d1, d2, d3, d4 = st.columns(4)
     for holder, tool, label in (
         (d1, "csv", "Email list (CSV)"),
         (d2, "mailchimp", "For Mailchimp"),
         (d3, "klaviyo", "For Klaviyo"),
     ):
-        data = csv_bytes(campaigns.export_list(assigned, tool))
+        rows = campaigns.export_list(assigned, tool, people)
+        data = csv_bytes(plain_frame(rows, c) if tool == "csv" else rows)
         holder.download_button(label, data, f"email_list_{tool}.csv", "text/csv", key=f"dl_plan_{tool}")
     d4.button(
         "Record this send",
@@ -272,6 +280,29 @@ def plan_section() -> None:
     message = st.session_state.pop("record_message", None)
     if message:
         st.success(message)
+
+
+def consent_filter(plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan's rows that may be emailed: refusals are never in the plan; customers whose consent is unknown
+    are left out unless the owner ticks the box (the page says how many)."""
+    tx = load("transactions")
+    buyers = tx["customer_id"].dropna().astype("string").unique()
+    answers = consent_for(buyers, customer_consent(tx, load("customers")))
+    refusals, recorded = int(refused(answers).sum()), bool(answers.notna().any())
+    if refusals:
+        st.caption(f"{refusals:,} customers who refused marketing are left out.")
+    to_contact = plan[plan["action"] != "No contact"]
+    unknown = consent_counts(to_contact)["unknown"]
+    include = False
+    if unknown:
+        st.warning(unknown_words(unknown, len(to_contact), recorded))
+        include = st.checkbox(
+            f"Include the {unknown:,} customers whose consent is unknown",
+            value=False,
+            key="plan_unknown",
+            help="Tick only if they agreed to hear from you (for example when they signed up in your shop).",
+        )
+    return contactable(plan, include)
 
 
 def _record(assigned: pd.DataFrame) -> None:
@@ -345,7 +376,7 @@ SECTIONS = {
     "Did it work?": (learn_section, "measuring the campaign"),
 }
 KEPT = ("lookup_customer", "lookup_new", "recs_mode", "recs_k", "together", "plan_segments", "plan_countries",
-        "plan_min", "plan_control", "learn_export", "learn_days")  # fmt: skip
+        "plan_min", "plan_control", "plan_unknown", "learn_export", "learn_days")  # fmt: skip
 for label, tab in lazy_tabs(list(SECTIONS), "customers_tab", KEPT).items():
     if tab.open:
         section, what = SECTIONS[label]

@@ -10,16 +10,20 @@ from pages._shared import (
     active_workspace,
     currency,
     current_model,
+    labels_for,
+    load,
     money,
     own_workspace,
     plain_errors,
     require_app,
     source_label,
-    table_with_download,
     version,
 )
 from smbcore import fairness, overrides
+from smbcore.consent import consent_counts, contactable, customer_consent, unknown_words, with_consent
 from smbcore.formatting import number, percent
+from smbcore.labels import plain_frame
+from smbcore.safety import csv_bytes
 from smbcore.targeting import RULE_WORDS
 
 require_app()
@@ -142,7 +146,11 @@ def contact_list(model, now) -> None:
     if equal_by and equal_by in now:
         groups = fairness.age_band(now[equal_by]) if equal_by.lower() == "age" else now[equal_by].astype("string")
         st.info(f"As chosen on the Fairness page, the list contacts the same share of every {equal_by} group.")
-    chosen = model.select(now, budget, cost, value, equal_share_by=groups)
+    eligible = consent_filter(now)
+    if eligible.empty:
+        st.info("Nobody on this list may be contacted yet: see the consent note above.")
+        return
+    chosen = model.select(eligible, budget, cost, value, equal_share_by=groups)
     chosen = overrides.apply_overrides(chosen, active_workspace(), "targeting", "contact")
     contacted = chosen[chosen["contact"]]
     m1, m2, m3, m4 = st.columns(4)
@@ -152,12 +160,13 @@ def contact_list(model, now) -> None:
     m4.metric("Cost", money(len(contacted) * cost, c))
     if chosen["overridden"].any():
         st.caption(f"{int(chosen['overridden'].sum())} decisions changed by you on the Fairness page are applied.")
-    table_with_download(
-        chosen.round({"probability": 4, "expected_value": 2}),
-        "contact_list.csv",
-        key="dl_contact_list",
-        label="Download the contact list (CSV)",
-        column_config={
+    st.dataframe(
+        chosen,
+        hide_index=True,
+        width="stretch",
+        height=360,
+        column_config=labels_for(chosen)
+        | {
             "customer_id": "Customer",
             "probability": st.column_config.NumberColumn("Chance of responding", format="percent"),
             "expected_value": st.column_config.NumberColumn(f"Expected value ({c})", format="%.2f"),
@@ -166,8 +175,37 @@ def contact_list(model, now) -> None:
             "overridden": "Changed by you",
             "override_reason": "Why",
         },
-        height=360,
     )
+    st.download_button(
+        f"Download the contact list: the {len(contacted):,} customers to contact (CSV)",
+        csv_bytes(plain_frame(contacted.drop(columns=["contact"]), c)),
+        "contact_list.csv",
+        "text/csv",
+        key="dl_contact_list",
+    )
+
+
+def consent_filter(now: pd.DataFrame) -> pd.DataFrame:
+    """The rows that may be contacted: never a customer who refused marketing; customers whose consent is
+    unknown only when the owner ticks the box (the page says how many)."""
+    if "customer_id" not in now:
+        return now
+    answers = customer_consent(load("transactions"), load("customers"))
+    marked = with_consent(now, answers)
+    counts = consent_counts(marked)
+    if counts["refused"]:
+        st.caption(f"{counts['refused']:,} customers who refused marketing are left out.")
+    include = False
+    if counts["unknown"]:
+        recorded = bool(answers["marketing_consent"].notna().any())
+        st.warning(unknown_words(counts["unknown"], len(marked), recorded))
+        include = st.checkbox(
+            f"Include the {counts['unknown']:,} customers whose consent is unknown",
+            value=False,
+            key="tg_unknown",
+            help="Tick only if they agreed to hear from you.",
+        )
+    return contactable(marked, include).drop(columns=["marketing_consent"])
 
 
 with plain_errors("learning who to contact"):

@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["hold_out_control", "export_list", "measure_uplift"]
+__all__ = ["hold_out_control", "export_list", "email_addresses", "missing_emails", "measure_uplift"]
 
 _Z95 = 1.96
 
@@ -30,16 +30,53 @@ def hold_out_control(plan: pd.DataFrame, control_share: float = 0.10, seed: int 
     return rows.reset_index(drop=True)
 
 
-def export_list(assigned: pd.DataFrame, tool: Literal["csv", "mailchimp", "klaviyo"] = "csv") -> pd.DataFrame:
+def email_addresses(ids: pd.Series, customers: pd.DataFrame | None = None) -> pd.Series:
+    """The e-mail address of each customer id ('' when unknown), index as `ids`: the id itself when it is an
+    address, else a customers table's e-mail column (a column named like 'email' holding addresses)."""
+    ids = ids.astype("string")
+    found = ids.str.strip().where(ids.str.contains("@", regex=False).fillna(False))
+    if customers is not None and "customer_id" in customers:
+        for column in [c for c in customers.columns if "mail" in str(c).lower() and c != "customer_id"]:
+            values = customers[column].astype("string").str.strip()
+            book = values[values.str.contains("@", regex=False).fillna(False)]
+            book.index = customers.loc[book.index, "customer_id"].astype("string")
+            book = book[~book.index.duplicated()]
+            found = found.fillna(ids.map(book))
+    return found.fillna("").astype("string")
+
+
+def missing_emails(assigned: pd.DataFrame, customers: pd.DataFrame | None = None) -> str | None:
+    """The warning an email-tool export needs before download, or None when every customer to send to has an
+    address: how many have none, and which column to map."""
+    send = assigned[assigned["group"] == "send"] if "group" in assigned else assigned
+    missing = int((email_addresses(send["customer_id"], customers) == "").sum())
+    if not missing:
+        return None
+    return (
+        f"{missing:,} of {len(send):,} customers have no e-mail address, so they are not in the Mailchimp and "
+        "Klaviyo files: map the column holding e-mails as customer_id or add a customers table with an email "
+        "column."
+    )
+
+
+def export_list(
+    assigned: pd.DataFrame,
+    tool: Literal["csv", "mailchimp", "klaviyo"] = "csv",
+    customers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The rows to send (group 'send') in the layout an email tool imports.
 
-    csv: customer_id, segment, action, product_ids, product_names, send_day, send_hour, churn_risk,
-    expected_spend_90d, reason. mailchimp: 'Email Address', 'Tags' (segment, action) and merge fields
-    PRODUCTS, SENDDAY, SENDHOUR. klaviyo: 'Email', 'External ID', 'Segment', 'Action', 'Products', 'Send Day',
-    'Send Hour'. Customer ids that are email addresses go in the email column; others are left for the owner
-    to match (the id is kept).
+    assigned: hold_out_control's frame. Customers who refused marketing (marketing_consent False) are never
+    exported, whatever the caller passed. csv: customer_id, email (when known), segment, action, product_ids,
+    product_names, send_day, send_hour, churn_risk, expected_spend_90d, reason. mailchimp: 'Email Address',
+    'Customer ID', 'Tags' (segment, action) and merge fields PRODUCTS, SENDDAY, SENDHOUR. klaviyo: 'Email',
+    'External ID', 'Segment', 'Action', 'Products', 'Send Day', 'Send Hour'. E-mail addresses come from
+    `email_addresses` (the id, or `customers`' email column); the email-tool files hold only customers with
+    an address (see `missing_emails` for the warning).
     """
     send = assigned[assigned["group"] == "send"]
+    if "marketing_consent" in send:
+        send = send[send["marketing_consent"].astype("boolean").ne(False).fillna(True).to_numpy()]
     columns = [
         "customer_id",
         "segment",
@@ -52,10 +89,15 @@ def export_list(assigned: pd.DataFrame, tool: Literal["csv", "mailchimp", "klavi
         "expected_spend_90d",
         "reason",
     ]
-    if tool == "csv":
-        return send[columns].reset_index(drop=True)
     ids = send["customer_id"].astype("string")
-    email = ids.where(ids.str.contains("@", regex=False), "")
+    email = email_addresses(ids, customers)
+    if tool == "csv":
+        out = send[columns].reset_index(drop=True)
+        if (email != "").any():
+            out.insert(1, "email", email.to_numpy())
+        return out
+    has = (email != "").to_numpy()
+    send, ids, email = send[has], ids[has], email[has]
     if tool == "mailchimp":
         return pd.DataFrame(
             {

@@ -453,20 +453,21 @@ def next_best_actions(
 ) -> pd.DataFrame:
     """The email plan: what to send each customer, with which products, when.
 
-    Customers whose `marketing_consent` (in `customers`) is False are left out entirely. Lost and hibernating
+    Consent comes from `smbcore.consent.customer_consent` (orders and customers table): customers who
+    refused are left out entirely; `marketing_consent` says True, or <NA> when unknown (the caller decides
+    whether to include those, see `smbcore.consent.contactable`). Lost and hibernating
     customers worth less than the median get "No contact". Returns one row per customer with: customer_id,
     segment, action, product_ids, product_names (joined with ' | '), send_day, send_hour (empty when the file
     has no times of day), churn_risk (empty when the churn model cannot tell; actions then follow the segment
-    rules only), expected_spend_90d, monetary, country (when known), reason.
+    rules only), expected_spend_90d, monetary, country (when known), reason, marketing_consent.
     """
     from smbcore import recommend
+    from smbcore.consent import consent_for, customer_consent, refused
 
     analysis = analysis or analyse(transactions, asof)
     prof = analysis.profile
-    if customers is not None and "marketing_consent" in customers:
-        consent = customers.set_index(customers["customer_id"].astype("string"))["marketing_consent"]
-        refused = consent[consent.fillna(True).astype(bool) == False].index  # noqa: E712 - missing = not refused
-        prof = prof[~prof.index.isin(refused)]
+    consent = consent_for(prof.index, customer_consent(transactions, customers))
+    prof = prof[~refused(consent).to_numpy()]
     value_line = prof["monetary"].median() if len(prof) else 0.0
     plan = pd.DataFrame(index=prof.index)
     plan["segment"] = prof["segment"]
@@ -512,5 +513,6 @@ def next_best_actions(
         country.index = country.index.astype("string")
         plan["country"] = country.reindex(plan.index).astype("string")
     plan["reason"] = (prof["segment"] + ": " + why).astype("string")
+    plan["marketing_consent"] = consent.reindex(plan.index)
     plan = plan.fillna({"product_ids": "", "product_names": ""})
     return plan.rename_axis("customer_id").reset_index()

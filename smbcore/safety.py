@@ -39,10 +39,15 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
-    """UTF-8 CSV of `frame` with formulas neutralised: what every download and CLI output uses."""
+    """The CSV every download and CLI output uses: formulas neutralised, decimals rounded to sensible
+    precision (smbcore.labels.rounded: no 16-decimal floats, no -0.0), UTF-8 with a byte-order mark so that
+    Excel opens accents and currency signs (é, €, £) correctly."""
+    from smbcore.labels import rounded
+
     # CRLF line ends (RFC 4180) also make the writer quote any cell holding a bare carriage return, which
     # would otherwise start a new row in a spreadsheet, and the text after it could be a formula.
-    return neutralise_formulas(frame).to_csv(index=index, lineterminator="\r\n").encode("utf-8")
+    text = neutralise_formulas(rounded(frame)).to_csv(index=index, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
 
 
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>$~"})

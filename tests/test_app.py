@@ -140,6 +140,8 @@ def test_customers_page_on_a_small_shop(monkeypatch, tmp_path):
     assert "Churn model check (AUC)" in metrics
     assert any("rough ordering" in i.value for i in app.info)  # 150 customers: the page says how sure it is
     open_tab(app, "Marketing plan", "customers_tab").slider(key="plan_control").set_value(20).run()
+    assert "0 customers to email" in texts(app)  # nobody's consent is recorded: left out until the owner says
+    app.checkbox(key="plan_unknown").check().run()
     assert "held back as control" in texts(app)
     app.button(key="record_send").click().run()
     assert "Recorded as send-" in "".join(s.value for s in app.success)
@@ -292,6 +294,10 @@ def test_marketing_page_on_the_bank_campaign(monkeypatch, shared_home):
     assert "after the contact" in left_out["duration"] and "sensitive" in left_out["age"]
     metrics = {m.label: m.value for m in app.metric}
     assert float(metrics["Ranking quality (ROC AUC)"]) > 0.7
+    assert "Customers to contact" not in metrics  # the sample records no consent: nobody until the owner says
+    assert "Nobody on this list may be contacted yet" in texts(app)
+    app.checkbox(key="tg_unknown").check().run()
+    metrics = {m.label: m.value for m in app.metric}
     assert metrics["Customers to contact"] == "500"  # budget 500 at 1 a contact
     app.number_input(key="tg_budget").set_value(100.0).run()
     assert {m.label: m.value for m in app.metric}["Customers to contact"] == "100"
@@ -310,6 +316,7 @@ def test_contest_and_override_change_the_downloaded_list_and_are_logged(monkeypa
     workspace.save("campaigns", frame.drop(columns=["age", "gender"]), source="test.csv")
     workspace.save("customers", frame[["customer_id", "age", "gender"]], source="test.csv")
     app = start(monkeypatch, home, page="pages/marketing.py")
+    app.checkbox(key="tg_unknown").check()
     app.number_input(key="tg_budget").set_value(100.0).run()
     listed = app.dataframe[-1].value
     outsider = listed.loc[~listed["contact"], "customer_id"].iloc[0]
@@ -330,6 +337,7 @@ def test_contest_and_override_change_the_downloaded_list_and_are_logged(monkeypa
     log = Workspace(home / "workspace.duckdb").decisions()
     assert log["decision"].tolist()[-2:] == ["contested", "override"] and log["subject"].iloc[-1] == outsider
     app.switch_page("pages/marketing.py").run()
+    app.checkbox(key="tg_unknown").check()
     app.number_input(key="tg_budget").set_value(100.0).run()
     after = app.dataframe[-1].value.set_index("customer_id")
     assert after.loc[outsider, "contact"] and after.loc[outsider, "overridden"]

@@ -264,7 +264,7 @@ def test_control_group_share_per_action(synthetic):
     assert again["group"].equals(assigned["group"])
     mailchimp = campaigns.export_list(assigned, "mailchimp")
     assert list(mailchimp.columns[:3]) == ["Email Address", "Customer ID", "Tags"]
-    assert len(mailchimp) == (assigned["group"] == "send").sum()
+    assert mailchimp.empty  # the synthetic ids are not e-mail addresses: an email tool gets no empty rows
     assert "Email" in campaigns.export_list(assigned, "klaviyo").columns
 
 

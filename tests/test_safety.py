@@ -84,3 +84,41 @@ def test_files_with_more_rows_than_the_app_reads_are_refused_before_parsing():
     for ending in (b"\n", b""):
         at_limit = b"order_id,qty\n" + b"1,1\n" * (limit - 1) + b"1,1" + ending
         assert len(reading.read_raw(at_limit, "orders.csv").frame) == limit
+
+
+def test_downloads_open_in_excel_with_accents_plain_names_and_sensible_precision():
+    from smbcore.labels import plain_frame
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["Café Müller", "=1+1"],
+            "monetary": [0.1 + 0.2, 1234.5678],
+            "churn_risk": [0.123456789, 1 / 3],
+            "recency_days": [12.345678, 0.0],
+            "m_score": [5, 1],
+            "lift": [-1e-12, 2 / 3],
+            "score": [0.000123456, 10.0],
+        }
+    )
+    data = csv_bytes(plain_frame(frame, "€"))
+    assert data.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs to read UTF-8
+    text = data.decode("utf-8-sig")
+    assert "Café Müller" in text and "Net spend (€)" in text and "'=1+1" in text
+    header = text.splitlines()[0].split(",")
+    assert header == [
+        "Customer",
+        "Net spend (€)",
+        "Risk of no order in 90 days (share)",
+        "Days since last order",
+        "Spend score (1-5)",
+        "lift",
+        "score",
+    ]
+    read = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert read["Net spend (€)"].tolist() == [0.3, 1234.57]
+    assert read["Risk of no order in 90 days (share)"].tolist() == [0.123, 0.333]
+    assert read["Days since last order"].tolist() == [12.3, 0.0]
+    assert read["score"].tolist() == [0.000123, 10.0] and read["lift"].tolist() == [0.0, 0.667]
+    import re
+
+    assert not re.search(r"\d\.\d{8,}", text) and "-0.0" not in text  # no 16-decimal floats, no minus zero
