@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
-from smbcore.errors import SmbcoreError
+from smbcore.errors import NotEnoughDataError, SmbcoreError
 from smbcore.labels import COUNTS, DAYS, FORECAST, MONEY, SHARES, WORDS, plain_frame
 from smbcore.safety import csv_bytes
 
@@ -314,6 +314,9 @@ def plain_errors(what: str):
     """Show failures as a plain message, never a traceback; the full error goes to the server log."""
     try:
         yield
+    except NotEnoughDataError as exc:  # accepted data, too little for this figure: a note saying what to do
+        st.info(str(exc))
+        st.stop()
     except SmbcoreError as exc:
         st.error(str(exc))
         st.stop()

@@ -2,6 +2,7 @@
 
 __all__ = [
     "SmbcoreError",
+    "NotEnoughDataError",
     "UnknownTableError",
     "ContractError",
     "MissingTableError",
@@ -13,6 +14,11 @@ __all__ = [
 
 class SmbcoreError(ValueError):
     """Base for errors a person can act on; the message says what to do."""
+
+
+class NotEnoughDataError(SmbcoreError):
+    """The data was accepted but is too short or too thin for this figure; the message says which figure, why and
+    what the owner can do. Pages show it as a note, not as an error."""
 
 
 class UnknownTableError(SmbcoreError):

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from smbcore.errors import NotEnoughDataError, SmbcoreError
+
 __all__ = [
     "country_name",
     "forecast",
@@ -48,15 +50,19 @@ _CLOSED = 0.05  # a season index below this (5% of an average period) marks a cl
 _INTERMITTENT = 0.3  # share of zero periods above which a series is treated as a slow mover
 
 
-class ForecastError(ValueError):
+class ForecastError(SmbcoreError):
     """A history that cannot be forecast as given; the message says why and what to do."""
+
+
+class ShortHistoryError(ForecastError, NotEnoughDataError):
+    """Too few dated values to forecast or to check a forecast."""
 
 
 def infer_freq(dates: pd.Series) -> str:
     """'D' for daily data, 'W-XXX' for weekly data (anchored on the weekday the dates fall on), 'MS' monthly."""
     unique = pd.DatetimeIndex(pd.Series(dates).dropna().unique()).sort_values()
     if len(unique) < 2:
-        raise ForecastError("A forecast needs at least two dates; this history has fewer.")
+        raise ShortHistoryError("A forecast needs at least two dates; this history has fewer.")
     step = pd.Series(unique).diff().dt.days.median()
     if step >= 28:
         return "MS"
@@ -360,7 +366,7 @@ def _prepare(history: pd.DataFrame, freq: str, external, columns: list[str], day
             raise ForecastError(f"The history needs a '{column}' column (it has: {', '.join(history.columns)}).")
     history = history.dropna(subset=["date", "y"])
     if len(history) < 2:
-        raise ForecastError("A forecast needs at least two dated values; this history has fewer.")
+        raise ShortHistoryError("A forecast needs at least two dated values; this history has fewer.")
     prepared = []
     for sid, y in _regular(history, freq).items():
         closed = _closed_weekdays(y, freq)
@@ -630,7 +636,7 @@ def backtest(
         if len(y) > horizon + 2
     ]
     if not parts:
-        raise ForecastError(
+        raise ShortHistoryError(
             f"Every series is shorter than the horizon ({horizon} periods) plus 3: too little history to check the "
             "forecast against. Shorten the horizon or come back with more history."
         )

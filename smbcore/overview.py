@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 import pandas as pd
+from scipy.stats import binom
 
 __all__ = [
     "kpis",
@@ -54,7 +55,8 @@ def kpis(tx: pd.DataFrame) -> dict:
 
     Returns a dict: net_revenue (sales less returns), gross_sales, returns_value, returns_share (of gross
     sales), orders (orders with at least one sale line), customers (with an id), units, avg_order_value
-    (gross sales per order), repeat_rate (share of customers with two or more orders), first_date, last_date.
+    (gross sales per order), repeat_rate (share of customers with two or more orders; None when the file has no
+    customer ids), first_date, last_date.
     """
     sales = _sales(tx)
     gross = float(sales["revenue"].sum())
@@ -64,7 +66,7 @@ def kpis(tx: pd.DataFrame) -> dict:
         per_customer = sales.dropna(subset=["customer_id"]).groupby("customer_id")["order_id"].nunique()
         customers, repeat = int(len(per_customer)), float((per_customer >= 2).mean()) if len(per_customer) else 0.0
     else:
-        customers, repeat = 0, float("nan")
+        customers, repeat = 0, None
     return {
         "net_revenue": gross - returned,
         "gross_sales": gross,
@@ -237,7 +239,11 @@ def closed_weekdays(days_with_sales, first: pd.Timestamp, last: pd.Timestamp) ->
     weeks = span // 7
     if counts.max() < 0.5 * weeks:
         return []
-    return [day for day in range(7) if counts[day] <= _CLOSED_SHARE * weeks]
+    rare = counts <= _CLOSED_SHARE * weeks
+    # A quiet shop misses some open days by chance: a weekday is closed only when, trading as often as its
+    # typical open weekday, it would have had so few trading weeks less than 1 time in 100.
+    typical = float(counts[~rare].median()) / weeks
+    return [day for day in range(7) if rare[day] and binom.cdf(counts[day], weeks, min(typical, 1.0)) < 0.01]
 
 
 def one_off_orders(tx: pd.DataFrame) -> tuple[pd.DataFrame, float, float]:

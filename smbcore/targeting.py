@@ -23,7 +23,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from smbcore.errors import SmbcoreError
+from smbcore.errors import NotEnoughDataError, SmbcoreError
 from smbcore.requirements import CHECK_DAYS, REQUIREMENTS, auc_with_range, better_than_chance, facts
 
 __all__ = [
@@ -52,6 +52,10 @@ class TargetingError(SmbcoreError):
     """The data cannot train a response model; the message says why and what to do."""
 
 
+class TargetingDataError(TargetingError, NotEnoughDataError):
+    """Too few responses, non-responses or days of history to learn who responds."""
+
+
 def training_frame(campaigns: pd.DataFrame, customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per past contact: the campaign row plus the customer's attributes (joined on customer_id)."""
     if customers is None or "customer_id" not in campaigns:
@@ -76,7 +80,7 @@ def purchase_frames(transactions: pd.DataFrame, days: int = 90) -> tuple[pd.Data
     before = transactions[transactions["timestamp"] <= cutoff]
     missing = REQUIREMENT.shortfalls(facts(transactions)) if days == CHECK_DAYS else []
     if before.empty or missing:
-        raise TargetingError(
+        raise TargetingDataError(
             "Learning who to contact from your orders needs "
             + ("; ".join(missing) if missing else f"more than {days} days of orders")
             + ". Add more history (or a past campaign with who responded) on 'Your data'."
@@ -319,8 +323,10 @@ def fit(
     y = y[y.notna()].astype(bool)
     least = REQUIREMENT.min_each_outcome
     if y.sum() < least or (~y).sum() < least:
-        raise TargetingError(
-            f"Only {int(y.sum())} responses and {int((~y).sum())} non-responses: at least {least} of each are needed."
+        raise TargetingDataError(
+            f"Learning who to contact needs at least {least} customers who responded and {least} who did not; this "
+            f"data has {int(y.sum())} and {int((~y).sum())}. Add more history, or a past campaign with who "
+            "responded, on 'Your data'."
         )
     left_out: dict[str, str] = {}
     names = {c.lower(): c for c in frame.columns}

@@ -13,6 +13,7 @@ import pandas as pd
 
 from smbcore.allocate.inventory import demand_over_time, inventory_plan
 from smbcore.allocate.staffing import shift_blocks, staffing_plan
+from smbcore.errors import NotEnoughDataError
 
 __all__ = ["backtest_policy", "backtest_rota"]
 
@@ -45,7 +46,9 @@ def backtest_policy(
     """
     train, test, days = _split(history, test_days)
     if train.empty:
-        raise ValueError(f"The history is shorter than the {test_days} days to replay; nothing to plan from.")
+        raise NotEnoughDataError(
+            f"The history is shorter than the {test_days} days to replay; the replay needs more orders first."
+        )
     if forecast is None:
         from smbcore.forecast import forecast as make_forecast
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from smbcore.allocate.inventory import DemandOverTime, demand_over_time, item_table
 from smbcore.allocate.staffing import hourly_profile
-from smbcore.errors import SmbcoreError
+from smbcore.errors import NotEnoughDataError
 from smbcore.timing import has_times
 
 __all__ = [
@@ -144,7 +144,7 @@ def _staff_forecast(transactions: pd.DataFrame, horizon: int, country: str | Non
     country, holidays = shop_holidays(transactions, country)
     history = fc.series_from_transactions(transactions, "orders", None, "D")
     if history.empty:
-        raise SmbcoreError("A staff plan needs orders with a sale; this data has none (only returns or no rows).")
+        raise NotEnoughDataError("A staff plan needs orders with a sale; this data has none (only returns or no rows).")
     # Every day from the first to the last order: days without an order are days with 0 orders.
     span = pd.date_range(history["date"].min(), history["date"].max(), freq="D")
     history = (
@@ -199,7 +199,7 @@ def _enough_for_replay(have: int, test_days: int) -> None:
     """A replay of the last `test_days` needs twice that much history before them (`have` days)."""
     if have < 2 * test_days:
         weeks = int(np.ceil(3 * test_days / 7))
-        raise SmbcoreError(
+        raise NotEnoughDataError(
             f"Replaying the last {test_days} days needs at least {weeks} weeks of orders; this data has "
             f"{_days_words(have + test_days)}. The replay appears once more history is saved."
         )

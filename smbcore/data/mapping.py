@@ -126,7 +126,9 @@ def guess_table(columns: list[str], frame: pd.DataFrame | None = None) -> str:
         required = spec.required
         made = made_up_columns(name, mapping)
         covered = sum(1 for c in required if c in mapping or spec.column(c).fallback in mapping or c in made)
-        score = (covered / len(required), len(mapping))
+        # columns explained, plus how much of the table's needs they meet (a full table beats a partial one that
+        # explains no more columns; an orders file short of a price is still an orders file, not a factor table)
+        score = (len(mapping) + covered / len(required), covered / len(required))
         if score > best_score:
             best, best_score = name, score
     return best
