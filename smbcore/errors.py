@@ -6,6 +6,7 @@ __all__ = [
     "UnknownTableError",
     "ContractError",
     "MissingTableError",
+    "NO_CUSTOMER_IDS",
     "EMPTY_FILE",
     "HEADER_ONLY",
     "NOT_TABULAR",
@@ -33,6 +34,11 @@ class MissingTableError(SmbcoreError):
     """A computation needs a table the workspace does not have."""
 
 
+NO_CUSTOMER_IDS = (
+    "{what} need to know who bought, and these orders have no customer ids. On 'Your data', map the column "
+    "that holds customer numbers or e-mail addresses as 'customer_id' (Customer, Kunde, Client, Email...) and save "
+    "again."
+)
 EMPTY_FILE = "The file '{name}' is empty: it has no column names and no rows. Export it again and upload the new file."
 HEADER_ONLY = (
     "The file '{name}' has column names but no rows of data. Check that the export covers the dates you wanted."
