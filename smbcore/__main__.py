@@ -181,7 +181,7 @@ def _forecast(args: argparse.Namespace) -> int:
     if not Path(args.file).is_file():
         raise CommandError(f"There is no file '{args.file}': check the name and the folder.")
     raw = read_raw(args.file)
-    table = guess_table(list(raw.frame.columns)) if raw.frame is not None else "transactions"
+    table = guess_table(list(raw.frame.columns), raw.frame) if raw.frame is not None else "transactions"
     mapped = {pair.partition("=")[0].strip() for pair in args.map or []}
     demand_only = mapped and all(m in {c.name for c in TABLES["demand"].columns} for m in mapped)
     table = "demand" if demand_only and not mapped <= {c.name for c in TABLES["transactions"].columns} else table
@@ -189,7 +189,15 @@ def _forecast(args: argparse.Namespace) -> int:
     frame = _ready(result, args.file)
     freq = "D" if args.per == "day" else "W-MON"
     if table == "transactions":
-        history = forecast.series_from_transactions(frame, args.measure, None, "D" if args.per == "day" else "W")
+        history = forecast.series_from_transactions(
+            frame, args.measure, None, "D" if args.per == "day" else "W", include_one_offs=args.include_one_offs
+        )
+        one_offs = overview.one_off_orders(frame)[0]
+        if len(one_offs) and not args.include_one_offs:
+            print(
+                f"{len(one_offs):,} one-off orders far larger than usual (largest {formatting.number(one_offs['value'].max())} in the file's money) "
+                "are left out, so they do not drive the forecast; add --include-one-offs to count them."
+            )
     else:
         history = frame.assign(series_id=frame.get("series_id", "All sales"))
         if args.per == "week":
@@ -316,6 +324,9 @@ def _parser() -> argparse.ArgumentParser:
     fcast.add_argument("--measure", choices=["revenue", "orders", "units"], default="revenue")
     fcast.add_argument("--out", default="forecast.csv")
     fcast.add_argument("--country", help="public holidays of this country (e.g. GB, US); used when they help")
+    fcast.add_argument(
+        "--include-one-offs", action="store_true", help="count one-off bulk orders (left out by default)"
+    )
     email = sub.add_parser("email-list", help="write the email plan (consent honoured) to a CSV")
     email.add_argument("file", help="the orders file")
     email.add_argument("--customers", help="a customers file (consent, e-mail addresses)")

@@ -764,15 +764,15 @@ def series_from_transactions(
     by: str | None = None,
     freq: str = "D",
     top: int = 10,
-    include_one_offs: bool = True,
+    include_one_offs: bool = False,
 ) -> pd.DataFrame:
     """Sales per period from order lines, ready for `forecast`.
 
     measure: 'revenue' (net of returns), 'orders' (orders with a sale) or 'units' (net units). by: None for
     the whole shop, 'store_id', 'country' or 'product_id' (the `top` series by revenue; products also leave
-    out postage and fees). include_one_offs=False leaves out one-off bulk orders and refunds of that size
-    (`overview.one_off_orders`), so a single huge order does not drive the level and season; the history
-    still runs over the same days. Returns columns: series_id, date, y.
+    out postage and fees). One-off bulk orders and refunds of that size (`overview.one_off_orders`) are left out
+    unless include_one_offs, so a single huge order does not drive the level and season (of the forecast, the
+    stock plan and the rota); the history still runs over the same days. Returns columns: series_id, date, y.
     """
     from smbcore.overview import non_product_lines, one_off_orders
 

@@ -117,6 +117,28 @@ def check_download(label: str, name: str, data: bytes, where: str) -> list[str]:
     return failures
 
 
+_COUNTED_LABELS = (
+    re.compile(r"the ([\d,]+) customers to contact"),  # Marketing: the contact list
+)
+_COUNTED_ON_PAGE = {"email_list_csv.csv": re.compile(r"\*\*([\d,]+) customers to email\*\*")}
+
+
+def rows_match_label(label: str, name: str, data: bytes, text: str, where: str) -> list[str]:
+    """A download holds as many rows as its label, or the page next to it, says it does."""
+    frame = read_download(data)
+    if frame is None:
+        return []
+    said = [p.search(label) for p in _COUNTED_LABELS]
+    if name in _COUNTED_ON_PAGE:
+        said.append(_COUNTED_ON_PAGE[name].search(text))
+    failures = []
+    for match in filter(None, said):
+        promised = int(match.group(1).replace(",", ""))
+        if promised != len(frame):
+            failures.append(f"{where}: '{name}' ({label}) promises {promised} rows and holds {len(frame)}")
+    return failures
+
+
 def page_texts(app) -> str:
     """All words and figures an owner reads on the page (not table cells)."""
     parts = []

@@ -346,3 +346,15 @@ def test_pages_on_an_owners_one_product_date_only_file(monkeypatch, tmp_path):
     assert "Your data cannot tell yet who will stop buying" in everything
     assert "Your file has dates but no times of day" in everything
     assert "Your data cannot tell yet who responds" in everything
+
+
+def test_orders_without_customer_ids_say_which_column_to_map():
+    """Issue 13: a till export without customer ids crashed the Customers page ('Something went wrong')."""
+    from smbcore.errors import NotEnoughDataError
+    from smbcore.recommend import fit as fit_recommender
+    from smbcore.targeting import purchase_frames
+
+    tx = generate_transactions(n_lines=2_000, days=200, seed=3).drop(columns="customer_id")
+    for call in (lambda: customers.analyse(tx), lambda: fit_recommender(tx), lambda: purchase_frames(tx)):
+        with pytest.raises(NotEnoughDataError, match="map the column that holds customer numbers"):
+            call()

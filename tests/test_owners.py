@@ -25,6 +25,7 @@ from .owner_checks import (
     manifest,
     page_texts,
     read_download,
+    rows_match_label,
     table_texts,
 )
 from .test_intake_owners import _mapping_is_right
@@ -177,6 +178,7 @@ def test_every_page_tab_and_download_tells_the_truth(entry, homes, tmp_path_fact
                 failures += hour_claims(text, where)
             for label, name, data in downloads.offered(app):
                 failures += check_download(label, name, data, where)
+                failures += rows_match_label(label, name, data, text, where)
                 failures += [f"{where}: {f}" for f in _forecast_zero_on_closed_days(entry, name, data)]
                 lowered = (name + " " + label).lower()
                 if refused and any(word in lowered for word in EMAIL_EXPORT_WORDS):
