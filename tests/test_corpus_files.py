@@ -96,7 +96,7 @@ def test_dates_parse_and_closed_weekdays_have_no_sales(entry):
     frame = _data_rows(entry, _read(entry))
     dates = _dates(entry, frame)
     assert dates.notna().mean() > 0.99, frame.loc[dates.isna()].head()
-    weekdays = set(dates.dropna().dt.weekday)
+    weekdays = set(dates.dropna().dt.day_of_week)
     assert not weekdays & set(entry["closed_weekdays"]), sorted(weekdays)
     open_days = set(range(7)) - set(entry["closed_weekdays"])
     assert weekdays == open_days  # every day the shop is open does appear

@@ -140,7 +140,7 @@ def _forecast_zero_on_closed_days(entry: dict, name: str, data: bytes) -> list[s
     dates = pd.to_datetime(frame[date_col], errors="coerce")
     if dates.dt.normalize().diff().dt.days.median() != 1:  # weekly figures: weekdays do not apply
         return []
-    on_closed = frame[dates.dt.weekday.isin(closed)]
+    on_closed = frame[dates.dt.day_of_week.isin(closed)]
     values = pd.to_numeric(on_closed[value_col], errors="coerce").fillna(0)
     if (values.abs() > 0).any():
         return [f"forecast download '{name}': {int((values > 0).sum())} closed-weekday days are not zero"]
