@@ -311,6 +311,8 @@ def build_canonical(
     columns (transactions: is_return, revenue) and, where the table keeps them, the owner's other
     columns under snake_case names. It is None when a required column is missing or dates need the
     owner's answer. Rows whose required values cannot be read are left out and reported.
+    Transactions: returns, refund columns and unpaid lines follow smbcore.data.refunds (refunded orders get
+    return lines appended after the sale lines; failed or cancelled payments are left out).
     """
     problems: list[Problem] = []
     unknown = [src for src in mapping.values() if src not in raw.columns]
