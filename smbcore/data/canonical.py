@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from smbcore.data import purchase_log
+from smbcore.data import purchase_log, refunds
 from smbcore.data.contracts import ColumnSpec, TableSpec
 from smbcore.data.currency import currency_counts
 from smbcore.data.parsing import DateOrder, clean_text, parse_dates, parse_flags, parse_numbers
@@ -192,6 +192,7 @@ def _currencies(frame: pd.DataFrame, mapping: dict[str, str], problems: list[Pro
 def _transactions_rules(frame: pd.DataFrame, raw_keep: pd.Series, problems: list[Problem]) -> pd.Series:
     """Returns, and lines that cannot count as sales or returns. Returns the rows to keep."""
     keep = raw_keep.copy()
+    refunds.sign_refund_prices(frame, problems)
     zero = frame["quantity"].eq(0) & keep
     if zero.any():
         problems.append(
@@ -220,8 +221,7 @@ def _transactions_rules(frame: pd.DataFrame, raw_keep: pd.Series, problems: list
             )
         )
         keep &= ~negative_price
-    cancelled = frame["order_id"].str.match(r"^[Cc]\d").fillna(False)
-    frame["is_return"] = (frame["quantity"] < 0) | cancelled
+    frame["is_return"] = refunds.is_return(frame)
     frame["revenue"] = frame["quantity"] * frame["unit_price"]
     returns = frame["is_return"] & keep
     if returns.any():
@@ -311,6 +311,8 @@ def build_canonical(
     columns (transactions: is_return, revenue) and, where the table keeps them, the owner's other
     columns under snake_case names. It is None when a required column is missing or dates need the
     owner's answer. Rows whose required values cannot be read are left out and reported.
+    Transactions: returns, refund columns and unpaid lines follow smbcore.data.refunds (refunded orders get
+    return lines appended after the sale lines; failed or cancelled payments are left out).
     """
     problems: list[Problem] = []
     unknown = [src for src in mapping.values() if src not in raw.columns]
@@ -387,7 +389,9 @@ def build_canonical(
         _product_names(frame, mapping, problems)
     _currencies(frame, mapping, problems)
     keep &= _missing_required(frame, spec, mapping, problems, keep)
+    returned = None
     if spec.name == "transactions":
+        keep &= ~refunds.unpaid_lines(raw, frame, mapping, keep, problems)
         keep = _transactions_rules(frame, keep, problems)
     if spec.row_id_prefix and "customer_id" not in frame:
         width = len(str(len(raw)))
@@ -416,10 +420,17 @@ def build_canonical(
                 name += "_x"
             frame[name] = _infer_extra(raw[source])
     else:
-        ignored = [c for c in raw.columns if c not in set(mapping.values())]
+        used = set(mapping.values())
+        if spec.name == "transactions":
+            used |= set(refunds.used_columns(raw, mapping))
+        ignored = [c for c in raw.columns if c not in used]
         if ignored:
             problems.append(Problem("info", None, 0, [], f"Columns not used: {', '.join(map(str, ignored[:15]))}."))
+    if spec.name == "transactions":
+        returned = refunds.refund_lines(raw, frame, mapping, keep, date_order, problems)
     frame = frame[keep].reset_index(drop=True)
+    if returned is not None and len(returned):
+        frame = pd.concat([frame, returned], ignore_index=True)
     duplicated = int(frame.duplicated().sum()) if spec.name == "transactions" else 0
     if duplicated:
         problems.append(
