@@ -34,8 +34,10 @@ def consistency_checks(
     """
     out = []
     if stock is None:
-        stock = pd.DataFrame(columns=["product_id", "product_name", "stock", "demand_lead_review", "order_now",
-                                      "order_units", "order_quantity"])  # fmt: skip
+        stock = pd.DataFrame(
+            {"product_id": [], "product_name": [], "stock": [], "demand_lead_review": [], "order_now": [],
+             "order_units": [], "order_quantity": []}, dtype=float,
+        ).astype({"order_now": bool, "product_id": object, "product_name": object})  # fmt: skip
     short = stock[
         (np.isfinite(stock["stock"]) & (stock["stock"] < stock["demand_lead_review"]))
         | (stock["order_now"] & (stock["order_units"] < np.ceil(stock["order_quantity"]) - 1e-9))

@@ -186,7 +186,9 @@ def inventory_plan(
             "reorder_point": reorder_point,
             "order_quantity": quantity,
             "method": np.where(
-                capped, order_size_words(max_weeks or 0), np.where(fresh, "newsvendor (perishable)", "cheapest size (EOQ)")
+                capped,
+                order_size_words(max_weeks or 0),
+                np.where(fresh, "newsvendor (perishable)", "cheapest size (EOQ)"),
             ),
             "stock": on_hand,
             "order_now": order_now,
