@@ -255,7 +255,9 @@ def test_orders_round_the_clock_get_a_working_day_and_wages_far_above_sales_are_
         None, None, all_day, inputs.forecast, 10.0, inputs.profile, (0, 24), inputs.sales_per_order, "$"
     )
     wages = [c for c in checks if "wages" in c]
-    assert wages and wages[0]["level"] == "warning" and wages[0]["wages"] > allocate.WAGE_SHARE_LIMIT * wages[0]["sales"]
+    assert (
+        wages and wages[0]["level"] == "warning" and wages[0]["wages"] > allocate.WAGE_SHARE_LIMIT * wages[0]["sales"]
+    )
     assert wages[0]["text"].startswith("The rota's wages ($8,064) are ")
 
 
