@@ -26,6 +26,7 @@ from pages._shared import (
 from smbcore import allocate
 from smbcore import forecast as fc
 from smbcore.errors import SmbcoreError
+from smbcore.requirements import REQUIREMENTS
 from smbcore.safety import csv_bytes
 
 require_app()
@@ -41,7 +42,7 @@ STOCK_COLUMNS = {
     "safety_stock": st.column_config.NumberColumn("of which safety stock", format="%.0f"),
     "order_units": st.column_config.NumberColumn("Order now (units)", format="%.0f"),
     "order_quantity": st.column_config.NumberColumn("Usual order size", format="%.0f"),
-    "method": "Order size by",
+    "method": st.column_config.TextColumn("Order size by", width="medium"),
     "expected_stockout_units": st.column_config.NumberColumn("Units short a year (expected)", format="%.0f"),
 }
 
@@ -153,18 +154,24 @@ def stock_tab() -> None:
     """Products and stock on hand change rarely and re-run the page; the sliders re-run only `stock_plan`, so
     the long product list and the stock table are not sent to the browser again on every move."""
     with plain_errors("planning stock"):
-        names = compute("transactions", "allocate.product_names").to_dict()  # a dict: thousands of labels a run
-        others = st.multiselect(
-            "Add products beyond the top 200 by revenue",
-            list(names),
-            format_func=lambda p: f"{names[p]} ({p})",
-            key="plan_extra_products",
-            placeholder="any product",
-        )
-        with st.spinner("Forecasting demand for your top products (first time only: about 15 seconds)..."):
-            inputs = compute("transactions", "allocate.stock_inputs", 200, 56, tuple(others))
-        stock, perishable = stock_table_editor(inputs.items.reset_index()[["product_id", "product_name"]])
-        stock_plan(inputs, stock, perishable)
+        _stock_tab(fragment=True)
+
+
+def _stock_tab(fragment: bool = False) -> None:
+    """The stock tab's content; `fragment`: the sliders re-run only the plan (see stock_plan)."""
+    allocate.needs_products(load("transactions"))  # before any product list: a plain note without product codes
+    names = compute("transactions", "allocate.product_names").to_dict()  # a dict: thousands of labels a run
+    others = st.multiselect(
+        "Add products beyond the top 200 by revenue",
+        list(names),
+        format_func=lambda p: f"{names[p]} ({p})",
+        key="plan_extra_products",
+        placeholder="any product",
+    )
+    with st.spinner("Forecasting demand for your top products (first time only: about 15 seconds)..."):
+        inputs = compute("transactions", "allocate.stock_inputs", 200, 56, tuple(others))
+    stock, perishable = stock_table_editor(inputs.items.reset_index()[["product_id", "product_name"]])
+    (stock_plan if fragment else _stock_plan)(inputs, stock, perishable)
 
 
 @st.fragment
@@ -187,6 +194,10 @@ def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
     budget = c3.number_input(
         f"Money for this order ({currency()}, 0 = no limit)", 0, 10_000_000, 0, 500, key="plan_stock_budget"
     )
+    weeks = st.slider(
+        "Order at most (weeks of sales)", 1, 26, allocate.MAX_WEEKS, key="plan_max_weeks",
+        help="No order is bigger than this many weeks of forecast sales, however cheap the product.",
+    )  # fmt: skip
     shock, months = shock_controls("plan_stock", inputs.forecast["date"])
     items = inputs.items.assign(unit_cost=inputs.items["price"] * cost_share / 100)
     demand = inputs.demand
@@ -202,6 +213,7 @@ def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
         stock=stock,
         perishable=perishable,
         demand_shock=(shock / 100) if shock and not months else 0.0,
+        max_weeks=weeks,
     )
     plan = allocate.inventory_plan(demand, budget=budget or None, **settings)
     st.session_state["plan_stock_result"] = plan
@@ -236,6 +248,12 @@ def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
             f"The {money(budget, c)} limit is spent on the units expected to earn the most margin; "
             "the rest of the plan waits for the next order."
         )
+    capped = plan["method"] == allocate.order_size_words(weeks)
+    st.caption(
+        f"An order is at most {weeks} weeks of forecast sales (set above)"
+        + (f": {int(capped.sum()):,} products are capped there ('{allocate.order_size_words(weeks)}')." if capped.any()
+           else ".")
+    )  # fmt: skip
     service_chart(demand, settings)
     columns = ["product_id", "product_name", "order_units", "unit_cost", "order_cost_value", "stock", "reorder_point",
                "safety_stock", "order_quantity", "method", "daily_demand", "expected_stockout_units"]  # fmt: skip
@@ -277,15 +295,15 @@ def service_chart(demand, settings: dict) -> None:
         columns={"holding_cost": "holding", "stockout_units": "short"}
     )
     frame["service"] = frame["service_level"] * 100
-    x = alt.X("service:Q", title="Service level (%)", scale=alt.Scale(domain=[80, 100]))
+    x = alt.X("service:Q", title="Service level (%)", scale=alt.Scale(domain=[80, 100]), axis=alt.Axis(format=".0f"))
     cost = (
         alt.Chart(frame)
         .mark_line(point=True, color="#1f6f8b")
         .encode(
             x=x,
-            y=alt.Y("holding:Q", title=f"{currency()} a year"),
+            y=alt.Y("holding:Q", title=f"{currency()} a year", axis=alt.Axis(format=",.0f")),
             tooltip=[
-                alt.Tooltip("service:Q", title="Service level (%)"),
+                alt.Tooltip("service:Q", title="Service level (%)", format=".1f"),
                 alt.Tooltip("holding:Q", title="Holding cost", format=",.0f"),
             ],
         )  # fmt: skip
@@ -296,9 +314,9 @@ def service_chart(demand, settings: dict) -> None:
         .mark_line(point=True, color="#c0392b")
         .encode(
             x=x,
-            y=alt.Y("short:Q", title="Units a year"),
+            y=alt.Y("short:Q", title="Units a year", axis=alt.Axis(format=",.0f", tickMinStep=1)),
             tooltip=[
-                alt.Tooltip("service:Q", title="Service level (%)"),
+                alt.Tooltip("service:Q", title="Service level (%)", format=".1f"),
                 alt.Tooltip("short:Q", title="Units short", format=",.0f"),
             ],
         )  # fmt: skip
@@ -369,12 +387,9 @@ def _staff_tab() -> None:
     country = holiday_country()
     with st.spinner("Forecasting orders per day (first time only)..."):
         inputs = compute("transactions", "allocate.staff_inputs", 28, country)
-    if inputs.timed:
-        busy = inputs.profile.groupby("hour")["share"].mean()
-        busy_hours = busy[busy >= 0.01].index
-        default_hours = (int(busy_hours.min()), int(busy_hours.max()) + 1) if len(busy_hours) else allocate.OPEN_HOURS
-    else:
-        default_hours = allocate.OPEN_HOURS
+    default_hours, round_the_clock = (
+        allocate.default_open_hours(inputs.profile) if inputs.timed else (allocate.OPEN_HOURS, False)
+    )
     c1, c2, c3 = st.columns(3)
     productivity = c1.slider("Orders one person handles an hour", 1.0, 60.0, 10.0, 1.0, key="plan_productivity")
     wage = c2.slider(f"Hourly wage ({currency()})", 5.0, 40.0, 12.0, 0.5, key="plan_wage")
@@ -395,7 +410,14 @@ def _staff_tab() -> None:
         st.warning("Closing hour must be after opening hour.")
         return
     hours = (int(hours[0]), int(hours[1]))
-    profile = inputs.profile if inputs.timed else allocate.even_profile(hours)
+    if round_the_clock:
+        st.info(
+            "Orders come in at all hours, as in an online shop: staff work "
+            f"{hours[0]:02d}:00 to {hours[1]:02d}:00 (set the hours above); orders outside those hours wait for "
+            "the next shift."
+        )
+    # Orders placed outside the opening hours are handled when the next shift starts.
+    profile = allocate.within_hours(inputs.profile, hours) if inputs.timed else allocate.even_profile(hours)
     show_closed_days(inputs)
     forecast = allocate.with_shock(inputs.forecast, shock, months or None)
     args = (forecast, profile, float(productivity), int(minimum), hours, int(shift), float(wage))
@@ -405,6 +427,7 @@ def _staff_tab() -> None:
     st.session_state["plan_rota"] = rota
     st.session_state["plan_staff_forecast"] = forecast
     st.session_state["plan_staff_settings"] = (float(productivity), profile, hours)
+    st.session_state["plan_sales_per_order"] = inputs.sales_per_order
     if rota.empty:
         st.info(
             f"No shifts are planned: the forecast expects your shop to be shut on all of the next "
@@ -422,6 +445,14 @@ def _staff_tab() -> None:
         st.caption(
             "Your shop expects fewer than one order a day, so the rota is the fewest people on duty through "
             "your opening hours."
+        )
+    unstaffed = rota[(rota["staff"] == 0) & (rota["expected_orders"] <= 0)]
+    if len(unstaffed):
+        shifts = unstaffed.drop_duplicates(["weekday", "shift"]).head(4)
+        listed = ", ".join(f"{r.weekday}s {r.shift}" for r in shifts.itertuples(index=False))
+        st.caption(
+            f"Nobody is planned on {listed}: your shop has never had an order then (closed on those weekdays at "
+            "those hours), so the fewest people on duty applies only to hours it is open."
         )
     rota_chart(rota)
     tradeoff_chart(tradeoff, c)
@@ -500,13 +531,23 @@ def staff_replay(inputs, country, productivity, minimum, hours, shift, wage) -> 
 
 
 def rota_chart(rota: pd.DataFrame) -> None:
+    """People per date and shift: every shift row labelled, whole people in the legend."""
+    shifts = sorted(rota["shift"].unique())
+    most = max(int(rota["staff"].max()), 1)
     chart = (
         alt.Chart(rota)
         .mark_rect()
         .encode(
             x=alt.X("yearmonthdate(date):O", title="Date", axis=alt.Axis(format="%a %d %b", labelAngle=-60)),
-            y=alt.Y("shift:O", title="Shift"),
-            color=alt.Color("staff:Q", title="People", scale=alt.Scale(scheme="blues")),
+            y=alt.Y("shift:O", title="Shift", sort=shifts, axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color(
+                "staff:Q",
+                title="People",
+                scale=alt.Scale(scheme="blues", domain=[0, most]),
+                legend=alt.Legend(
+                    format="d", tickCount=min(most, 5), values=list(range(0, most + 1, max(most // 4, 1)))
+                ),
+            ),
             tooltip=[
                 alt.Tooltip("date:T", title="Date", format="%a %d %b"),
                 alt.Tooltip("shift:N", title="Shift"),
@@ -514,18 +555,28 @@ def rota_chart(rota: pd.DataFrame) -> None:
                 alt.Tooltip("expected_orders:Q", title="Orders expected", format=",.0f"),
             ],  # fmt: skip
         )
-        .properties(title="People needed per shift", height=200)
+        .properties(title="People needed per shift", height=max(120, 26 * len(shifts)))
     )
     st.altair_chart(chart, width="stretch")
 
 
 def tradeoff_chart(tradeoff: pd.DataFrame, c: str) -> None:
+    """Wage cost against hours short for each 'plan for' choice; choices that give the same rota share one
+    label instead of printing over each other."""
+    tradeoff = tradeoff.assign(short_hours=tradeoff["short_hours"].round(1), cost=tradeoff["cost"].round(0))
+    labels_at = tradeoff.groupby(["short_hours", "cost"], sort=False)["plan_for"].agg(" = ".join).rename("label")
+    tradeoff = tradeoff.join(labels_at, on=["short_hours", "cost"])
     chart = (
         alt.Chart(tradeoff)
         .mark_line(point=alt.OverlayMarkDef(size=80))
         .encode(
-            x=alt.X("short_hours:Q", title="Open hours short of people (expected)"),
-            y=alt.Y("cost:Q", title=f"Wage cost ({c})"),
+            x=alt.X(
+                "short_hours:Q",
+                title="Open hours short of people (expected)",
+                axis=alt.Axis(format=",.1f", tickMinStep=0.1),
+                scale=alt.Scale(zero=True),
+            ),
+            y=alt.Y("cost:Q", title=f"Wage cost ({c})", axis=alt.Axis(format=",.0f")),
             tooltip=[
                 alt.Tooltip("plan_for:N", title="Plan for"),
                 alt.Tooltip("cost:Q", title="Cost", format=",.0f"),
@@ -534,7 +585,11 @@ def tradeoff_chart(tradeoff: pd.DataFrame, c: str) -> None:
         )
         .properties(title="Cost against service: more hours, fewer hours short", height=240)
     )
-    labels = chart.mark_text(align="left", dx=8, dy=-8).encode(text="plan_for:N")
+    labels = (
+        alt.Chart(tradeoff.drop_duplicates("label"))
+        .mark_text(align="left", dx=8, dy=-8)
+        .encode(x="short_hours:Q", y="cost:Q", text="label:N")
+    )
     st.altair_chart(chart + labels, width="stretch")
 
 
@@ -604,25 +659,37 @@ def _budget_tab() -> None:
     extra = plan["extra_revenue"].sum()
     funded = plan[plan["spend"] > 0.01]
     marginal = funded["marginal_return"].max() if len(funded) else 0.0
+    best = float(allocate.first_unit_return(segments).max()) if len(segments) else 0.0
+    if spent <= 0.01 and 0 < best < allocate.WORTH_SPENDING:
+        st.warning(
+            f"At these settings marketing costs more than it brings: even the best segment and channel bring back "
+            f"only {c}{best:,.2f} of extra sales for each {c}1 spent, so nothing is worth spending and the plan "
+            f"spends nothing. If your customers answer better than {uplift:g} in 100, raise that estimate, or add "
+            "a cheaper channel."
+        )
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Expected extra revenue", money(extra, c))
-    m2.metric(f"Back per {c}1 spent", f"{c}{extra / spent:,.2f}" if spent else "-")
-    m3.metric(f"One more {c}1 brings", f"{c}{marginal:,.2f}")
+    m2.metric(f"Back per {c}1 spent", f"{c}{extra / spent:,.2f}" if spent > 0.01 else "-")
+    m3.metric(f"One more {c}1 brings", f"{c}{marginal if spent > 0.01 else best:,.2f}")
     m4.metric("Against an equal split", money(extra - plan["equal_split_revenue"].sum(), c), delta_color="off")
     if "churn_risk" not in analysis.profile or analysis.profile["churn_risk"].isna().all():
         st.caption(
-            "How likely each customer is to buy again is not known yet (too little history for the churn model), "
-            "so every segment is taken to answer as your estimate of extra buyers says."
+            f"How likely each customer is to buy again is not known yet ({churn_reason()}), so every segment is "
+            "taken to answer as your estimate of extra buyers says."
         )
     no_money = plan[plan["no_money_why"] != ""]
     if len(no_money):
         listed = "; ".join(f"{seg}: {why}" for seg, why in no_money[["segment", "no_money_why"]].head(8).itertuples(
             index=False))  # fmt: skip
-        st.info(
-            f"{len(no_money):,} segment and channel pairs get no money because there is nothing to buy there ({listed})."
-        )
+        st.info(f"{len(no_money):,} segment and channel pairs get no money ({listed}).")
+    at_break_even = (plan["spend"] > 0.01) & (plan["marginal_return"] <= allocate.WORTH_SPENDING * 1.001)
     if len(no_money) == len(plan):
-        st.info("No segment can take marketing money yet: nothing to split.")
+        st.info("No segment can take marketing money: nothing to split.")
+    elif spent < total - 1 and at_break_even.any():
+        st.info(
+            f"Only {money(spent, c)} of the {money(total, c)} is worth spending: past that each further {c}1 "
+            f"would bring back less than {c}1 of extra sales."
+        )
     elif spent < total - 1:
         st.info(f"Only {money(spent, c)} can be spent usefully: every segment is at its most contacts per customer.")
     left, right = st.columns(2)
@@ -651,8 +718,17 @@ def _budget_tab() -> None:
     st.caption(
         "How this is worked out: a segment's response is your estimate of extra buyers per contact, highest for "
         "customers with an even chance of buying anyway and lowest for those sure to buy or long gone; each "
-        "further contact reaches fewer new buyers. The split puts each next unit of money where it brings most."
+        "further contact reaches fewer new buyers. The split puts each next unit of money where it brings most, "
+        f"and stops where a {c}1 would bring back less than {c}1."
     )
+
+
+def churn_reason() -> str:
+    """Why no churn risk is known, from the churn model's stated needs (smbcore.requirements)."""
+    missing = REQUIREMENTS["churn"].shortfalls(compute("transactions", "requirements.facts"))
+    if missing:
+        return "the churn model needs " + "; ".join(missing)
+    return "your data cannot yet tell who will stop buying better than chance"
 
 
 def budget_chart(plan: pd.DataFrame, c: str) -> None:
@@ -663,7 +739,7 @@ def budget_chart(plan: pd.DataFrame, c: str) -> None:
         .mark_bar()
         .encode(
             y=alt.Y("segment:N", title=None, sort="-x"),
-            x=alt.X("value:Q", title=f"Spend ({c})"),
+            x=alt.X("value:Q", title=f"Spend ({c})", axis=alt.Axis(format=",.0f")),
             color=alt.Color("split:N", title=None),
             yOffset="split:N",
             tooltip=[
@@ -686,8 +762,8 @@ def curve_chart(segments: pd.DataFrame, total: float, caps: dict, c: str) -> Non
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("budget:Q", title=f"Budget ({c})"),
-            y=alt.Y("extra:Q", title=f"Expected extra revenue ({c})"),
+            x=alt.X("budget:Q", title=f"Budget ({c})", axis=alt.Axis(format=",.0f")),
+            y=alt.Y("extra:Q", title=f"Expected extra revenue ({c})", axis=alt.Axis(format=",.0f")),
             tooltip=[
                 alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
                 alt.Tooltip("extra:Q", title="Extra revenue", format=",.0f"),
@@ -709,32 +785,40 @@ def one_plan_tab() -> None:
     brought together. Afresh, so a plan made on other data or with settings since changed is never mixed in."""
     st.caption("The stock, staff and marketing plans below use the settings on their own tabs; change them there "
                "or in the sections here.")  # fmt: skip
-    for key in ("plan_stock_result", "plan_rota", "plan_budget_segments"):
+    for key in ("plan_stock_result", "plan_rota", "plan_budget_segments", "plan_budget_result"):
         st.session_state.pop(key, None)
     for name in ("Stock", "Staff", "Marketing budget"):
         st.markdown(f"**{name}** (scroll inside the box for its settings and table)")
         with st.container(height=360, border=True):  # the tabs hold expanders, which cannot sit in an expander
-            TABS[name]()
+            part_of_one_plan(name)
     stock = st.session_state.get("plan_stock_result")
     rota = st.session_state.get("plan_rota")
     segments = st.session_state.get("plan_budget_segments")
-    missing = [
-        name for name, part in (("Stock", stock), ("Staff", rota), ("Marketing budget", segments)) if part is None
-    ]
-    if missing:
-        st.warning(f"Not enough to bring the plans together: see the {', '.join(missing)} section above.")
+    if rota is None:
+        st.warning("Not enough to bring the plans together: see the Staff section above.")
         return
+    left_out = [name for name, part in (("stock", stock), ("marketing budget", segments)) if part is None]
+    if left_out:
+        st.info(
+            f"This plan carries on without the {' and '.join(left_out)} part (see its section above for why): "
+            f"the cash split and the checks below leave {'them' if len(left_out) > 1 else 'it'} out."
+        )
+    if segments is None:
+        segments = allocate.segment_response(pd.DataFrame({"segment": [], "churn_risk": [], "monetary": []}))
     c = currency()
     cash = st.number_input(f"Cash available this period ({c}, 0 = not set)", 0, 100_000_000, 0, 1_000, key="plan_cash")
     staff_cost = float(rota["cost"].sum())
     if cash:
-        split = allocate.split_cash(cash, staff_cost, stock, segments, st.session_state.get("plan_margin_share", 0.4))
+        split = allocate.split_cash(
+            cash, staff_cost, stock if stock is not None else NO_STOCK, segments,
+            st.session_state.get("plan_margin_share", 0.4),
+        )  # fmt: skip
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("Staff (paid first)", money(split["staff"], c))
         m2.metric("Stock", money(split["stock"], c))
         m3.metric("Marketing", money(split["marketing"], c))
         m4.metric("Left unspent", money(split["unspent"], c))
-        if stock["stock"].isna().any():
+        if stock is not None and stock["stock"].isna().any():
             st.caption(
                 f"{int(stock['stock'].isna().sum()):,} products have no stock on hand entered (Stock section), so no "
                 "cash goes to ordering them."
@@ -764,9 +848,31 @@ def one_plan_tab() -> None:
         campaign = marketing_plan()
     forecast = st.session_state["plan_staff_forecast"]
     productivity, profile, open_hours = st.session_state["plan_staff_settings"]
-    for check in allocate.consistency_checks(stock, campaign, rota, forecast, productivity, profile, open_hours):
+    checks = allocate.consistency_checks(
+        stock, campaign, rota, forecast, productivity, profile, open_hours,
+        sales_per_order=st.session_state.get("plan_sales_per_order"), symbol=c,
+    )  # fmt: skip
+    for check in checks:
         (st.warning if check["level"] == "warning" else st.success)(check["text"])
     scenarios_section()
+
+
+# An inventory plan without products: the cash split when the stock plan could not be made.
+NO_STOCK = pd.DataFrame(
+    columns=["product_id", "unit_cost", "stock", "reorder_point", "order_units", "demand_lead_review", "demand_sd",
+             "daily_demand", "price"], dtype=float,
+)  # fmt: skip
+
+
+def part_of_one_plan(name: str) -> None:
+    """One of the three plans inside One plan. A plan this data cannot make (no customer ids for the budget, no
+    product codes for stock) says why in its box and is left out; the rest of the page carries on (the tab's own
+    plain_errors would stop the whole page)."""
+    inner = {"Stock": _stock_tab, "Staff": _staff_tab, "Marketing budget": _budget_tab}[name]
+    try:
+        inner()
+    except SmbcoreError as exc:
+        st.info(str(exc))
 
 
 SCENARIO_SETTINGS = {
@@ -789,16 +895,17 @@ def _save_scenario() -> None:
     if not name:
         state["plan_scenario_message"] = ("warning", "Type a name for the scenario first.")
         return
-    stock, rota, budget = state["plan_stock_result"], state["plan_rota"], state["plan_budget_result"]
+    stock, rota, budget = state.get("plan_stock_result"), state["plan_rota"], state.get("plan_budget_result")
     settings = {label: state.get(key) for label, key in SCENARIO_SETTINGS.items()}
-    results = {
-        "Stock order value": float(stock["order_cost_value"].sum()),
-        "Holding cost a year": float(stock["holding_cost"].sum()),
-        "Units short a year": float(stock["expected_stockout_units"].sum()),
-        "Staff hours": float(rota["staff_hours"].sum()),
-        "Wage cost": float(rota["cost"].sum()),
-        "Marketing extra revenue": float(budget["extra_revenue"].sum()),
-    }
+    results = {"Staff hours": float(rota["staff_hours"].sum()), "Wage cost": float(rota["cost"].sum())}
+    if stock is not None:  # a plan this data cannot make is left out of the scenario
+        results |= {
+            "Stock order value": float(stock["order_cost_value"].sum()),
+            "Holding cost a year": float(stock["holding_cost"].sum()),
+            "Units short a year": float(stock["expected_stockout_units"].sum()),
+        }
+    if budget is not None:
+        results["Marketing extra revenue"] = float(budget["extra_revenue"].sum())
     allocate.save_scenario(own_workspace(), f"{name} ({source_label(active_source())})", settings, results)
     state["plan_scenario_message"] = ("success", f"Saved '{name}'.")
 
@@ -824,7 +931,7 @@ def scenarios_section() -> None:
 # Settings kept while their tab is closed.
 KEPT_SETTINGS = (
     "plan_service", "plan_lead", "plan_review", "plan_cost_share", "plan_holding", "plan_order_cost",
-    "plan_stock_budget", "plan_stock_shock", "plan_stock_months", "plan_extra_products", "plan_stock_replay",
+    "plan_stock_budget", "plan_max_weeks", "plan_stock_shock", "plan_stock_months", "plan_extra_products", "plan_stock_replay",
     "plan_productivity", "plan_wage", "plan_min_staff", "plan_open_hours", "plan_shift", "plan_plan_for",
     "plan_staff_shock", "plan_staff_months", "plan_country", "plan_budget", "plan_uplift", "plan_touches", "plan_cash",
     "plan_check_campaign", "plan_scenario_name",

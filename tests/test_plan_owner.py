@@ -222,3 +222,109 @@ def test_stock_entered_gives_the_order_as_before(monkeypatch, tmp_path):
     assert labels["Products to order now"] == f"{len(products)} of {len(products)} with stock entered"
     assert "This order costs" in labels
     assert any(d.proto.label == "Download the purchase order (CSV)" for d in app.get("download_button"))
+
+
+# ---------------------------------------------------------------------------------------------- owners' corpus
+
+
+def corpus_orders(name: str, tmp_path) -> pd.DataFrame:
+    """A corpus file saved as the Data page saves it, read back."""
+    from .owner_checks import manifest
+    from .test_owners import save_entry
+
+    entry = next(e for e in manifest() if e["file"] == name)
+    workspace = Workspace(tmp_path / f"{name}.duckdb")
+    save_entry(entry, workspace)
+    return workspace.load(entry["table"])
+
+
+def test_orders_round_the_clock_get_a_working_day_and_wages_far_above_sales_are_flagged(tmp_path):
+    """Regression: the online shop's rota staffed 0-24 (672 hours, $8,064 for ~$2.4k of sales) and the checks
+    said nothing about it."""
+    tx = corpus_orders("shopify_orders_us.csv", tmp_path)
+    inputs = allocate.staff_inputs(tx, 28)
+    hours, round_the_clock = allocate.default_open_hours(inputs.profile)
+    assert round_the_clock and hours == allocate.OPEN_HOURS
+    waiting = allocate.within_hours(inputs.profile, hours)
+    assert waiting.groupby("weekday")["share"].sum().round(6).eq(1).all()  # no order lost: they wait
+    rota = allocate.staffing_plan(inputs.forecast, waiting, 10.0, 1, hours, 4, 12.0)
+    assert rota["expected_orders"].sum() == pytest.approx(inputs.forecast["yhat"].sum(), rel=1e-6)
+    assert rota["staff_hours"].sum() <= 8 * 28
+    all_day = allocate.staffing_plan(inputs.forecast, inputs.profile, 10.0, 1, (0, 24), 4, 12.0)
+    checks = allocate.consistency_checks(
+        None, None, all_day, inputs.forecast, 10.0, inputs.profile, (0, 24), inputs.sales_per_order, "$"
+    )
+    wages = [c for c in checks if "wages" in c]
+    assert (
+        wages and wages[0]["level"] == "warning" and wages[0]["wages"] > allocate.WAGE_SHARE_LIMIT * wages[0]["sales"]
+    )
+    assert wages[0]["text"].startswith("The rota's wages ($8,064) are ")
+
+
+def test_a_bakery_shut_on_saturday_afternoons_gets_nobody_then(tmp_path):
+    """Regression: Saturday 14:00-18:00 was staffed with 'Orders expected 0.0' although the bakery shuts at 13:00."""
+    tx = corpus_orders("kasse_export_baeckerei.csv", tmp_path)
+    inputs = allocate.staff_inputs(tx, 28)
+    hours, round_the_clock = allocate.default_open_hours(inputs.profile)
+    assert hours == (6, 18) and not round_the_clock
+    rota = allocate.staffing_plan(inputs.forecast, allocate.within_hours(inputs.profile, hours), 10.0, 1, hours, 4)
+    people = rota.groupby(["weekday", "shift"])["staff"].min()
+    assert people[("Saturday", "14:00-18:00")] == 0 and people[("Saturday", "10:00-14:00")] >= 1
+    assert people[("Friday", "14:00-18:00")] >= 1
+
+
+def test_stock_orders_are_capped_at_weeks_of_sales_and_files_without_products_get_no_stock_plan(tmp_path):
+    """Regression: the bakery ordered 1,715 Brötchen at a time (about six months); the purchase log without product
+    codes got a stock plan for 'All products'."""
+    from smbcore.errors import NotEnoughDataError
+
+    inputs = allocate.stock_inputs(corpus_orders("kasse_export_baeckerei.csv", tmp_path), 50, 56)
+    items = inputs.items.assign(unit_cost=inputs.items["price"] * 0.6)
+    plan = allocate.inventory_plan(inputs.demand, items=items).set_index("product_name")
+    assert (plan["order_quantity"] <= 4 * 7 * plan["daily_demand"] + 1e-6).all()
+    assert plan.loc["Brötchen", "method"] == "capped at 4 weeks of sales"
+    uncapped = allocate.inventory_plan(inputs.demand, items=items, max_weeks=None).set_index("product_name")
+    assert uncapped.loc["Brötchen", "order_quantity"] > 8 * 7 * uncapped.loc["Brötchen", "daily_demand"]
+    with pytest.raises(NotEnoughDataError, match="Stock planning needs product codes.*'product_id'"):
+        allocate.stock_inputs(corpus_orders("purchase_log.csv", tmp_path))
+
+
+def test_marketing_that_brings_back_less_than_it_costs_gets_no_money():
+    """Regression: at €0.17 back per €1 the page still recommended spending the whole budget."""
+    segments = pd.DataFrame(
+        {
+            "segment": ["Regulars", "New", "Good"],
+            "customers": [12, 30, 100],
+            "response_rate": [0.02, 0.02, 0.1],
+            "value_per_response": [4.0, 4.0, 60.0],
+            "cost_per_contact": [0.5, 0.5, 0.5],
+        }
+    )
+    poor = segments.iloc[:2]
+    plan = allocate.budget_plan(poor, 1_000)
+    assert plan["spend"].sum() == 0 and (plan["no_money_why"] == "spending here brings back less than it costs").all()
+    assert allocate.first_unit_return(poor).max() < allocate.WORTH_SPENDING
+    assert allocate.budget_curve(poor, [0, 500, 1000])["extra_revenue"].max() == 0
+    plan = allocate.budget_plan(segments, 10_000).set_index("segment")
+    assert plan.loc["Good", "spend"] > 0 and plan.loc["Good", "marginal_return"] == pytest.approx(1.0, rel=1e-3)
+    assert plan["spend"].sum() < 10_000  # spending stops where a unit brings back only itself
+    stock = allocate.inventory_plan(allocate.demand_over_time(_flat()))
+    split = allocate.split_cash(10_000, 0, stock, poor, 0.4)
+    assert split["marketing"] == 0  # margin below the money spent: nothing
+
+
+def test_one_plan_carries_on_without_the_budget_on_a_file_without_customer_ids(monkeypatch, tmp_path):
+    """Regression: on the bakery's till export the budget box said 'need customer ids' and the page stopped there:
+    no cash split, no checks, no scenarios."""
+    tx = corpus_orders("kasse_export_baeckerei.csv", tmp_path)
+    app = start(monkeypatch, tmp_path / "home", tx)
+    app.session_state["plan_tab"] = "One plan"
+    app.run()
+    assert_truthful(app, "One plan")
+    texts = "\n".join(shown(app))
+    assert "This plan carries on without the marketing budget part" in texts
+    assert "**Do the three plans agree?**" in texts and "**Scenarios**" in texts
+    app.number_input(key="plan_cash").set_value(5_000).run()
+    assert_truthful(app, "One plan with cash")
+    assert any(m.label == "Staff (paid first)" for m in app.metric)
+    assert any(m.label == "Marketing" and m.value[1:] == "0" for m in app.metric)  # no budget part: no marketing

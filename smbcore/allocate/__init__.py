@@ -2,15 +2,24 @@
 budget split across segments; each a cheap function of fitted outputs so what-if sliders answer at once, and
 each with a replay on the shop's own recent history."""
 
-from smbcore.allocate.budget import budget_curve, budget_plan, extra_revenue, segment_response
+from smbcore.allocate.budget import (
+    WORTH_SPENDING,
+    budget_curve,
+    budget_plan,
+    extra_revenue,
+    first_unit_return,
+    segment_response,
+)
 from smbcore.allocate.cash import split_cash
-from smbcore.allocate.checks import consistency_checks
+from smbcore.allocate.checks import WAGE_SHARE_LIMIT, consistency_checks
 from smbcore.allocate.inventory import (
+    MAX_WEEKS,
     DemandOverTime,
     demand_over_time,
     expected_sold,
     inventory_plan,
     item_table,
+    order_size_words,
     service_curve,
 )
 from smbcore.allocate.policy import backtest_policy, backtest_rota
@@ -19,6 +28,7 @@ from smbcore.allocate.prepare import (
     StockInputs,
     closed_days,
     has_times,
+    needs_products,
     product_names,
     shop_country,
     shop_holidays,
@@ -31,6 +41,7 @@ from smbcore.allocate.scenarios import delete_scenario, save_scenario, scenarios
 from smbcore.allocate.staffing import (
     OPEN_HOURS,
     PLAN_FOR,
+    default_open_hours,
     even_profile,
     hourly_profile,
     open_days,
@@ -38,10 +49,19 @@ from smbcore.allocate.staffing import (
     shift_blocks,
     staffing_plan,
     staffing_tradeoff,
+    within_hours,
 )
 from smbcore.allocate.stocklevels import read_stock_levels
 
 __all__ = [
+    "MAX_WEEKS",
+    "WAGE_SHARE_LIMIT",
+    "WORTH_SPENDING",
+    "default_open_hours",
+    "first_unit_return",
+    "needs_products",
+    "order_size_words",
+    "within_hours",
     "OPEN_HOURS",
     "PLAN_FOR",
     "closed_days",

@@ -15,7 +15,19 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-__all__ = ["budget_plan", "budget_curve", "segment_response", "extra_revenue", "why_no_money"]
+__all__ = [
+    "budget_plan",
+    "budget_curve",
+    "segment_response",
+    "extra_revenue",
+    "first_unit_return",
+    "why_no_money",
+    "WORTH_SPENDING",
+]
+
+# Marketing money is worth spending only while a unit of it brings back at least this much extra revenue: the
+# plan never spends where each unit returns less than itself.
+WORTH_SPENDING = 1.0
 
 
 def segment_response(plan: pd.DataFrame, uplift: float = 0.05, cost_per_contact: float = 0.5) -> pd.DataFrame:
@@ -68,9 +80,17 @@ def _numbers(segments: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(segments[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def why_no_money(segments: pd.DataFrame) -> pd.Series:
+def first_unit_return(segments: pd.DataFrame) -> np.ndarray:
+    """Per segment row, the extra revenue the first unit of money spent there brings (the most any unit does:
+    returns only fall as spend grows); 0 where the segment cannot take money."""
+    most, scale = _curve(segments)
+    return most / scale
+
+
+def why_no_money(segments: pd.DataFrame, least_return: float = WORTH_SPENDING) -> pd.Series:
     """Per segment row, why it cannot take any money ('' when it can): no customers, no expected response,
-    no spend history to value a response, or no cost per contact."""
+    no spend history to value a response, no cost per contact, or even its first unit of money brings back
+    less than `least_return` (spending there costs more than it brings)."""
     customers = _numbers(segments, "customers")
     rate = _numbers(segments, "response_rate")
     value = _numbers(segments, "value_per_response")
@@ -81,12 +101,14 @@ def why_no_money(segments: pd.DataFrame) -> pd.Series:
             ~(value > 0),
             ~(rate > 0),
             ~(cost > 0),
+            first_unit_return(segments) < least_return,
         ],
         [
             "no customers",
             "no spend history to value a response",
             "no extra buyers expected",
             "no cost per contact given",
+            "spending here brings back less than it costs",
         ],
         default="",
     )
@@ -98,21 +120,23 @@ def budget_plan(
     total_budget: float,
     min_spend: pd.Series | dict | None = None,
     max_spend: pd.Series | dict | None = None,
+    least_return: float = WORTH_SPENDING,
 ) -> pd.DataFrame:
     """The budget split.
 
     segments: segment, customers, response_rate, value_per_response, cost_per_contact (see
     `segment_response`; a `channel` column makes each row a segment x channel pair). min_spend / max_spend:
-    per segment name (default 0 and the cost of contacting everyone three times).
+    per segment name (default 0 and the cost of contacting everyone three times). least_return: no money goes
+    where a unit of it brings back less extra revenue than this (default WORTH_SPENDING: at least itself), so
+    less than the budget may be spent; 0 spends the whole budget wherever it brings most.
     Returns segment (and channel), spend, contacts, extra_revenue, return_per_unit (extra revenue per unit of
     money), marginal_return (extra revenue from one more unit of money in that segment), equal_split_spend,
     equal_split_revenue, no_money_why (see `why_no_money`; such segments get no money).
     """
     segments = segments.reset_index(drop=True)
     most, scale = _curve(segments)
-    low, high = _bounds(segments, scale, min_spend, max_spend)
-    why = why_no_money(segments)
-    high = np.where(why == "", high, np.minimum(high, low))  # nothing to buy there beyond a given minimum
+    low, high = _worth_bounds(segments, most, scale, min_spend, max_spend, least_return)
+    why = why_no_money(segments, least_return)
     budget = float(max(total_budget, 0))
     if budget < low.sum():
         raise ValueError(f"The budget ({budget:,.0f}) is below the minimum spends, which add up to {low.sum():,.0f}.")
@@ -133,13 +157,13 @@ def budget_plan(
     return out
 
 
-def budget_curve(segments: pd.DataFrame, budgets, max_spend=None) -> pd.DataFrame:
-    """Diminishing returns at a glance: total expected extra revenue of the best split for each budget.
-    Returns budget, extra_revenue."""
+def budget_curve(segments: pd.DataFrame, budgets, max_spend=None, least_return: float = WORTH_SPENDING) -> pd.DataFrame:
+    """Diminishing returns at a glance: total expected extra revenue of the best split for each budget (as
+    budget_plan spends it: never where a unit brings back less than `least_return`). Returns budget,
+    extra_revenue."""
     segments = segments.reset_index(drop=True)
     most, scale = _curve(segments)
-    low, high = _bounds(segments, scale, None, max_spend)
-    high = np.where(why_no_money(segments) == "", high, low)
+    low, high = _worth_bounds(segments, most, scale, None, max_spend, least_return)
     totals = []
     for budget in budgets:
         budget = min(max(float(budget), low.sum()), high.sum())
@@ -153,6 +177,19 @@ def _bounds(segments: pd.DataFrame, scale: np.ndarray, min_spend, max_spend) -> 
     names = segments["segment"].tolist()
     low = np.nan_to_num([float((min_spend or {}).get(n, 0.0)) for n in names], nan=0.0)
     high = np.nan_to_num([float((max_spend or {}).get(n, 3 * s)) for n, s in zip(names, scale, strict=True)], nan=0.0)
+    return low, np.maximum(high, low)
+
+
+def _worth_bounds(segments, most, scale, min_spend, max_spend, least_return: float):
+    """Spend bounds (see _bounds) with each segment's top cut where its next unit of money would bring back less
+    than `least_return` (marginal return most / scale x exp(-spend / scale)); nothing beyond a given minimum
+    where the segment cannot take money (see why_no_money)."""
+    low, high = _bounds(segments, scale, min_spend, max_spend)
+    if least_return > 0:
+        top = most / scale
+        worth = scale * np.log(np.maximum(top, 1e-300) / least_return)
+        high = np.minimum(high, np.maximum(worth, 0.0))
+    high = np.where(why_no_money(segments, least_return) == "", high, np.minimum(high, low))
     return low, np.maximum(high, low)
 
 

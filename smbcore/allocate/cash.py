@@ -21,7 +21,8 @@ def split_cash(
     none here either). segments: segment, customers, response_rate, value_per_response,
     cost_per_contact. margin_share: share of extra revenue that is margin.
     The rota is paid first (the shop must open); the rest goes to stock units and marketing money in order of
-    the margin each brings per unit of money, until the cash runs out or nothing pays back.
+    the margin each brings per unit of money (for marketing: its margin less its own cost), until the cash runs
+    out or nothing pays back.
     Returns {"staff", "stock", "marketing", "unspent", "stock_units" (per product_id),
     "marketing_spend" (per segment), "margin_per_unit" (the last unit of money's margin)}.
     """
@@ -39,12 +40,14 @@ def split_cash(
         cost,
     )
     most, scale = _curve(segments)  # a segment that cannot take money (see budget.why_no_money) earns nothing
-    # Marketing money in 60 chunks per segment up to three contacts per customer; the margin of a chunk is
-    # the margin share of the extra revenue it adds on the diminishing-returns curve.
+    # Marketing money in 60 chunks per segment up to three contacts per customer; what a chunk earns is the
+    # margin share of the extra revenue it adds on the diminishing-returns curve less the chunk itself (money
+    # spent on stock comes back when the units sell; money spent on marketing does not), so marketing that
+    # brings back less margin than it costs gets nothing.
     chunks = 60
     edges = 3 * scale[:, None] * np.arange(chunks + 1)[None, :] / chunks
-    margin = np.diff(margin_share * most[:, None] * (1 - np.exp(-edges / scale[:, None])), axis=1)
     money = np.repeat((3 * scale / chunks)[:, None], chunks, axis=1)
+    margin = np.diff(margin_share * most[:, None] * (1 - np.exp(-edges / scale[:, None])), axis=1) - money
     # Both concave, so taking the best margin per unit of money first is optimal (the last piece in part).
     gains = np.r_[gain.ravel(), margin.ravel()]
     costs = np.r_[spend.ravel(), money.ravel()]

@@ -27,7 +27,11 @@ __all__ = [
     "order_slices",
     "service_curve",
     "SERVICE_LEVELS",
+    "MAX_WEEKS",
+    "order_size_words",
 ]
+
+MAX_WEEKS = 4  # an order is at most this many weeks of forecast demand unless the owner says otherwise
 
 _Z80 = norm.ppf(0.9)  # the 80% band spans the forecast +- this many standard deviations
 
@@ -110,6 +114,7 @@ def inventory_plan(
     perishable: set | None = None,
     budget: float | None = None,
     demand_shock: float = 0.0,
+    max_weeks: float | None = MAX_WEEKS,
 ) -> pd.DataFrame:
     """The stock plan per product.
 
@@ -120,6 +125,8 @@ def inventory_plan(
     keeping one unit as a share of its cost. order_cost: cost of placing one order. stock: units on hand per
     product (unknown -> no order now for that product: only its reorder point and order size). perishable: products sold within one
     cycle (newsvendor). budget: cap on the money spent on this order. demand_shock: +0.2 for 20% more demand.
+    max_weeks: an order size is at most this many weeks of forecast demand (None: no cap); the economic order
+    quantity of a cheap, steady seller can be months of sales, more than fits the shelf or stays fresh.
 
     Returns one row per product: product_id, product_name, daily_demand, demand_lead_review, demand_sd (its
     spread), safety_stock, reorder_point, order_quantity (EOQ or newsvendor), method, stock, order_now,
@@ -149,6 +156,11 @@ def inventory_plan(
     ratio = np.clip((price - cost) / np.maximum(price, 1e-9), 0.01, 0.99)
     newsvendor = mean + norm.ppf(ratio) * sd
     quantity = np.where(fresh, np.maximum(newsvendor, 0), np.maximum(eoq, review_days * daily))
+    capped = np.zeros(len(products), dtype=bool)
+    if max_weeks is not None:
+        most = max_weeks * 7 * daily
+        capped = quantity > most + 1e-9
+        quantity = np.minimum(quantity, most)
     on_hand = stock.reindex(products).to_numpy(dtype=float) if stock is not None else np.full(len(products), np.nan)
     known = np.isfinite(on_hand)
     # Order up to reorder point + order quantity when stock is at or below the reorder point; perishables: up to
@@ -173,7 +185,11 @@ def inventory_plan(
             "safety_stock": safety,
             "reorder_point": reorder_point,
             "order_quantity": quantity,
-            "method": np.where(fresh, "newsvendor (perishable)", "economic order quantity"),
+            "method": np.where(
+                capped,
+                order_size_words(max_weeks or 0),
+                np.where(fresh, "newsvendor (perishable)", "cheapest size (EOQ)"),
+            ),
             "stock": on_hand,
             "order_now": order_now,
             "order_units": order_units,
@@ -185,6 +201,11 @@ def inventory_plan(
             "expected_margin": gain.sum(axis=1),
         }
     )
+
+
+def order_size_words(max_weeks: float | None) -> str:
+    """How an order size capped at `max_weeks` of forecast demand is labelled in the plan's method column."""
+    return f"capped at {max_weeks:g} weeks of sales"
 
 
 def order_slices(

@@ -44,7 +44,8 @@ class StaffInputs:
     """forecast: date, yhat, bands of orders per day (whole shop; zero on the days in `closed`); profile: weekday,
     hour, share; timed: whether the file has times of day (else the profile is an even spread, see
     smbcore.timing.has_times); closed: date, why (days of the forecast the shop is expected shut); country: whose
-    public holidays were used (None: none); history_days: days from the first to the last order."""
+    public holidays were used (None: none); history_days: days from the first to the last order; sales_per_order:
+    average sales per order (money, returns left out; NaN when unknown)."""
 
     forecast: pd.DataFrame
     profile: pd.DataFrame
@@ -52,6 +53,7 @@ class StaffInputs:
     closed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"date": [], "why": []}))
     country: str | None = None
     history_days: int = 0
+    sales_per_order: float = float("nan")
 
 
 def stock_inputs(transactions: pd.DataFrame, top: int = 200, horizon: int = 56, products: tuple = ()) -> StockInputs:
@@ -59,6 +61,7 @@ def stock_inputs(transactions: pd.DataFrame, top: int = 200, horizon: int = 56, 
     order lines with product_id, timestamp, quantity, unit_price, revenue, is_return)."""
     from smbcore import forecast as fc
 
+    needs_products(transactions)
     history = fc.series_from_transactions(transactions, "units", "product_id", "D", top=top)
     if products:
         wanted = transactions[transactions["product_id"].astype(str).isin([str(p) for p in products])]
@@ -68,6 +71,20 @@ def stock_inputs(transactions: pd.DataFrame, top: int = 200, horizon: int = 56, 
     prediction = fc.forecast(history, horizon, "D", levels=(80, 95))
     demand = demand_over_time(prediction)
     return StockInputs(prediction, demand, item_table(transactions, demand.products), history)
+
+
+def needs_products(transactions: pd.DataFrame) -> None:
+    """Stock is planned per product: a NotEnoughDataError saying which column to map when the file has no
+    product column (every line is 'All products', see smbcore.data.purchase_log)."""
+    from smbcore.data.purchase_log import ALL_PRODUCTS_ID
+
+    ids = transactions["product_id"].dropna().astype(str).unique()
+    if len(ids) == 0 or set(ids) == {ALL_PRODUCTS_ID}:
+        raise NotEnoughDataError(
+            "Stock planning needs product codes: your file has no product column, so all its sales are one line, "
+            "'All products', and there is no product to stock. On the Your data page, map the column that holds "
+            "your product code or name (SKU, article number, item) to 'product_id' and save the file again."
+        )
 
 
 def shop_country(transactions: pd.DataFrame, settings=None) -> str | None:
@@ -157,7 +174,18 @@ def _staff_forecast(transactions: pd.DataFrame, horizon: int, country: str | Non
     bands = [c for c in prediction.columns if c.startswith("yhat")]
     prediction.loc[shut, bands] = 0.0
     timed = has_times(transactions["timestamp"])
-    return StaffInputs(prediction, hourly_profile(transactions), timed, closed, country, int(len(span)))
+    return StaffInputs(
+        prediction, hourly_profile(transactions), timed, closed, country, int(len(span)), _sales_per_order(transactions)
+    )
+
+
+def _sales_per_order(transactions: pd.DataFrame) -> float:
+    """Average sales per order (quantity x unit_price of the sales, or revenue where given); NaN when no order."""
+    sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
+    value = sales["revenue"] if "revenue" in sales else sales["quantity"] * sales["unit_price"]
+    orders = sales["order_id"].nunique()
+    total = float(pd.to_numeric(value, errors="coerce").sum())
+    return total / orders if orders and np.isfinite(total) else float("nan")
 
 
 def staff_inputs(transactions: pd.DataFrame, horizon: int = 28, country: str | None = None) -> StaffInputs:

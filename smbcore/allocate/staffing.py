@@ -2,8 +2,10 @@
 weekday x hour pattern.
 
 Orders in an hour = the day's forecast x that weekday's share of orders in that hour. People needed in an
-hour = orders / orders one person handles per hour, rounded up, never below the minimum on duty. A shift
-gets the most people any of its hours needs.
+hour = orders / orders one person handles per hour, rounded up, never below the minimum on duty in an hour the
+shop is open on that weekday (an hour of a weekday that has never had an order is not staffed for its own sake).
+A shift gets the most people any of its hours needs. Orders placed outside the opening hours (an online shop
+takes them at all hours) wait for the next shift: they are handled in the opening hour.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from smbcore.timing import has_times
 __all__ = [
     "hourly_profile",
     "even_profile",
+    "default_open_hours",
+    "within_hours",
     "open_days",
     "rota_with_overrides",
     "staffing_plan",
@@ -26,6 +30,7 @@ __all__ = [
 
 PLAN_FOR = {"forecast": "yhat", "busy day (80% upper)": "yhat_hi_80", "very busy day (95% upper)": "yhat_hi_95"}
 OPEN_HOURS = (9, 17)  # opening hours assumed when the owner has not said and the file has no times
+ALL_HOURS_SPAN = 14  # orders spread over more hours of the day than this: they come in at all hours (online shop)
 CLOSED_BELOW = 0.05  # orders a day: a forecast this low is a day the shop is shut (closed weekday, holiday)
 
 
@@ -63,6 +68,37 @@ def even_profile(open_hours: tuple[int, int]) -> pd.DataFrame:
     return pd.DataFrame({"weekday": np.repeat(np.arange(7), 24), "hour": np.tile(hours, 7), "share": np.tile(share, 7)})
 
 
+def default_open_hours(hourly_profile: pd.DataFrame) -> tuple[tuple[int, int], bool]:
+    """The opening hours to suggest from the weekday x hour pattern (see `hourly_profile`), and whether orders
+    come in at all hours. The hours are the first to the last hour holding at least 1% of orders on an average
+    weekday; when that spans more than ALL_HOURS_SPAN hours (orders round the clock, as in an online shop) they
+    are a normal working day, OPEN_HOURS, and orders outside them wait for the next shift (see `within_hours`).
+    Returns ((opening hour, closing hour), round_the_clock)."""
+    busy = hourly_profile.groupby("hour")["share"].mean()
+    hours = busy[busy >= 0.01].index
+    if not len(hours):
+        return OPEN_HOURS, False
+    span = (int(hours.min()), int(hours.max()) + 1)
+    if span[1] - span[0] > ALL_HOURS_SPAN:
+        return OPEN_HOURS, True
+    return span, False
+
+
+def within_hours(hourly_profile: pd.DataFrame, open_hours: tuple[int, int]) -> pd.DataFrame:
+    """The profile with each weekday's orders placed outside the opening hours moved to its opening hour: they
+    wait for the next shift. Same columns as `hourly_profile`; each weekday's shares still add up to 1."""
+    opening, closing = int(open_hours[0]), int(open_hours[1])
+    matrix = _profile_matrix(hourly_profile)
+    outside = np.ones(24, dtype=bool)
+    outside[opening:closing] = False
+    waiting = matrix[:, outside].sum(axis=1)
+    matrix[:, outside] = 0.0
+    matrix[:, opening] += waiting
+    return pd.DataFrame(
+        {"weekday": np.repeat(np.arange(7), 24), "hour": np.tile(np.arange(24), 7), "share": matrix.ravel()}
+    )
+
+
 def shift_blocks(open_hours: tuple[int, int], shift_hours: int) -> tuple[np.ndarray, list[str], np.ndarray]:
     """(first hour of each shift, its label '09:00-13:00', its length in hours) for the opening hours."""
     opening, closing = open_hours
@@ -92,10 +128,11 @@ def _profile_matrix(hourly_profile: pd.DataFrame) -> np.ndarray:
 
 def _staff_grid(day_orders, weekdays, shares, productivity, min_staff, open_hours, shift_hours):
     """People per day x shift for `day_orders` per day: each hour needs orders / productivity (rounded up, at
-    least the minimum), a shift the most any of its hours needs. Returns (staff, orders per day x hour)."""
+    least the minimum in hours the weekday has had orders), a shift the most any of its hours needs. Returns (staff, orders per day x hour)."""
     hours = np.arange(open_hours[0], open_hours[1])
     orders = day_orders[:, None] * shares[weekdays][:, hours]
-    need = np.maximum(np.ceil(orders / productivity - 1e-9), min_staff)
+    opened = shares[weekdays][:, hours] > 0  # the weekday has had orders in that hour: the shop is open then
+    need = np.maximum(np.ceil(orders / productivity - 1e-9), np.where(opened, min_staff, 0))
     starts, _, _ = shift_blocks(open_hours, shift_hours)
     return np.maximum.reduceat(need, starts - open_hours[0], axis=1), orders
 
@@ -116,7 +153,9 @@ def staffing_plan(
     forecast: date, yhat (and yhat_hi_80 / yhat_hi_95) of orders per day; several series on a date are added.
     hourly_profile: weekday, hour, share (see `hourly_profile`). open_hours: (opening hour, closing hour).
     plan_for: a key of PLAN_FOR (plan for the forecast or for a busier day than forecast). Days the forecast
-    expects the shop shut (see `open_days`) get no shifts; a quiet open day still gets the minimum on duty. Returns one row per date and shift:
+    expects the shop shut (see `open_days`) get no shifts; a quiet open day still gets the minimum on duty, but
+    only in hours its weekday has had orders (share > 0), so a shift after a Saturday's early closing gets
+    nobody. Returns one row per date and shift:
     date, weekday, shift ('09:00-13:00'), expected_orders, staff, staff_hours, cost, orders_per_person (the
     load per person per hour at the shift's busiest hour).
     """
