@@ -396,7 +396,7 @@ def _owner_file(name: str, tmp_path):
     if entry is None:
         pytest.skip("owners' corpus not present")
     home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     workspace = Workspace(home / "workspace.duckdb")
     read = read_table(CORPUS / name, "transactions", confirmed_mapping(entry), DATE_ORDER[entry["date_order"]])
     workspace.save("transactions", read.frame, source=name, currency=entry["currency"])  # the owner's currency
