@@ -78,18 +78,28 @@ def _simple_rule(history, horizon, freq):
     return fc.simple_rule(history, horizon, freq)
 
 
-def prefer_simple_rule(check: pd.DataFrame) -> bool:
+def prefer_simple_rule(check: pd.DataFrame, used: list[str]) -> bool:
     """When the forecast's own accuracy check did worse than 'same as one season ago', say so above the chart
-    and offer that simple rule's forecast as the one to use (on by default). True when it is used."""
+    and offer that simple rule's forecast as the one to use: on by default, unless the forecast uses outside
+    factors (the rule knows none, so the what-if changes would do nothing). True when it is used."""
     mase = check["mase"].mean()
     if not pd.notna(mase) or mase <= 1:
         return False
+    factors = [f for f in used if f not in FLAGS]
     st.warning(
         f"On your history the simple rule 'same as one season ago' did better than this forecast: checked on "
-        f"the last weeks, the forecast's typical miss was {mase:.1f} times the simple rule's. Use the simple "
-        "rule's forecast until more history makes the full forecast worth it."
+        f"the last weeks, the forecast's typical miss was {mase:.1f} times the simple rule's. "
+        + (
+            "The switch below uses the simple rule's forecast instead; it leaves out your outside factors."
+            if factors
+            else "Use the simple rule's forecast until more history makes the full forecast worth it."
+        )
     )
-    return st.toggle("Use the simple rule's forecast (recommended here)", True, key="fc_simple_rule")
+    return st.toggle(
+        "Use the simple rule's forecast" + ("" if factors else " (recommended here)"),
+        not factors,
+        key="fc_simple_rule",
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -294,7 +304,7 @@ def forecast_section() -> None:
         check = _backtest(history, horizon, freq, external, holidays, tuple(used))
     except fc.ForecastError as exc:  # too short to check: say so below, and still offer the forecast
         check = str(exc)
-    if isinstance(check, pd.DataFrame) and prefer_simple_rule(check):
+    if isinstance(check, pd.DataFrame) and prefer_simple_rule(check, used):
         result = _simple_rule(history, horizon, freq)
     else:
         result = _forecast(history, horizon, freq, external, future_external, holidays, tuple(used))
