@@ -780,10 +780,12 @@ def _season_driver(item: _Prepared, model: _Theta, m: int, freq: str, average: f
             from smbcore.overview import WEEKDAYS
 
             open_days = _day_list([WEEKDAYS[d] + "s" for d in range(7) if d not in item.closed])
-            words = (
-                f"Open on {open_days} only; the other days are closed and forecast as zero. Between the open "
-                "days, no difference strong enough to use."
+            shut = (
+                f"Open on {open_days} only; the other days are closed and forecast as zero."
+                if len(item.closed) > 3
+                else closed.strip()
             )
+            words = f"{shut} Among the open days, no difference strong enough to use."
             return _driver(item.sid, "season", 0.0, 0.0, None, words)
         cycle = "week" if freq == "D" else "year"
         words = f"No regular pattern over the {cycle} strong enough to use."

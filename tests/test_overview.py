@@ -200,7 +200,7 @@ def test_overview_page_makes_no_hour_claims_on_a_file_without_times(monkeypatch,
     assert "Busiest day:" in words and "no times of day" in words
     returns = next(m for m in app.metric if m.label == "Returns")
     assert returns.value == "0%" and "No returns" in returns.help and "nan" not in words
-    assert next(m for m in app.metric if m.label == "Repeat customers").value == "not in file"
+    assert next(m for m in app.metric if m.label == "Repeat customers").value == "—"
 
 
 def test_overview_headlines_fit_their_boxes_on_owner_files(tmp_path, monkeypatch):
