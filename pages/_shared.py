@@ -304,7 +304,12 @@ def table_with_download(
     """Show a table (plain labels, formatted numbers) and a button to download exactly those rows as CSV, with
     the same plain column names, sensible rounding, and a byte-order mark so Excel reads accents and €."""
     config = labels_for(frame) | (column_config or {})
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height or "auto")
+    shown = frame
+    for name in [c for c in frame.columns if c in _PERCENT and c not in (column_config or {})]:
+        # Shares as percentages with one decimal at most ('83.8%', not the '83.78%' of format="percent").
+        shown = shown.assign(**{name: frame[name] * 100})
+        config[name] = st.column_config.NumberColumn(_PERCENT[name], format="%.1f%%")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height or "auto")
     data = csv_bytes(plain_frame(frame, currency()))
     st.download_button(label, data, file_name=filename, mime="text/csv", key=key)
 

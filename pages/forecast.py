@@ -74,6 +74,35 @@ def _backtest(history, horizon, freq, external, holidays: tuple, factors: tuple)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+def _simple_rule(history, horizon, freq):
+    return fc.simple_rule(history, horizon, freq)
+
+
+def prefer_simple_rule(check: pd.DataFrame, used: list[str]) -> bool:
+    """When the forecast's own accuracy check did worse than 'same as one season ago', say so above the chart
+    and offer that simple rule's forecast as the one to use: on by default, unless the forecast uses outside
+    factors (the rule knows none, so the what-if changes would do nothing). True when it is used."""
+    mase = check["mase"].mean()
+    if not pd.notna(mase) or mase <= 1:
+        return False
+    factors = [f for f in used if f not in FLAGS]
+    st.warning(
+        f"On your history the simple rule 'same as one season ago' did better than this forecast: checked on "
+        f"the last weeks, the forecast's typical miss was {mase:.1f} times the simple rule's. "
+        + (
+            "The switch below uses the simple rule's forecast instead; it leaves out your outside factors."
+            if factors
+            else "Use the simple rule's forecast until more history makes the full forecast worth it."
+        )
+    )
+    return st.toggle(
+        "Use the simple rule's forecast" + ("" if factors else " (recommended here)"),
+        not factors,
+        key="fc_simple_rule",
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
 def _drivers(history, freq, external, holidays: tuple, factors: tuple):
     return fc.drivers(history, freq, external, list(holidays) or None, list(factors))
 
@@ -154,7 +183,8 @@ def choose_history() -> Choice | None:
 
 def holiday_country(choice: Choice) -> str:
     """The country whose public holidays the forecast uses (fc.shop_country: the owner's answer, the orders'
-    country or currency), asked once and kept in the workspace settings; GB, said so, when nothing tells."""
+    country or currency), asked once and kept in the workspace settings. When nothing tells, no public
+    holidays are used (never another country's) and the page says so and asks."""
     workspace = active_workspace()
     own = active_source() == OWN
     table = "transactions" if choice.transactions is not None else "demand"
@@ -164,18 +194,19 @@ def holiday_country(choice: Choice) -> str:
     found = fc.shop_country(choice.transactions, settings)
     typed = st.text_input(
         "Public holidays of",
-        value=found or "GB",
+        value=found or "",
         key="fc_country",
+        placeholder="your country, e.g. DE, US, FR",
         help="Your shop's country, as a name or code such as GB, US, DE, FR. Leave empty for none. "
         "It is kept for next time.",
     ).strip()
     if own and typed and fc.country_code(typed) and fc.country_code(typed) != found:
         workspace.set_setting("country", fc.country_code(typed))
-    if found is None and typed.upper() == "GB":
+    if found is None and not typed:
         st.caption(
             "Nothing in your data says which country your shop is in (no country column, and the currency is "
-            "used in several countries), so the public holidays are those of GB for now. Type your country "
-            "above if it is another; it is kept for next time."
+            "used in several countries), so no public holidays are used. Type your country above to use its "
+            "holidays; it is kept for next time."
         )
     return typed
 
@@ -269,7 +300,14 @@ def forecast_section() -> None:
         show_factor_choice(candidates, used, picked["error"])
 
     future_external, lift = what_if(history, external, event_future, used, future_dates, freq, choice)
-    result = _forecast(history, horizon, freq, external, future_external, holidays, tuple(used))
+    try:
+        check = _backtest(history, horizon, freq, external, holidays, tuple(used))
+    except fc.ForecastError as exc:  # too short to check: say so below, and still offer the forecast
+        check = str(exc)
+    if isinstance(check, pd.DataFrame) and prefer_simple_rule(check, used):
+        result = _simple_rule(history, horizon, freq)
+    else:
+        result = _forecast(history, horizon, freq, external, future_external, holidays, tuple(used))
     if lift:
         result = fc.with_lift(result, [lift[0]], lift[1])
     shown = draw(fc.on_grid(history, freq), result, choice.unit, 1 if freq == "D" else 7, holidays)
@@ -281,10 +319,10 @@ def forecast_section() -> None:
     with st.expander("What drives this forecast", expanded=True):
         show_drivers(_drivers(history[history["series_id"] == shown], freq, external, holidays, tuple(used)), choice)
     with st.expander("How accurate has this been?", expanded=True):
-        try:
-            show_check(_backtest(history, horizon, freq, external, holidays, tuple(used)), horizon, per)
-        except fc.ForecastError as exc:  # too short to check: say so, and still offer the forecast
-            st.info(str(exc))
+        if isinstance(check, pd.DataFrame):
+            show_check(check, horizon, per)
+        else:
+            st.info(check)
     table_with_download(result, "forecast.csv", key="dl_forecast", label="Download the forecast (CSV)")
 
 
@@ -405,13 +443,14 @@ def show_check(check: pd.DataFrame, horizon: int, per: str) -> None:
             f"season ago' cannot be said: before those {per} the sales never changed from one period to the "
             "next, so that simple rule never missed."
         )
+    inside = "Inside the 80% band (%)"
     table_with_download(
-        check,
+        check.assign(coverage_80=(check["coverage_80"] * 100).round(0)).rename(columns={"coverage_80": inside}),
         "forecast_accuracy.csv",
         key="dl_fc_check",
         column_config={
             "mase": st.column_config.NumberColumn("Miss vs 'same as last season' (MASE)", format="%.2f"),
-            "coverage_80": st.column_config.NumberColumn("Inside the 80% band", format="percent"),
+            inside: st.column_config.NumberColumn(inside, format="%.0f"),
             "series_id": "Series",
             "points": "Periods of history",
         },

@@ -19,7 +19,12 @@ from smbcore.safety import plain_text
 
 require_app()
 
-STATUS = {"ready": "Ready", "limited": "Limited: works, less sure", "not yet": "Not yet"}
+STATUS = {"ready": "Ready", "limited": "Limited", "not yet": "Not yet"}  # the detail is in the reason
+READY = {
+    "ready": ":green[:material/check_circle:]",
+    "limited": ":orange[:material/error:]",
+    "not yet": ":gray[:material/block:]",
+}
 LEVEL = {
     "good": ":green[:material/check_circle:]",
     "note": ":gray[:material/info:]",
@@ -50,17 +55,19 @@ with plain_errors("checking your data"):
     for line in report.headlines:
         st.success(line)
     st.subheader("What your data is ready for")
-    readiness = report.readiness.assign(status=report.readiness["status"].map(STATUS))
-    st.dataframe(
-        readiness,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "capability": "Capability",
-            "status": "Status",
-            "reason": st.column_config.TextColumn("Why", width="large"),
-        },
-    )
+    for row in report.readiness.itertuples():
+        st.markdown(f"{READY[row.status]} **{row.capability}: {STATUS[row.status]}.** {plain_text(row.reason)}")
+    with st.expander("The same as a table"):
+        table_with_download(
+            report.readiness.assign(status=report.readiness["status"].map(STATUS)),
+            "data_readiness.csv",
+            key="dl_readiness",
+            column_config={
+                "capability": "Capability",
+                "status": "Status",
+                "reason": st.column_config.TextColumn("Why", width="large"),
+            },
+        )
     st.subheader("Findings")
     for table, group in report.findings.groupby("table", sort=False):
         st.markdown(f"**{TABLE_WORDS.get(table, table).capitalize()}**")

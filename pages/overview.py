@@ -42,9 +42,15 @@ def sales_section() -> None:
         cols[4].metric("Repeat customers", repeat, help="Share of customers who ordered twice or more.")
     else:
         why = "Your file has no customer ids, so customers cannot be counted. Map a customer column on 'Your data'."
-        cols[2].metric("Customers", "not in file", help=why)
-        cols[4].metric("Repeat customers", "not in file", help=why)
-    cols[3].metric("Average order", f"{c}{k['avg_order_value']:,.2f}", help="Sales value per order.")
+        cols[2].metric("Customers", "—", help=why)
+        cols[4].metric("Repeat customers", "—", help=why)
+    cols[3].metric(
+        "Average order",
+        money(k["avg_order_value"], c, compact=True),
+        help=f"Sales value per order: {c}{k['avg_order_value']:,.2f}.",
+    )
+    if not k["customers"]:
+        st.caption("— : your file has no customer ids, so customers and repeat customers cannot be counted.")
     if k["returns_value"] > 0:
         cols[5].metric(
             "Returns",
@@ -62,7 +68,11 @@ def sales_section() -> None:
         alt.Chart(over_time, title=f"Net revenue per {(freq_label or 'Week').lower()} ({c})")
         .mark_bar(color="#1f6f8b")
         .encode(
-            x=alt.X("period_start:T", title=(freq_label or "Week") + " starting"),
+            x=alt.X(
+                "period_start:T",
+                title=(freq_label or "Week") + " starting",
+                axis=alt.Axis(format=_date_format(over_time["period_start"])),
+            ),
             y=alt.Y("net_revenue:Q", title=f"Net revenue ({c})"),
             tooltip=[
                 alt.Tooltip("period_start:T", title="Starting"),
@@ -100,17 +110,14 @@ def sales_section() -> None:
         )
         table_with_download(by_revenue, "top_products_by_revenue.csv", key="dl_top_revenue")
     with right:
-        st.altair_chart(
-            alt.Chart(by_buyers, title="Top 10 products by number of customers")
-            .mark_bar(color="#8b5a1f")
-            .encode(
-                x=alt.X("buyers:Q", title="Different customers who bought it"),
-                y=alt.Y("product_name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
-                tooltip=["product_id", "product_name", "buyers", alt.Tooltip("revenue:Q", format=",.0f")],
-            ),
-            width="stretch",
-        )
-        table_with_download(by_buyers, "top_products_by_customers.csv", key="dl_top_buyers")
+        if not k["customers"]:
+            st.markdown("**Top 10 products by number of customers**")
+            st.info(
+                "This needs customer ids, which your file does not have. Map a customer column on 'Your data' "
+                "to see which products the most different customers buy."
+            )
+        else:
+            top_by_buyers(by_buyers)
     st.caption("Postage, fees and manual adjustments are not counted as products.")
 
     st.subheader("Who buys")
@@ -160,6 +167,27 @@ def sales_section() -> None:
             busy_hours()
         else:
             busy_weekdays()
+
+
+def _date_format(dates) -> str:
+    """Axis dates that always carry the month: '27 Jan' over up to ten months, 'Jan 2025' over longer spans."""
+    span = (dates.max() - dates.min()).days if len(dates) else 0
+    return "%b %Y" if span > 300 else "%d %b"
+
+
+def top_by_buyers(by_buyers) -> None:
+    """The products the most different customers bought (for files with customer ids)."""
+    st.altair_chart(
+        alt.Chart(by_buyers, title="Top 10 products by number of customers")
+        .mark_bar(color="#8b5a1f")
+        .encode(
+            x=alt.X("buyers:Q", title="Different customers who bought it"),
+            y=alt.Y("product_name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+            tooltip=["product_id", "product_name", "buyers", alt.Tooltip("revenue:Q", format=",.0f")],
+        ),
+        width="stretch",
+    )
+    table_with_download(by_buyers, "top_products_by_customers.csv", key="dl_top_buyers")
 
 
 def busy_hours() -> None:

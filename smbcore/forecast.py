@@ -23,6 +23,7 @@ from smbcore.errors import NotEnoughDataError, SmbcoreError
 __all__ = [
     "country_name",
     "forecast",
+    "simple_rule",
     "backtest",
     "season_length",
     "infer_freq",
@@ -434,13 +435,47 @@ def forecast(
     rows = []
     for item in prepared:
         calendar = pd.date_range(item.last, periods=horizon + 1, freq=freq)[1:]
+        row = _forecast_open_days(item, item.open_dates(calendar), future_external, factors, days, freq, levels)
+        rows.append(_on_calendar(row, item.sid, calendar))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _on_calendar(row: pd.DataFrame, sid: str, calendar: pd.DatetimeIndex) -> pd.DataFrame:
+    """A series' forecast on its open days spread over every period of `calendar`: closed weekdays exactly
+    zero, bands included."""
+    full = row.set_index("date").reindex(calendar)
+    numbers = [c for c in row.columns if c.startswith("yhat")]
+    full[numbers] = full[numbers].astype(float).fillna(0.0)
+    full["series_id"], full["fallback"] = sid, full["fallback"].fillna("")
+    return full.rename_axis("date").reset_index()[row.columns]
+
+
+def simple_rule(
+    history: pd.DataFrame, horizon: int, freq: str | None = None, levels: tuple[int, ...] = (80, 95)
+) -> pd.DataFrame:
+    """The simple rule the accuracy check compares with, 'same as one season ago', as a forecast: each open
+    period ahead repeats the same period of the last season (last week's same weekday for daily sales; closed
+    weekdays zero). The bands are the rule's own past misses (each value against the one a season before) at
+    the level asked, widened by the square root of the seasons ahead. For a shop whose forecast did worse than
+    this rule in `backtest`. Inputs and columns as `forecast` returns ('fallback' always '')."""
+    if horizon < 1:
+        raise ForecastError(f"The horizon must be at least 1 period, not {horizon}.")
+    freq = freq or infer_freq(history["date"])
+    rows = []
+    for item in _prepare(history, freq, None, [], None):
+        calendar = pd.date_range(item.last, periods=horizon + 1, freq=freq)[1:]
         future = item.open_dates(calendar)
-        row = _forecast_open_days(item, future, future_external, factors, days, freq, levels)
-        full = row.set_index("date").reindex(calendar)  # closed weekdays: exactly zero, bands included
-        numbers = [c for c in row.columns if c.startswith("yhat")]
-        full[numbers] = full[numbers].astype(float).fillna(0.0)
-        full["series_id"], full["fallback"] = item.sid, full["fallback"].fillna("")
-        rows.append(full.rename_axis("date").reset_index()[row.columns])
+        values, m = item.y.to_numpy(), max(min(item.m, len(item.y)), 1)
+        steps = np.arange(len(future))
+        path = values[len(values) - m + steps % m]
+        misses = np.abs(values[m:] - values[:-m])
+        row = pd.DataFrame({"series_id": item.sid, "date": future, "yhat": np.clip(path, 0, None)})
+        for level in levels:
+            width = (np.quantile(misses, level / 100) if len(misses) else 0.0) * np.sqrt(1 + steps // m)
+            row[f"yhat_lo_{level}"] = np.clip(path - width, 0, None)
+            row[f"yhat_hi_{level}"] = np.clip(path + width, 0, None)
+        row["fallback"] = ""
+        rows.append(_on_calendar(row, item.sid, calendar))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -667,6 +702,7 @@ def backtest(
 
 
 _PERIODS_PER_MONTH = {"D": 30.4, "MS": 1.0}  # weekly: 4.35
+TREND_DAYS = 90  # under about 3 months of history no trend is stated (nor is one told apart from the season)
 
 
 def drivers(
@@ -697,25 +733,34 @@ def drivers(
         model = _Theta.fit(adjusted, m)
         per_month = model.slope * _PERIODS_PER_MONTH.get(freq, 4.35) * m / season_length(freq)  # open periods
         pct = per_month / average * 100
-        trend = (
-            "Flat: under 0.5% a month either way over the history."
-            if abs(pct) < 0.5
-            else f"{'Growing' if pct > 0 else 'Shrinking'} by about {abs(pct):.1f}% a month over the history; "
-            "the forecast carries on half of that, to stay cautious."
-        )
+        span = (item.last - item.y.index[0]).days + 1
+        if span < TREND_DAYS:
+            per_month, pct = 0.0, 0.0
+            trend = (
+                f"Too short to tell: {span} days of history, and whether sales grow or shrink needs about "
+                "3 months to say."
+            )
+        elif abs(pct) < 0.5:
+            trend = "Flat: under 0.5% a month either way over the history."
+        else:
+            trend = (
+                f"{'Growing' if pct > 0 else 'Shrinking'} by about {abs(pct):.1f}% a month over the history; "
+                "the forecast carries on half of that, to stay cautious."
+            )
         rows.append(_driver(item.sid, "trend", per_month, pct, None, trend))
         rows.append(_season_driver(item, model, m, freq, average))
         for name, per_unit in (fit.per_unit if fit else {}).items():
             flag = {HOLIDAY: "A public holiday", OWN_EVENTS: "One of your events"}.get(name)
             step = 1.0 if flag else round_step(float(item.past[name].std()))
-            effect = per_unit * step
+            effect = max(per_unit * step, -average)  # sales cannot fall below nothing
             pct = effect / average * 100
             sign = "adds" if effect >= 0 else "takes off"
-            words = (
-                f"{flag} {sign} about {abs(pct):.0f}% to that {period}'s sales."
-                if flag
-                else f"Each +{step:g} in {name} {sign} about {abs(pct):.1f}% to a {period}'s sales."
-            )
+            if flag and pct <= -90:
+                words = f"{flag}: the shop is usually shut then (sales fall by about {abs(pct):.0f}%)."
+            elif flag:
+                words = f"{flag} {sign} about {abs(pct):.0f}% to that {period}'s sales."
+            else:
+                words = f"Each +{step:g} in {name} {sign} about {abs(pct):.1f}% to a {period}'s sales."
             rows.append(_driver(item.sid, name, effect, pct, step, words))
     return pd.DataFrame(rows, columns=["series_id", "driver", "effect", "percent", "step", "words"])
 
@@ -729,11 +774,21 @@ def _season_driver(item: _Prepared, model: _Theta, m: int, freq: str, average: f
     if item.closed:
         from smbcore.overview import WEEKDAYS
 
-        names = [WEEKDAYS[d] + "s" for d in item.closed]
-        closed = f" Closed on {' and '.join([', '.join(names[:-1]), names[-1]] if len(names) > 1 else names)}: forecast as zero."
+        closed = f" Closed on {_day_list([WEEKDAYS[d] + 's' for d in item.closed])}: forecast as zero."
     if model.season is None:
+        if item.closed:  # the closed days are the weekly pattern; only the open days show none among them
+            from smbcore.overview import WEEKDAYS
+
+            open_days = _day_list([WEEKDAYS[d] + "s" for d in range(7) if d not in item.closed])
+            shut = (
+                f"Open on {open_days} only; the other days are closed and forecast as zero."
+                if len(item.closed) > 3
+                else closed.strip()
+            )
+            words = f"{shut} Among the open days, no difference strong enough to use."
+            return _driver(item.sid, "season", 0.0, 0.0, None, words)
         cycle = "week" if freq == "D" else "year"
-        words = f"No regular pattern over the {cycle} strong enough to use." + closed
+        words = f"No regular pattern over the {cycle} strong enough to use."
         return _driver(item.sid, "season", 0.0, 0.0, None, words)
     kind, pattern = model.season
     lift = (pattern - 1) * 100 if kind == "mul" else pattern / average * 100
@@ -748,6 +803,11 @@ def _season_driver(item: _Prepared, model: _Theta, m: int, freq: str, average: f
     quietest = "closed or nearly" if lift[low] <= -90 else f"about {abs(lift[low]):.0f}% below"
     words = f"Busiest: {name(top)}, about {lift[top]:.0f}% above average; quietest: {name(low)}, {quietest}." + closed
     return _driver(item.sid, "season", float(lift[top] / 100 * average), float(lift[top]), None, words)
+
+
+def _day_list(names: list[str]) -> str:
+    """'Mondays', 'Mondays and Fridays', 'Mondays, Tuesdays and Fridays'."""
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
 def round_step(spread: float) -> float:

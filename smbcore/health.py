@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -39,6 +40,41 @@ def _date(ts: pd.Timestamp) -> str:
     return f"{ts.day} {ts:%b %Y}"
 
 
+def _gap(start: pd.Timestamp, end: pd.Timestamp, size: int) -> str:
+    """'one day (4 Jul 2024)' or '11 days (23 Dec 2024 to 6 Jan 2025)'."""
+    return f"one day ({_date(start)})" if size == 1 else f"{size} days ({_date(start)} to {_date(end)})"
+
+
+def _missing_days(open_days: pd.DatetimeIndex, missing: pd.DatetimeIndex, orders: int) -> tuple[str, str, str]:
+    """(level, topic, message) for open days without orders. A low-volume business (a few orders a day) has
+    days without orders by chance: at `orders / open days` orders a day, a share exp(-rate) of open days
+    would have none if orders came at random. Only when that is under one day, or days without orders are over twice that,
+    are they worth checking (a problem when over 10% of open days); otherwise they are said plainly as normal."""
+    runs = pd.Series(open_days.get_indexer(missing)).diff().ne(1).cumsum()  # a closed day does not break a run
+    longest = (
+        pd.Series(missing).groupby(runs.to_numpy()).agg(["min", "max", "size"]).sort_values("size", ascending=False)
+    ).iloc[0]
+    rate = orders / len(open_days)
+    expected = len(open_days) * math.exp(-rate)
+    days = _plural(len(missing), "open day")
+    gap = f"the longest gap is {_gap(longest['min'], longest['max'], int(longest['size']))}"
+    if expected >= 1 and len(missing) <= 2 * expected:
+        return (
+            "note",
+            "Days without orders",
+            f"{days} of {len(open_days):,} have no orders; {gap}. That is normal for a business with about "
+            f"{rate:.1f} orders per open day: some days simply have none.",
+        )
+    level = "problem" if len(missing) > 0.1 * len(open_days) else "note"
+    verb = "has" if len(missing) == 1 else "have"
+    return (
+        level,
+        "Missing days",
+        f"{days} {verb} no orders at all; {gap}. Check that the export covers every day, or that the shop was "
+        "closed then.",
+    )
+
+
 def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dict], list[dict], str]:
     """Findings, readiness rows and the headline for the transactions table (see HealthReport)."""
     findings: list[dict] = []
@@ -59,23 +95,7 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     open_days = calendar[~calendar.day_of_week.isin([WEEKDAYS.index(d) for d in closed])]
     missing = open_days.difference(with_orders)
     if len(missing):
-        # Runs of consecutive open days (a closed day in between does not break a run).
-        runs = pd.Series(open_days.get_indexer(missing)).diff().ne(1).cumsum()
-        longest = (
-            pd.Series(missing)
-            .groupby(runs.to_numpy())
-            .agg(["min", "max", "size"])
-            .sort_values("size", ascending=False)
-            .iloc[0]
-        )
-        level = "problem" if len(missing) > 0.1 * len(open_days) else "note"
-        note(
-            level,
-            "Missing days",
-            f"{len(missing)} open days have no orders at all; the longest gap is "
-            f"{longest['size']} days ({_date(longest['min'])} to {_date(longest['max'])}). Check that the "
-            "export covers every day, or that the shop was closed then.",
-        )
+        note(*_missing_days(open_days, missing, tx["order_id"].nunique()))
     else:
         note("good", "Missing days", "Every open day has orders.")
 

@@ -121,3 +121,50 @@ def test_health_and_models_agree_on_customer_counts():
         except targeting.TargetingError:
             learned = False
         assert (report["Who to contact (learned from orders)"] != "not yet") == learned, n
+
+
+def test_a_one_day_gap_is_worded_as_one_day():
+    tx = generate_transactions(n_lines=8_000, days=120, seed=5)
+    gap = tx["timestamp"].dt.normalize() == pd.Timestamp("2024-02-07")
+    report = health.check({"transactions": tx[~gap].reset_index(drop=True)})
+    message = report.findings.set_index("topic")["message"]["Missing days"]
+    assert "1 open day has no orders" in message and "the longest gap is one day (7 Feb 2024)" in message
+    assert "1 days" not in message
+
+
+def test_days_without_orders_are_normal_for_a_low_volume_business():
+    """A manufacturer with about 1.7 invoices a day was told '60 open days have no orders' as a problem."""
+    days = pd.bdate_range("2024-01-01", "2024-12-31")
+    rng = pd.Series(range(len(days)))
+    orders = [(d, k) for d, n in zip(days, (rng * 7919 % 4), strict=True) for k in range(int(n))]  # 0-3 a day
+    tx = pd.DataFrame(
+        {
+            "order_id": [f"{d:%Y%m%d}-{k}" for d, k in orders],
+            "timestamp": [d for d, _ in orders],
+            "customer_id": [f"C{k}" for _, k in orders],
+            "product_id": "P1",
+            "product_name": "Granola",
+            "quantity": 1.0,
+            "unit_price": 10.0,
+            "revenue": 10.0,
+            "is_return": False,
+        }
+    )
+    report = health.check({"transactions": tx})
+    findings = report.findings.set_index("topic")
+    assert "Missing days" not in findings.index
+    row = findings.loc["Days without orders"]
+    assert row["level"] == "note" and "normal for a business with about 1.5 orders per open day" in row["message"]
+
+
+def test_health_page_readiness_is_readable_on_an_owner_file(tmp_path, monkeypatch):
+    from .test_app import start, texts
+    from .test_forecast import _owner_file
+
+    home, _ = _owner_file("manufacturer_invoices.csv", tmp_path)
+    app = start(monkeypatch, home, "own", "pages/health.py")
+    assert not app.exception and not app.error
+    words = texts(app)
+    assert "**Customer segments: Limited.** Works, less sure" in words
+    assert "Limited: works, le" not in words
+    assert "60 open days have no orders" not in words and "Days without orders" in words

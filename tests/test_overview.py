@@ -200,4 +200,49 @@ def test_overview_page_makes_no_hour_claims_on_a_file_without_times(monkeypatch,
     assert "Busiest day:" in words and "no times of day" in words
     returns = next(m for m in app.metric if m.label == "Returns")
     assert returns.value == "0%" and "No returns" in returns.help and "nan" not in words
-    assert next(m for m in app.metric if m.label == "Repeat customers").value == "not in file"
+    assert next(m for m in app.metric if m.label == "Repeat customers").value == "—"
+
+
+def test_overview_headlines_fit_their_boxes_on_owner_files(tmp_path, monkeypatch):
+    """Owner's look: '€1,33…' (average order) and 'not in…' (no customer ids) were cut off; an empty 'Top 10
+    products by number of customers' chart; a six-week weekly chart with day labels and no months."""
+    import json
+
+    from .test_app import start, texts
+    from .test_forecast import _owner_file
+
+    home, _ = _owner_file("manufacturer_invoices.csv", tmp_path / "maker")
+    app = start(monkeypatch, home, "own", "pages/overview.py")
+    assert not app.exception and not app.error
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Average order"].startswith("€1,3") and len(metrics["Average order"]) <= 7
+    assert all(len(value) <= 7 for value in metrics.values()), metrics
+
+    home, _ = _owner_file("sumup_sales_report.csv", tmp_path / "sumup")
+    app = start(monkeypatch, home, "own", "pages/overview.py")
+    assert not app.exception and not app.error
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Customers"] == "—" and metrics["Repeat customers"] == "—"
+    assert "customers and repeat customers cannot be counted" in texts(app)
+    charts = [json.loads(c.proto.spec) for c in _charts(app)]
+    titles = [str(spec.get("title", "")) for spec in charts]
+    assert not any("number of customers" in t for t in titles)
+    assert "needs customer ids" in " ".join(i.value for i in app.info)
+    weekly = next(spec for spec, t in zip(charts, titles, strict=True) if t.startswith("Net revenue per week"))
+    assert weekly["encoding"]["x"]["axis"]["format"] == "%d %b"  # 27 Jan, not 'Mon 27'
+    shares = [d for d in app.dataframe if "share_of_revenue" in d.value]  # '83.8%', never '83.78%'
+    assert shares and all(
+        json.loads(d.proto.columns)["share_of_revenue"]["type_config"]["format"] == "%.1f%%" for d in shares
+    )
+    assert all(d.value["share_of_revenue"].between(0, 100).all() for d in shares)
+
+
+def _charts(app) -> list:
+    """Every Altair chart the page drew (AppTest has no accessor for them)."""
+    found, stack = [], [app._tree]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "type", "") == "vega_lite_chart":
+            found.append(node)
+        stack.extend(getattr(node, "children", {}).values())
+    return found
