@@ -92,7 +92,6 @@ def owner_home(file_name: str, home: Path) -> None:
     """Save the corpus file (and the customers file that pairs with it) into home/workspace.duckdb, as the Data
     page would after the owner confirms the mapping and, for a file without a currency column, picks its currency."""
     from smbcore.data import Workspace
-    from smbcore.data.currency import symbol_for
     from tests.test_owners import ENTRIES, _customers_for, save_entry
 
     entry = next((e for e in ENTRIES if e["file"] == file_name), None)
@@ -100,10 +99,7 @@ def owner_home(file_name: str, home: Path) -> None:
         raise SystemExit(f"{file_name} is not in tests/data/owners/manifest.json")
     workspace = Workspace(home / "workspace.duckdb")
     for item in [entry] + ([_customers_for(entry)] if _customers_for(entry) else []):
-        save_entry(item, workspace)
-        key = f"currency:{item['table']}"
-        if workspace.setting(key) is None and item.get("currency"):
-            workspace.set_setting(key, symbol_for(item["currency"]))
+        save_entry(item, workspace)  # with the currency the owner picks on the Data page
 
 
 def report_errors(page, label: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from smbcore.data import Workspace, guess_mapping, read_raw, read_table
+from smbcore.data.currency import symbol_for
 
 from .conftest import ROOT
 from .owner_checks import (
@@ -91,7 +92,8 @@ def save_entry(entry: dict, workspace: Workspace) -> None:
         date_order=DATE_ORDER[entry.get("date_order", "auto")],
     )
     assert result.ok, (entry["file"], result.report.to_dict("records"))
-    workspace.save(entry["table"], result.frame, source=entry["file"])
+    # the currency the owner picks on the Data page when the file has no currency column of its own
+    workspace.save(entry["table"], result.frame, source=entry["file"], currency=symbol_for(entry.get("currency")))
 
 
 def refused_ids(entry: dict) -> set[str]:
