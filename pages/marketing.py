@@ -24,7 +24,7 @@ from smbcore.consent import consent_counts, contactable, customer_consent, unkno
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_frame, plain_name
 from smbcore.safety import csv_bytes
-from smbcore.targeting import ORDERS_SOURCE, RULE_WORDS
+from smbcore.targeting import ORDERS_SOURCE, RULE_WORDS, VISITS_SOURCE
 
 require_app()
 
@@ -42,8 +42,13 @@ def page() -> None:
             f"Learned from **{source}**: the {plural(base.rows, 'customer')} who had ordered before those 90 days. "
             f"It scores all {plural(len(now), 'customer')} who have ordered so far."
         )
+    elif source == VISITS_SOURCE:
+        st.markdown(f"Learned from **{source}** ({plural(base.rows, 'visit')}); the list ranks those visits.")
     else:
-        st.markdown(f"Learned from **{source}** ({plural(base.rows, 'row')}); it scores {plural(len(now), 'row')}.")
+        st.markdown(
+            f"Learned from **{source}** ({plural(base.rows, 'past contact')}); the list below ranks "
+            f"{plural(len(now), 'person', 'people')}."
+        )
     with st.expander("Which columns the model uses, and which it leaves out", expanded=False):
         candidates = [c for c in now.columns if c not in ("customer_id",)]
         sensitive = st.multiselect(
