@@ -28,13 +28,14 @@ from smbcore import campaigns, overrides
 from smbcore.consent import consent_counts, consent_for, contactable, customer_consent, refused, unknown_words
 from smbcore.customers import SEGMENT_RULES, check_words
 from smbcore.data import read_table
-from smbcore.formatting import number, percent
+from smbcore.formatting import is_known, number, percent, plural
 from smbcore.labels import plain_frame
 from smbcore.safety import csv_bytes, plain_text
 
 require_app()
 
 EXPORTS = "campaign_lists"
+CANNOT_TELL = "can't tell yet"  # short enough for a metric box; the full sentence is shown beside it
 
 st.title("Your customers")
 st.caption(f"Showing: {source_label(active_source())}. Everything here is learned from these orders only.")
@@ -54,7 +55,7 @@ def segments_section() -> None:
         churn_words, spend_words = check_words(check, c)
         cols[0].metric(
             "Churn model check (AUC)",
-            number(check["churn_auc"], 2) if check["churn_tells"] else "Your data cannot tell yet",
+            number(check["churn_auc"], 2) if check["churn_tells"] else CANNOT_TELL,
             help=churn_words,
         )
         cols[1].metric(
@@ -67,6 +68,8 @@ def segments_section() -> None:
             help=spend_words,
         )
         cols[2].metric("Bought again in those 90 days", percent(check["actual_repeat_rate"]))
+        if not check["churn_tells"]:
+            st.caption(f"Churn model: your data cannot tell yet who will stop buying. {churn_words}")
         st.caption(spend_words)
         st.caption(
             f"How sure: the models learned from the 90 days after {check['trained_on_cutoff']:%d %b %Y} and were "
@@ -152,10 +155,12 @@ def lookup_section() -> None:
     row = prof.loc[customer]
     cols = st.columns(5)
     cols[0].metric("Segment", row["segment"])
-    cols[1].metric("Orders", f"{int(row['frequency'])}")
+    cols[1].metric("Orders", number(row["frequency"]))
     cols[2].metric("Net spend", money(row["monetary"], c))
-    cols[3].metric("Last order", f"{number(row['recency_days'])} days ago")
-    cols[4].metric("Risk of no order in 90 days", percent(row["churn_risk"], unknown="your data cannot tell yet"))
+    cols[3].metric("Last order", f"{plural(row['recency_days'], 'day')} ago")
+    cols[4].metric("Risk of no order in 90 days", percent(row["churn_risk"], unknown=CANNOT_TELL))
+    if not is_known(row["churn_risk"]):
+        st.caption("Risk of no order: your data cannot tell yet who will stop buying (see 'Segments and risk').")
     tx = load("transactions")
     mine = tx[tx["customer_id"] == customer]
     orders = mine.groupby("order_id").agg(date=("timestamp", "min"), value=("revenue", "sum")).reset_index()
@@ -238,7 +243,15 @@ def plan_section() -> None:
     if countries:
         chosen = chosen[chosen["country"].isin(countries)]
     chosen = chosen[chosen["monetary"] >= minimum]
+    if (chosen["action"] != "No contact").sum() == 0:
+        st.info(
+            "None of these customers is worth an email now (each is long gone and below the median value). "
+            + ("Widen the filters above to see others." if len(chosen) < len(plan) else "")
+        )
+        return
     chosen = consent_filter(chosen)
+    if (chosen["action"] != "No contact").sum() == 0:  # consent unknown for all: said once, with the checkbox
+        return
     counts = chosen["action"].value_counts().rename_axis("action").reset_index(name="customers")
     st.altair_chart(
         alt.Chart(counts, title="Customers per action")
@@ -253,8 +266,8 @@ def plan_section() -> None:
     assigned = campaigns.hold_out_control(chosen, control / 100, seed=len(chosen))
     sending = int((assigned["group"] == "send").sum())
     st.markdown(
-        f"**{sending:,} customers to email**, {len(assigned) - sending:,} held back as control, "
-        f"{int((chosen['action'] == 'No contact').sum()):,} not worth contacting."
+        f"**{plural(sending, 'customer')} to email**, {number(len(assigned) - sending)} held back as control, "
+        f"{number((chosen['action'] == 'No contact').sum())} not worth contacting."
     )
     st.dataframe(chosen, hide_index=True, width="stretch", height=320, column_config=labels_for(chosen))
     people = load("customers")
@@ -284,20 +297,34 @@ def plan_section() -> None:
 
 def consent_filter(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan's rows that may be emailed: refusals are never in the plan; customers whose consent is unknown
-    are left out unless the owner ticks the box (the page says how many)."""
+    are left out unless the owner ticks the box. The page first says what the counts count (all customers,
+    those worth contacting, refusals), then how many of those worth contacting have unknown consent; when
+    that is all of them it says once that nobody can be emailed yet."""
     tx = load("transactions")
     buyers = tx["customer_id"].dropna().astype("string").unique()
     answers = consent_for(buyers, customer_consent(tx, load("customers")))
     refusals, recorded = int(refused(answers).sum()), bool(answers.notna().any())
+    analysed = len(compute("transactions", "customers.analyse").profile)
+    whole = marketing_plan()
+    worth = int((whole["action"] != "No contact").sum())
+    filtered = (plan["action"] != "No contact").sum()
+    st.caption(
+        f"{number(worth)} of your {plural(analysed, 'customer')} with an order are worth contacting; "
+        f"{number(len(whole) - worth)} get 'No contact' (long gone and below the median value)."
+        + (f" The filters above keep {number(filtered)} of those worth contacting." if len(plan) < len(whole) else "")
+    )
     if refusals:
-        st.caption(f"{refusals:,} customers who refused marketing are left out.")
+        st.caption(f"{plural(refusals, 'customer')} who refused marketing are left out.")
     to_contact = plan[plan["action"] != "No contact"]
     unknown = consent_counts(to_contact)["unknown"]
     include = False
     if unknown:
-        st.warning(unknown_words(unknown, len(to_contact), recorded))
+        nobody = unknown == len(to_contact)
+        st.warning(
+            ("Nobody can be emailed yet. " if nobody else "") + unknown_words(unknown, len(to_contact), recorded)
+        )
         include = st.checkbox(
-            f"Include the {unknown:,} customers whose consent is unknown",
+            f"Include the {plural(unknown, 'customer')} whose consent is unknown",
             value=False,
             key="plan_unknown",
             help="Tick only if they agreed to hear from you (for example when they signed up in your shop).",

@@ -9,6 +9,7 @@ from pages._shared import (
     active_source,
     active_workspace,
     compute,
+    currency,
     current_model,
     lazy_tabs,
     load,
@@ -22,7 +23,8 @@ from pages._shared import (
     version,
 )
 from smbcore import customers, explain, fairness, overrides, targeting
-from smbcore.formatting import number, percent
+from smbcore.formatting import number, percent, plural
+from smbcore.labels import feature_words, plain_name, value_words
 from smbcore.safety import csv_bytes
 from smbcore.targeting import SENSITIVE_NAMES
 
@@ -106,14 +108,16 @@ def plan_decision() -> None:
     row = profile.loc[who]
     risk = percent(row["churn_risk"], unknown="")
     st.markdown(
-        f"Customer {who} is **{row['segment']}**: last order {number(row['recency_days'])} days ago, "
-        f"{number(row['frequency'])} orders"
+        f"Customer {who} is **{row['segment']}**: last order {plural(row['recency_days'], 'day')} ago, "
+        f"{plural(row['frequency'], 'order')}"
         + (
-            f", chance of no order in the next 90 days {risk}."
+            f". Churn model (Customers page): chance of **no** order in the next 90 days **{risk}**."
             if risk
             else ". Your data cannot tell yet who will stop buying, so the action follows the segment rules alone."
         )
     )
+    if few := customers.few_customers_words(len(profile)):
+        st.caption(few)
     changes = customers.what_would_change(profile, who)
     if changes:
         st.markdown("**What would change it:** " + "; or ".join(f"{who} {c}" for c in changes) + ".")
@@ -126,7 +130,7 @@ def why_tab() -> None:
     if not found:
         st.info("Explanations need a response model: a past campaign, orders or website visits.")
         return
-    model, now, _ = found
+    model, now, source = found
     if not model.tells:
         quality = model.evaluate()
         st.info(
@@ -138,12 +142,13 @@ def why_tab() -> None:
         return
     st.markdown("**What matters most overall** (how much the ranking quality drops when an input is scrambled)")
     table = compute_importance(model)
+    table = table.assign(input=table["input"].map(plain_name))
     chart = (
         alt.Chart(table.head(12))
         .mark_bar(color="#1f6f8b")
         .encode(
             x=alt.X("auc_drop:Q", title="Drop in ranking quality (ROC AUC) when scrambled"),
-            y=alt.Y("input:N", sort="-x", title=None),
+            y=alt.Y("input:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
             tooltip=[alt.Tooltip("input:N", title="Input"), alt.Tooltip("auc_drop:Q", title="Drop", format=".3f")],
         )
         .properties(title="Inputs that matter most to who is contacted", height=26 * min(len(table), 12) + 40)
@@ -158,20 +163,32 @@ def why_tab() -> None:
     p = float(model.score(row).iloc[0])
     on_list = p >= threshold
     parts = explain.explain(model, row).sort_values("contribution")
-    up = parts[parts["contribution"] > 0.05].tail(3)["input"].tolist()[::-1]
-    down = parts[parts["contribution"] < -0.05].head(3)["input"].tolist()
+    up = [feature_words(c) for c in parts[parts["contribution"] > 0.05].tail(3)["input"].tolist()[::-1]]
+    down = [feature_words(c) for c in parts[parts["contribution"] < -0.05].head(3)["input"].tolist()]
     st.markdown(
-        f"Chance of responding **{percent(p)}**: {'on' if on_list else 'not on'} a list of the top 20% "
-        f"(which starts at {percent(threshold)}). Pushed up most by {', '.join(up) or 'nothing much'}; pushed down "
-        f"most by {', '.join(down) or 'nothing much'}."
+        f"Response model (Marketing page), {targeting.OUTCOME_WORDS.get(source, 'chance of responding')}: "
+        f"**{percent(p)}**. "
+        f"{'On' if on_list else 'Not on'} a list of the top 20% (which starts at {percent(threshold)}). Pushed up "
+        f"most by {', '.join(up) or 'nothing much'}; pushed down most by {', '.join(down) or 'nothing much'}."
     )
-    shown_values = [v if isinstance(v, str) else number(v, 2, unknown="missing") for v in parts["value"]]
+    if version("transactions"):
+        st.caption(
+            "The churn model above and this response model are two different models, learned in different ways "
+            "from the same orders, so their chances for one customer need not add up to 100%. The email plan "
+            "uses the churn model; the Marketing page's contact list uses the response model."
+        )
+    c = currency()
+    shown_values = [value_words(i, v, c) for i, v in zip(parts["input"], parts["value"], strict=True)]
     chart = (
-        alt.Chart(parts.assign(value=shown_values, contribution=parts["contribution"].round(3)))
+        alt.Chart(
+            parts.assign(
+                value=shown_values, contribution=parts["contribution"].round(3), input=parts["input"].map(plain_name)
+            )
+        )
         .mark_bar()
         .encode(
             x=alt.X("contribution:Q", title="Effect on the chance (log-odds; right = more likely)"),
-            y=alt.Y("input:N", sort="-x", title=None),
+            y=alt.Y("input:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
             color=alt.condition("datum.contribution > 0", alt.value("#1f6f8b"), alt.value("#c0392b")),
             tooltip=[
                 alt.Tooltip("input:N", title="Input"),
@@ -182,7 +199,7 @@ def why_tab() -> None:
         .properties(title=f"What pushed customer {who}'s chance up or down, against an average customer", height=320)
     )
     st.altair_chart(chart, width="stretch")
-    changes = explain.what_would_change(model, row, threshold)
+    changes = explain.what_would_change(model, row, threshold, c)
     if changes:
         st.markdown("**What would change it:** " + "; or ".join(f"{who} {c}" for c in changes) + ".")
     else:

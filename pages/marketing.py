@@ -21,10 +21,10 @@ from pages._shared import (
 )
 from smbcore import fairness, overrides
 from smbcore.consent import consent_counts, contactable, customer_consent, unknown_words, with_consent
-from smbcore.formatting import number, percent
-from smbcore.labels import plain_frame
+from smbcore.formatting import number, percent, plural
+from smbcore.labels import feature_words, plain_frame, plain_name
 from smbcore.safety import csv_bytes
-from smbcore.targeting import RULE_WORDS
+from smbcore.targeting import ORDERS_SOURCE, RULE_WORDS, VISITS_SOURCE
 
 require_app()
 
@@ -37,7 +37,18 @@ def page() -> None:
         st.info("Targeting needs a past campaign, orders or website visits. Add one on 'Your data' or pick a sample.")
         return
     base, now, source = current_model()
-    st.markdown(f"Learned from **{source}**.")
+    if source == ORDERS_SOURCE:
+        st.markdown(
+            f"Learned from **{source}**: the {plural(base.rows, 'customer')} who had ordered before those 90 days. "
+            f"It scores all {plural(len(now), 'customer')} who have ordered so far."
+        )
+    elif source == VISITS_SOURCE:
+        st.markdown(f"Learned from **{source}** ({plural(base.rows, 'visit')}); the list ranks those visits.")
+    else:
+        st.markdown(
+            f"Learned from **{source}** ({plural(base.rows, 'past contact')}); the list below ranks "
+            f"{plural(len(now), 'person', 'people')}."
+        )
     with st.expander("Which columns the model uses, and which it leaves out", expanded=False):
         candidates = [c for c in now.columns if c not in ("customer_id",)]
         sensitive = st.multiselect(
@@ -52,7 +63,9 @@ def page() -> None:
         )
     model, now, _ = current_model(sensitive, exclude, use_sensitive)
     st.dataframe(
-        pd.DataFrame({"column": list(model.left_out), "why it is left out": list(model.left_out.values())}),
+        pd.DataFrame(
+            {"column": [plain_name(c) for c in model.left_out], "why it is left out": list(model.left_out.values())}
+        ),
         hide_index=True,
         width="stretch",
         column_config={
@@ -68,7 +81,7 @@ def page() -> None:
     if len(large):
         st.warning(
             "The customers scored now differ a lot from those the model learned from in: "
-            + ", ".join(large["input"].head(5))
+            + ", ".join(large["input"].head(5).map(feature_words))
             + ". Treat the chances as a ranking, not as exact odds, and check the results after sending."
         )
     contact_list(model, now)
@@ -147,8 +160,7 @@ def contact_list(model, now) -> None:
         groups = fairness.age_band(now[equal_by]) if equal_by.lower() == "age" else now[equal_by].astype("string")
         st.info(f"As chosen on the Fairness page, the list contacts the same share of every {equal_by} group.")
     eligible = consent_filter(now)
-    if eligible.empty:
-        st.info("Nobody on this list may be contacted yet: see the consent note above.")
+    if eligible.empty:  # consent unknown for everyone: the warning above says so once, with the checkbox
         return
     chosen = model.select(eligible, budget, cost, value, equal_share_by=groups)
     chosen = overrides.apply_overrides(chosen, active_workspace(), "targeting", "contact")
@@ -198,9 +210,13 @@ def consent_filter(now: pd.DataFrame) -> pd.DataFrame:
     include = False
     if counts["unknown"]:
         recorded = bool(answers["marketing_consent"].notna().any())
-        st.warning(unknown_words(counts["unknown"], len(marked), recorded))
+        nobody = counts["unknown"] == len(marked)
+        st.warning(
+            ("Nobody can be contacted yet. " if nobody else "")
+            + unknown_words(counts["unknown"], len(marked), recorded)
+        )
         include = st.checkbox(
-            f"Include the {counts['unknown']:,} customers whose consent is unknown",
+            f"Include the {plural(counts['unknown'], 'customer')} whose consent is unknown",
             value=False,
             key="tg_unknown",
             help="Tick only if they agreed to hear from you.",

@@ -25,6 +25,7 @@ __all__ = [
     "analyse",
     "check_models",
     "check_words",
+    "few_customers_words",
     "held_out_churn",
     "profile",
     "next_best_actions",
@@ -77,6 +78,20 @@ def _segment(r: pd.Series, f: pd.Series, m: pd.Series, frequency: pd.Series, rec
     ]
     names = [name for name, _ in SEGMENT_RULES]
     return pd.Series(np.select(conditions, names, default="Needs attention"), index=r.index, dtype="string")
+
+
+def few_customers_words(customers: int) -> str | None:
+    """The caveat for segments among fewer customers than the churn model's minimum (REQUIREMENT.min_customers):
+    the 1-5 scores rank customers against each other, so with a handful of them 'Hibernating' or 'Lost' only
+    means later than most of the others, not long ago. None when there are enough customers."""
+    if customers >= REQUIREMENT.min_customers:
+        return None
+    return (
+        f"With only {customers:,} customers, the segment names are ranks among them, not judgements: "
+        "'Hibernating', 'Lost' or 'Needs attention' only means a longer wait since the last order than most of "
+        "your other customers, even if it was just days ago. Read the days since each customer's last order "
+        f"beside the name; the names mean more from {REQUIREMENT.min_customers} customers on."
+    )
 
 
 def _score(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
@@ -298,7 +313,7 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
     asof = pd.Timestamp(asof) if asof is not None else lines["timestamp"].max()
     out = rfm(transactions, asof)
     check: dict = {"customers": len(out)}
-    notes: list[str] = []
+    notes: list[str] = [few] if (few := few_customers_words(len(out))) else []
     missing = REQUIREMENT.shortfalls(facts(transactions, asof))
     if missing:
         out["churn_risk"] = np.nan

@@ -35,9 +35,9 @@ class MissingTableError(SmbcoreError):
 
 
 NO_CUSTOMER_IDS = (
-    "{what} need to know who bought, and these orders have no customer ids. On 'Your data', map the column "
-    "that holds customer numbers or e-mail addresses as 'customer_id' (Customer, Kunde, Client, Email...) and save "
-    "again."
+    "{what}: not possible without knowing who bought, and these orders have no customer ids. On 'Your data', "
+    "map the column that holds customer numbers or e-mail addresses as 'customer_id' (Customer, Kunde, Client, "
+    "Email...) and save again."
 )
 EMPTY_FILE = "The file '{name}' is empty: it has no column names and no rows. Export it again and upload the new file."
 HEADER_ONLY = (

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
 
+from smbcore.labels import COUNTS, DAYS, feature_words, plain_name, value_words
 from smbcore.targeting import TargetingModel, _as_model_frame, _inputs
 
 __all__ = ["explain", "importance", "what_would_change", "model_card", "model_cards"]
@@ -71,10 +72,13 @@ def importance(model: TargetingModel, repeats: int = 5, seed: int = 0) -> pd.Dat
     return table.sort_values("auc_drop", ascending=False, ignore_index=True)
 
 
-def what_would_change(model: TargetingModel, row: pd.DataFrame, threshold: float) -> list[str]:
+def what_would_change(
+    model: TargetingModel, row: pd.DataFrame, threshold: float, currency: str | None = None
+) -> list[str]:
     """The smallest realistic single changes that would move this row across `threshold` (the chance at which
-    the contact list stops), in words, smallest first. A number's change must keep it inside the range seen in
-    the data; a category can take any value seen. row: one row (a one-row frame)."""
+    the contact list stops), in words, smallest first ("... if spend in the last 90 days were €656 instead of
+    €43.50": inputs by their plain names, values with units, money in `currency`). A number's change must keep
+    it inside the range seen in the data; a category can take any value seen. row: one row (a one-row frame)."""
     p = float(model.score(row).iloc[0])
     target = float(_logit(threshold))
     now = float(_logit(p))
@@ -94,10 +98,16 @@ def what_would_change(model: TargetingModel, row: pd.DataFrame, threshold: float
         change = (target - now) / slope
         change += np.sign(change) * 1e-6
         new = row[column].iloc[0] + change
+        if column in COUNTS or column in DAYS:  # whole orders and days: the first whole value that flips it
+            new = float(np.ceil(new) if change > 0 else np.floor(new))
         if low <= new <= high:
             spread = (high - low) or 1.0
             options.append(
-                (abs(change) / spread, f"{column} were {_number(new)} instead of {_number(row[column].iloc[0])}")
+                (
+                    abs(change) / spread,
+                    f"{feature_words(column)} were {value_words(column, new, currency)} instead of "
+                    f"{value_words(column, row[column].iloc[0], currency)}",
+                )
             )
     for column in model.categorical:
         current = row[column].iloc[0]
@@ -108,16 +118,15 @@ def what_would_change(model: TargetingModel, row: pd.DataFrame, threshold: float
             probe[column] = level
             if (float(model.score(probe).iloc[0]) >= threshold) != inside:
                 options.append(
-                    (0.5 + abs(contributions.get(column, 0)) / 10, f"{column} were '{level}' instead of '{current}'")
+                    (
+                        0.5 + abs(contributions.get(column, 0)) / 10,
+                        f"{feature_words(column)} were '{level}' instead of '{current}'",
+                    )
                 )
                 break
     options.sort()
     verb = "would drop off the contact list if" if inside else "would be on the contact list if"
     return [f"{verb} {text}" for _, text in options[:3]]
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def model_card(model, **facts) -> dict:
@@ -133,8 +142,8 @@ def model_card(model, **facts) -> dict:
             "name": "Who to contact (response model)",
             "purpose": "Rank customers by their chance of responding to a contact, to choose whom to contact within a budget.",
             "learned_from": f"{model.rows:,} past contacts ({model.split}); fitted {model.fitted_at}.",
-            "inputs": ", ".join(model.inputs),
-            "left_out": "; ".join(f"{k}: {v}" for k, v in model.left_out.items()),
+            "inputs": ", ".join(plain_name(c) for c in model.inputs),
+            "left_out": "; ".join(f"{plain_name(k)}: {v}" for k, v in model.left_out.items()),
             "quality": f"ROC AUC {quality['auc']:.3f}, average precision {quality['average_precision']:.3f}, "
             f"top 10% respond {quality['lift_top10']:.1f} times as often as average (held out).",
             "limits": "Learns from who responded before: people never contacted are guesses. When the customers "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["NOT_KNOWN", "is_known", "number", "percent", "money"]
+__all__ = ["NOT_KNOWN", "is_known", "number", "percent", "money", "plural"]
 
 NOT_KNOWN = "not known"
 
@@ -53,3 +53,9 @@ def money(value, symbol: str, decimals: int = 0, compact: bool = False, unknown:
         body = f"{amount:,.{decimals}f}"
     sign = "-" if value < 0 and amount != 0 else ""
     return f"{sign}{symbol}{body}"
+
+
+def plural(count, word: str, many: str | None = None) -> str:
+    """'1 order', '5 orders', '1,204 customers' (`many`: the plural when it is not word + 's')."""
+    n = _rounded(float(count), 0) if is_known(count) else 0
+    return f"{number(n)} {word if n == 1 else many or word + 's'}"

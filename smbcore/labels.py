@@ -10,7 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["MONEY", "SHARES", "COUNTS", "FORECAST", "DAYS", "WORDS", "plain_name", "rounded", "plain_frame"]
+__all__ = [
+    "MONEY",
+    "SHARES",
+    "COUNTS",
+    "FORECAST",
+    "DAYS",
+    "WORDS",
+    "PHRASES",
+    "plain_name",
+    "feature_words",
+    "value_words",
+    "rounded",
+    "plain_frame",
+]
 
 MONEY = {
     "monetary": "Net spend",
@@ -110,6 +123,21 @@ WORDS = {
     "group": "Group",
     "date": "Date",
 }
+# How a column reads inside a sentence ("... if spend in the last 90 days were €656 instead of €43.50"); columns
+# without a phrase read as their plain name in lower case.
+PHRASES = {
+    "recency_days": "days since the last order",
+    "tenure_days": "days since the first order",
+    "avg_gap_days": "average days between orders",
+    "frequency": "number of orders",
+    "monetary": "net spend",
+    "orders_90d": "orders in the last 90 days",
+    "orders_180d": "orders in the last 180 days",
+    "spend_90d": "spend in the last 90 days",
+    "spend_180d": "spend in the last 180 days",
+    "products": "different products bought",
+    "return_share": "share of spend returned",
+}
 # The R/F/M scores get their meaning in a CSV, where there is no help text beside the column.
 _CSV_WORDS = {"r_score": "Recency score (1-5)", "f_score": "Frequency score (1-5)", "m_score": "Spend score (1-5)"}
 
@@ -127,6 +155,37 @@ def plain_name(column: str, currency: str | None = None, for_csv: bool = False) 
         if column in names:
             return names[column]
     return column
+
+
+def feature_words(column: str) -> str:
+    """A column as it reads inside a sentence: 'spend_90d' -> 'spend in the last 90 days'; 'country' ->
+    'country'; names smbcore does not know are kept as the owner's file spells them."""
+    if column in PHRASES:
+        return PHRASES[column]
+    name = plain_name(column)
+    return name if name == column else name[0].lower() + name[1:]
+
+
+def value_words(column: str, value, currency: str | None = None) -> str:
+    """One value of `column` in words with its unit, rounded as shown: money '€43.50' / '€656' (with `currency`), days
+    '12 days', shares '35%', counts '3'; other numbers to 2 decimals (whole numbers without), text as given in
+    quotes; 'missing' when there is none."""
+    from smbcore.formatting import is_known, money, number, percent, plural
+
+    if isinstance(value, str):
+        return f"'{value}'"
+    if not is_known(value):
+        return "missing"
+    value = float(value)
+    if column in MONEY:
+        return money(value, (currency or "").strip(), decimals=0 if abs(value) >= 100 else 2)
+    if column in SHARES:
+        return percent(value)
+    if column in DAYS:
+        return plural(round(value), "day")
+    if column in COUNTS:
+        return number(value)
+    return number(value) if value == round(value) or abs(value) >= 100 else number(value, 2)
 
 
 def _decimals(column: str) -> int | None:

@@ -36,10 +36,24 @@ __all__ = [
     "TargetingError",
     "REQUIREMENT",
     "RULE_WORDS",
+    "OUTCOME_WORDS",
+    "CAMPAIGN_SOURCE",
+    "ORDERS_SOURCE",
+    "VISITS_SOURCE",
 ]
 
 REQUIREMENT = REQUIREMENTS["targeting_orders"]  # learning from orders; the health check reports the same rule
 RULE_WORDS = "most recent buyers first"  # the stated rule the list follows when the model cannot tell
+
+CAMPAIGN_SOURCE = "your past campaign: who responded"
+ORDERS_SOURCE = "your orders: who bought again in the last 90 days"
+VISITS_SOURCE = "your website visits: which ended in a purchase"
+# What the response model's chance is a chance of, by what it learned from (frames_from's source words).
+OUTCOME_WORDS = {
+    CAMPAIGN_SOURCE: "chance of responding to a contact",
+    ORDERS_SOURCE: "chance of an order in the next 90 days",
+    VISITS_SOURCE: "chance that a visit ends in a purchase",
+}
 
 SENSITIVE_NAMES = ("age", "sex", "gender", "marital", "marital_status", "race", "ethnicity", "religion",
                    "disability", "nationality", "date_of_birth", "birth_year", "pregnant")  # fmt: skip
@@ -111,15 +125,15 @@ def frames_from(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataF
     Returns (training frame, frame to score, target column, the source in words)."""
     if tables.get("campaigns") is not None:
         frame = training_frame(tables["campaigns"], tables.get("customers"))
-        return frame, frame.drop(columns=["responded"]), "responded", "your past campaign: who responded"
+        return frame, frame.drop(columns=["responded"]), "responded", CAMPAIGN_SOURCE
     if tables.get("transactions") is not None:
         train, now = purchase_frames(tables["transactions"])
-        return train, now, "responded", "your orders: who bought again in the last 90 days"
+        return train, now, "responded", ORDERS_SOURCE
     if tables.get("sessions") is not None:
         visits = tables["sessions"].reset_index(drop=True)
         if "customer_id" not in visits:
             visits = visits.assign(customer_id=[f"visit {i + 1}" for i in range(len(visits))])
-        return visits, visits.drop(columns=["converted"]), "converted", "your website visits: which ended in a purchase"
+        return visits, visits.drop(columns=["converted"]), "converted", VISITS_SOURCE
     raise TargetingError("Targeting needs a past campaign, orders or website visits. Add one on 'Your data'.")
 
 

@@ -140,7 +140,9 @@ def test_customers_page_on_a_small_shop(monkeypatch, tmp_path):
     assert "Churn model check (AUC)" in metrics
     assert any("rough ordering" in i.value for i in app.info)  # 150 customers: the page says how sure it is
     open_tab(app, "Marketing plan", "customers_tab").slider(key="plan_control").set_value(20).run()
-    assert "0 customers to email" in texts(app)  # nobody's consent is recorded: left out until the owner says
+    # Nobody's consent is recorded: said once, with the checkbox; no empty plan, chart or downloads until then.
+    assert "Nobody can be emailed yet" in " ".join(w.value for w in app.warning)
+    assert "customers to email" not in texts(app) and not app.get("download_button")
     app.checkbox(key="plan_unknown").check().run()
     assert "held back as control" in texts(app)
     app.button(key="record_send").click().run()
@@ -295,7 +297,8 @@ def test_marketing_page_on_the_bank_campaign(monkeypatch, shared_home):
     metrics = {m.label: m.value for m in app.metric}
     assert float(metrics["Ranking quality (ROC AUC)"]) > 0.7
     assert "Customers to contact" not in metrics  # the sample records no consent: nobody until the owner says
-    assert "Nobody on this list may be contacted yet" in texts(app)
+    assert "Nobody can be contacted yet" in " ".join(w.value for w in app.warning)  # said once, with the box
+    assert "Nobody on this list may be contacted yet" not in texts(app)
     app.checkbox(key="tg_unknown").check().run()
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Customers to contact"] == "500"  # budget 500 at 1 a contact

@@ -358,3 +358,90 @@ def test_orders_without_customer_ids_say_which_column_to_map():
     for call in (lambda: customers.analyse(tx), lambda: fit_recommender(tx), lambda: purchase_frames(tx)):
         with pytest.raises(NotEnoughDataError, match="map the column that holds customer numbers"):
             call()
+
+
+# --- What a shop owner reads (issue 13 review of the corpus screenshots) --------------------------------------
+
+INTERNAL_NAMES = ("customer_id", "recency_days", "tenure_days", "orders_90d", "orders_180d", "spend_90d",
+                  "spend_180d", "avg_gap_days", "return_share", "monetary", "frequency")  # fmt: skip
+
+
+def _corpus_orders(name: str) -> pd.DataFrame:
+    from smbcore.data import read_table
+
+    from .test_owners import CORPUS, DATE_ORDER, ENTRIES, confirmed_mapping
+
+    entry = next(e for e in ENTRIES if e["file"] == name)
+    mapping = confirmed_mapping(entry)
+    return read_table(CORPUS / name, "transactions", mapping=mapping, date_order=DATE_ORDER[entry["date_order"]]).frame
+
+
+def test_plural_and_the_no_customer_ids_message_read_right_for_every_what():
+    from smbcore.errors import NO_CUSTOMER_IDS
+    from smbcore.formatting import plural
+
+    assert [plural(1, "order"), plural(5, "order"), plural(1.0, "day"), plural(1204, "customer")] == [
+        "1 order", "5 orders", "1 day", "1,204 customers"]  # fmt: skip
+    for what in ("Learning who to contact from your orders", "Products suggested for each customer"):
+        text = NO_CUSTOMER_IDS.format(what=what)
+        assert " need to know" not in text and text.startswith(f"{what}: not possible without knowing who bought")
+
+
+def test_segments_among_few_customers_are_said_to_be_ranks():
+    """Owner review: a manufacturer with 12 customers saw K109 'Hibernating' 11 days after its last order; with
+    fewer customers than the churn model's minimum, the page says the names are ranks among few customers."""
+    from smbcore.requirements import REQUIREMENTS
+
+    analysis = customers.analyse(_corpus_orders("manufacturer_invoices.csv"))
+    assert len(analysis.profile) < REQUIREMENTS["churn"].min_customers
+    assert any("segment names are ranks among them" in note for note in analysis.notes), analysis.notes
+    many = customers.analyse(purchase_log())
+    assert not any("ranks among them" in note for note in many.notes)
+
+
+@pytest.mark.slow
+def test_owner_reads_plain_words_counts_that_add_up_and_no_empty_email_plan(monkeypatch, tmp_path):
+    """Owner review of purchase_log.csv (consent unknown for everyone): the Marketing plan tab drew an empty
+    'Customers per action' chart, '0 customers to email', an empty table and live download buttons; Marketing and
+    Fairness showed internal names (spend_90d, tenure_days...), and 'Chance of responding 68%' next to 'chance
+    of no order 64%' without saying they come from two different models; the AUC box read 'Your data cann…'."""
+    from smbcore.data import Workspace
+
+    from .test_app import start
+    from .test_owners import ENTRIES, save_entry
+
+    home = tmp_path / "home"
+    save_entry(next(e for e in ENTRIES if e["file"] == "purchase_log.csv"), Workspace(home / "workspace.duckdb"))
+    app = start(monkeypatch, home, "own", "pages/customers.py")
+    metrics = {m.label: m.value for m in app.metric}
+    assert len(metrics.get("Churn model check (AUC)", "")) <= 14, metrics
+    app.session_state["customers_tab"] = "Marketing plan"
+    app.run()
+    assert not app.exception and not app.error
+    warnings = [w.value for w in app.warning]
+    assert sum("Nobody can be emailed yet" in w for w in warnings) == 1, warnings
+    assert app.checkbox(key="plan_unknown").value is False
+    assert not app.get("download_button") and not app.get("arrow_vega_lite_chart") and not app.dataframe
+    assert "customers to email" not in _page_texts(app)
+    counts = " ".join(c.value for c in app.caption)
+    assert re.search(r"\d+ of your \d+ customers with an order are worth contacting", counts), counts
+    app.checkbox(key="plan_unknown").set_value(True).run()  # included: the plan and its downloads are back
+    assert app.get("download_button") and "customers to email" in _page_texts(app)
+
+    app.switch_page("pages/marketing.py").run()
+    assert not app.exception and not app.error
+    shown = _page_texts(app) + " ".join(w.value for w in app.warning)
+    shown += " ".join(str(v) for frame in app.dataframe for v in frame.value.iloc[:, 0])
+    assert not [n for n in INTERNAL_NAMES if n in shown], shown
+    assert re.search(r"It scores all \d+ customers who have ordered", shown)
+
+    app.switch_page("pages/fairness.py").run()
+    app.session_state["fairness_tab"] = "Why this decision"
+    app.run()
+    assert not app.exception and not app.error
+    why = _page_texts(app)
+    assert not [n for n in INTERNAL_NAMES if n in why], why
+    assert not re.search(r"\b1 orders\b|\b1 days\b", why)
+    assert "Churn model (Customers page): chance of **no** order" in why
+    assert "Response model (Marketing page), chance of an order in the next 90 days" in why
+    assert "two different models" in why

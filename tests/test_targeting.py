@@ -1,6 +1,7 @@
 """Targeting, explanations, fairness and contest/override on synthetic data of known structure and on the
 Bank Marketing sample."""
 
+import re
 import subprocess
 import sys
 
@@ -184,3 +185,25 @@ def test_a_model_no_better_than_chance_does_not_rank_the_list():
     recency = now.set_index("customer_id")["recency_days"]
     assert recency.reindex(chosen["customer_id"]).is_monotonic_increasing  # most recent buyers first
     assert RULE_WORDS == "most recent buyers first" and chosen["contact"].sum() == 30
+
+
+def test_what_would_change_names_inputs_in_plain_words_with_units():
+    """Owner review: Fairness said 'if spend_90d were 656 instead of 43.5'; every input now goes through
+    smbcore.labels (plain name, unit, money in the shop's currency)."""
+    from smbcore.labels import feature_words, value_words
+
+    from .test_customers import purchase_log
+
+    train, now = targeting.purchase_frames(purchase_log(n_customers=300, seed=4))
+    model = targeting.fit(train, "responded")
+    scores = model.score(now)
+    threshold = float(scores.quantile(0.8))
+    words = [w for i in scores.index[:60] for w in explain.what_would_change(model, now.loc[[i]], threshold, "€")]
+    assert words
+    assert not [w for w in words if any(name in w for name in targeting._BEHAVIOUR)], words
+    assert not re.search(r"\d\.\d{3,}", " ".join(words))  # rounded
+    assert feature_words("spend_90d") == "spend in the last 90 days"
+    assert (value_words("spend_90d", 656.2, "€"), value_words("spend_90d", 43.5, "€")) == ("€656", "€43.50")
+    assert value_words("recency_days", 1.2) == "1 day" and value_words("avg_gap_days", 11.6) == "12 days"
+    card = explain.model_card(model)
+    assert "spend_90d" not in card["inputs"] and "Spend, last 90 days" in card["inputs"]
