@@ -15,6 +15,7 @@ from pages._shared import (
     source_label,
     table_with_download,
 )
+from smbcore import formatting
 from smbcore.timing import has_times
 
 require_app()
@@ -46,7 +47,7 @@ def sales_section() -> None:
         cols[4].metric("Repeat customers", "—", help=why)
     cols[3].metric(
         "Average order",
-        money(k["avg_order_value"], c, compact=True),
+        formatting.money(k["avg_order_value"], c, decimals=2 if k["avg_order_value"] < 100 else 0, compact=True),
         help=f"Sales value per order: {c}{k['avg_order_value']:,.2f}.",
     )
     if not k["customers"]:
