@@ -348,7 +348,7 @@ def actions_by_group(model, now, sensitive) -> None:
     if people.shape[1] < 2:
         return
     plan = chosen.assign(action=chosen["contact"].map({True: "contact", False: "no contact"}))
-    table = fairness.action_audit(plan, people, sensitive)
+    table = fairness.action_audit(plan, people, list(people.columns[1:]))
     st.markdown("**Who ends up on the contact list** (all customers, the list as downloaded, overrides included)")
     for words in table[table["action"] == "contact"].drop_duplicates("attribute")["words"]:
         st.markdown(f"- {words}")

@@ -19,7 +19,43 @@ from fairlearn.metrics import (
 from scipy.stats import beta
 from sklearn.metrics import precision_score
 
-__all__ = ["FairnessReport", "audit", "audit_decisions", "mitigate", "action_audit", "age_band", "gap_words"]
+from smbcore.errors import SmbcoreError
+
+__all__ = [
+    "FairnessReport",
+    "SensitiveColumnError",
+    "audit",
+    "audit_decisions",
+    "mitigate",
+    "action_audit",
+    "age_band",
+    "gap_words",
+]
+
+
+class SensitiveColumnError(SmbcoreError):
+    """A sensitive column to check that is not in the data (or no column at all): an audit of nothing would read
+    as 'nothing to see', so it is refused with the column's name and the columns there are."""
+
+
+def _sensitive_columns(sensitive, frame: pd.DataFrame) -> list[str]:
+    """The columns to audit: a single name (str) is one column, not its letters; any other iterable is a list
+    of names. Every name must be a column of `frame` (exact spelling); otherwise SensitiveColumnError."""
+    columns = [sensitive] if isinstance(sensitive, str) else list(sensitive if sensitive is not None else [])
+    if not columns:
+        raise SensitiveColumnError("No sensitive column was given to check: name at least one (e.g. 'age').")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        there = [str(c) for c in frame.columns]
+        listed = ", ".join(f"'{c}'" for c in there[:40]) + (f" and {len(there) - 40} more" if len(there) > 40 else "")
+        names = ", ".join(f"'{c}'" for c in missing)
+        raise SensitiveColumnError(
+            f"The sensitive column{'s' if len(missing) > 1 else ''} {names} "
+            f"{'are' if len(missing) > 1 else 'is'} not in this data, so {'they' if len(missing) > 1 else 'it'} "
+            f"cannot be checked. The columns there "
+            f"are: {listed or 'none'}. Check the spelling, or map the column on 'Your data' and save again."
+        )
+    return list(dict.fromkeys(columns))
 
 
 def age_band(age: pd.Series) -> pd.Series:
@@ -97,18 +133,22 @@ def audit(
 ) -> FairnessReport:
     """Group figures for the model's decision 'contact the top `share` by score' on `frame` (rows with the
     model's target, e.g. its held-out rows), for each sensitive column (age is banded).
+    sensitive: one column name (a str is one column) or a list of names, each a column of `frame`; a missing or
+    misspelt name raises SensitiveColumnError naming it and listing the columns there are.
     selected: the decisions to audit instead (True = selected), e.g. after mitigation."""
+    _sensitive_columns(sensitive, frame)  # before scoring: a wrong name is the owner's first thing to hear
     chosen = _selected(model, frame, share) if selected is None else np.asarray(selected, dtype=bool)
     return audit_decisions(frame, frame[model.target].astype(int).to_numpy(), chosen, sensitive)
 
 
 def audit_decisions(frame: pd.DataFrame, outcome: np.ndarray, selected: np.ndarray, sensitive) -> FairnessReport:
     """Group figures for any yes/no decision (`selected`) against what really happened (`outcome`, 1/0), for
-    each sensitive column of `frame` (same rows; age is banded): e.g. the churn model's 'at risk' flags."""
+    each sensitive column of `frame` (same rows; age is banded): e.g. the churn model's 'at risk' flags.
+    sensitive: one name or a list of names, as for `audit` (SensitiveColumnError when one is not in `frame`)."""
     y = np.asarray(outcome, dtype=int)
     chosen = np.asarray(selected, dtype=bool)
     rows, differences, words = [], [], {}
-    for column in [c for c in sensitive if c in frame]:
+    for column in _sensitive_columns(sensitive, frame):
         groups = _groups(frame, column)
         metrics = MetricFrame(
             metrics={
@@ -139,7 +179,8 @@ def mitigate(
     model, frame: pd.DataFrame, column: str, constraint: str = "demographic_parity", share: float = 0.2
 ) -> dict:
     """Equalise selection across the groups of `column` with fairlearn's ThresholdOptimizer (group-specific
-    thresholds on the model's scores, fitted on `frame`), and show what it costs.
+    thresholds on the model's scores, fitted on `frame`), and show what it costs. `column` must be a column of
+    `frame` (SensitiveColumnError otherwise).
 
     Besides the optimizer (which picks its own number to contact), the same number as the model's top
     `share` is contacted with the same share of every group, so the cost in responses is like for like.
@@ -150,6 +191,7 @@ def mitigate(
 
     from smbcore.targeting import _as_model_frame, _inputs
 
+    (column,) = _sensitive_columns(column, frame)
     y = frame[model.target].astype(int).to_numpy()
     groups = _groups(frame, column).to_numpy()
     data = _as_model_frame(_inputs(frame, model.inputs), model.categorical)
@@ -203,10 +245,12 @@ def mitigate(
 def action_audit(plan: pd.DataFrame, people: pd.DataFrame, sensitive, action_column: str = "action") -> pd.DataFrame:
     """Who gets each action (an offer, win-back, contact / no contact) by group: plan has customer_id and
     `action_column`; people has customer_id and the sensitive columns. Returns attribute, action, group,
-    customers, share (of that group getting the action), share_low, share_high (95% range), words."""
+    customers, share (of that group getting the action), share_low, share_high (95% range), words.
+    sensitive: one name or a list of names, each a column of `people` (SensitiveColumnError otherwise)."""
+    columns = _sensitive_columns(sensitive, people)
     merged = plan[["customer_id", action_column]].merge(people, on="customer_id", how="inner")
     rows = []
-    for column in [c for c in sensitive if c in merged]:
+    for column in columns:
         groups = _groups(merged, column)
         for action in merged[action_column].dropna().unique():
             got = merged[action_column] == action

@@ -1,0 +1,71 @@
+"""Audits never audit nothing silently (issue 14, item 13): a column name given as a string is one column, not its
+letters, and a sensitive column that is not in the data is an error naming it and the columns there are, in every
+public fairness function that takes one."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smbcore import fairness, targeting
+from smbcore.errors import SmbcoreError
+
+from .test_targeting import campaign
+
+
+@pytest.fixture(scope="module")
+def model():
+    return targeting.fit(campaign(n=1500, seed=4, age_bias=1.0), "responded")
+
+
+def people_and_plan():
+    people = pd.DataFrame(
+        {"customer_id": [f"c{i}" for i in range(120)], "age": [25] * 60 + [70] * 60, "gender": ["f", "m"] * 60}
+    )
+    plan = pd.DataFrame({"customer_id": people["customer_id"], "action": ["Discount"] * 45 + ["None"] * 75})
+    return people, plan
+
+
+def test_a_column_name_given_as_a_string_is_audited_as_that_one_column(model):
+    one = fairness.audit(model, model.holdout, "age")
+    listed = fairness.audit(model, model.holdout, ["age"])
+    assert list(one.words) == ["age"] and set(one.by_group["attribute"]) == {"age"}
+    assert set(one.by_group["group"]) == {"under 30", "30-44", "45-59", "60 and over"}
+    pd.testing.assert_frame_equal(one.by_group, listed.by_group)
+    flagged = model.holdout["age"].to_numpy() > 50
+    decisions = fairness.audit_decisions(model.holdout, model.holdout["responded"].astype(int), flagged, "gender")
+    assert list(decisions.words) == ["gender"] and set(decisions.by_group["group"]) == {"f", "m"}
+    people, plan = people_and_plan()
+    table = fairness.action_audit(plan, people, "gender")
+    assert set(table["attribute"]) == {"gender"} and len(table) == 4  # 2 actions x 2 groups
+
+
+def _calls(model):
+    holdout = model.holdout
+    people, plan = people_and_plan()
+    flagged = np.ones(len(holdout), dtype=bool)
+    return {
+        "audit": lambda s: fairness.audit(model, holdout, s),
+        "audit with decisions": lambda s: fairness.audit(model, holdout, s, selected=flagged),
+        "audit_decisions": lambda s: fairness.audit_decisions(holdout, holdout["responded"].astype(int), flagged, s),
+        "mitigate": lambda s: fairness.mitigate(model, holdout, s),
+        "action_audit": lambda s: fairness.action_audit(plan, people, s),
+    }
+
+
+@pytest.mark.parametrize("call", ["audit", "audit with decisions", "audit_decisions", "mitigate", "action_audit"])
+@pytest.mark.parametrize("name", ["age_band", "Age", "gendr"])
+def test_a_missing_or_misspelt_sensitive_column_is_an_error_naming_it_and_the_columns_there_are(model, call, name):
+    with pytest.raises(fairness.SensitiveColumnError) as raised:
+        _calls(model)[call](name)
+    message = str(raised.value)
+    assert isinstance(raised.value, SmbcoreError)
+    assert f"'{name}'" in message and "not in this data" in message
+    assert "'age'" in message and "'gender'" in message  # the columns there are, to pick the right one
+
+
+@pytest.mark.parametrize("call", ["audit", "audit_decisions", "action_audit"])
+def test_one_missing_column_among_several_is_not_skipped_and_an_empty_list_is_refused(model, call):
+    with pytest.raises(fairness.SensitiveColumnError, match="'marital'"):
+        _calls(model)[call](["age", "marital"])
+    with pytest.raises(fairness.SensitiveColumnError, match="No sensitive column"):
+        _calls(model)[call]([])
