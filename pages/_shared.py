@@ -75,9 +75,9 @@ def _oidc_configured() -> bool:
 
 def _sign_in_with_password() -> None:
     """Form callback: check the password and remember who signed in (runs before the page, never lost)."""
-    from smbcore.accounts import verify
+    from smbcore.accounts import normalise_name, verify
 
-    name = st.session_state.get("signin_name", "").strip().lower()
+    name = normalise_name(st.session_state.get("signin_name", ""))
     if verify(name, st.session_state.get("signin_password", "")):
         st.session_state[OWNER_KEY] = name
         st.session_state.pop(SOURCE_KEY, None)
@@ -99,7 +99,11 @@ def sign_in() -> bool:
             st.title("smbcore")
             st.button("Sign in", on_click=st.login, type="primary")
             return False
-        st.session_state[OWNER_KEY] = _owner_name(str(st.user.get("email") or st.user.get("sub")))
+        from smbcore.accounts import oidc_display_name, oidc_owner_folder
+
+        with plain_errors("signing you in"):
+            st.session_state[OWNER_KEY] = oidc_owner_folder(st.user.get("iss"), st.user.get("sub"))
+        st.sidebar.text(f"Signed in as {oidc_display_name(st.user)}")
         st.sidebar.button("Sign out", on_click=st.logout)
         return True
     if not users():
@@ -116,13 +120,6 @@ def sign_in() -> bool:
     if st.session_state.pop("signin_failed", False):
         st.error("That user name and password do not match. Ask whoever runs this app to reset it if needed.")
     return False
-
-
-def _owner_name(identity: str) -> str:
-    """An identity provider's e-mail as a safe folder name (letters, digits and . _ - @ only)."""
-    import re
-
-    return re.sub(r"[^a-z0-9_.@-]", "-", identity.strip().lower()).strip("-.")[:64] or "owner"
 
 
 @st.cache_resource(max_entries=8, show_spinner="Preparing the sample data (first time only)...")

@@ -87,3 +87,70 @@ def test_sign_in_is_required_and_owners_never_see_each_others_data(hosted):
     bob.switch_page("pages/data.py").run()
     assert not bob.exception and "ann.csv" not in str([d.value for d in bob.dataframe])
     assert Workspace(accounts.owner_home("bob") / "workspace.duckdb").tables() == []
+
+
+# Identity-provider (OIDC) sign-in: folders from issuer + subject, never from the e-mail (issue 14, item 12).
+GOOGLE, OTHER = "https://accounts.google.com", "https://login.example.org"
+
+
+def test_identity_provider_owners_never_share_a_folder(hosted):
+    identities = [
+        (GOOGLE, "ann+shop@gmail.com"),  # e-mails used as subjects: the old rule folded these together
+        (GOOGLE, "ann-shop@gmail.com"),
+        (GOOGLE, "ann@shöp.de"),
+        (GOOGLE, "ann@sh-p.de"),
+        (GOOGLE, "1234"),
+        (OTHER, "1234"),  # the same subject id at another provider is someone else
+        (GOOGLE + "1", "234"),  # issuer and subject cannot be shifted into each other
+        (GOOGLE, "ANN-SHOP@gmail.com"),
+    ]
+    folders = [accounts.oidc_owner_folder(issuer, sub) for issuer, sub in identities]
+    assert len(set(folders)) == len(identities)
+    assert accounts.oidc_owner_folder(GOOGLE, "1234") == folders[4]  # the same person always gets the same folder
+    for folder in folders:
+        assert folder.startswith("oidc-") and len(folder) == 37
+        home = accounts.owner_home(folder)  # passes the safe-name check, inside the owners' root
+        assert home.parent == (hosted / "owners").resolve() and home.name == folder
+
+
+@pytest.mark.parametrize("issuer, sub", [(GOOGLE, ""), ("", "1234"), (GOOGLE, None), (None, None), (GOOGLE, "  ")])
+def test_an_identity_without_issuer_or_subject_gets_no_folder(issuer, sub):
+    with pytest.raises(accounts.AccountError, match="did not say who you are"):
+        accounts.oidc_owner_folder(issuer, sub)
+
+
+@pytest.mark.parametrize(
+    "user, shown",
+    [
+        ({"email": "ann@shop.de", "email_verified": True, "sub": "1"}, "ann@shop.de"),
+        ({"email": "ann@shop.de", "email_verified": "true", "sub": "1"}, "ann@shop.de"),
+        ({"email": "ann@shop.de", "email_verified": False, "sub": "1"}, "signed-in user"),
+        ({"email": "ann@shop.de", "email_verified": "false", "sub": "1"}, "signed-in user"),
+        ({"email": "ann@shop.de", "sub": "1"}, "signed-in user"),  # the provider did not say: not shown
+        ({"email": "", "email_verified": True, "sub": "1"}, "signed-in user"),
+        ({"email": "ann@shop.de\u202e\n", "email_verified": True}, "ann@shop.de"),  # no bidi or line ends
+    ],
+)
+def test_only_a_verified_email_is_shown_as_the_owners_name(user, shown):
+    assert accounts.oidc_display_name(user) == shown
+
+
+# Names normalised once, at creation and at sign-in (issue 14, item 9).
+@pytest.mark.parametrize("typed", ["ANN ", "\tann", "ann\n", "Ann", "ａｎｎ", "\u212aate"])  # last: Kelvin-sign K
+def test_names_that_normalisation_would_change_are_refused_at_creation(hosted, typed):
+    with pytest.raises(accounts.AccountError, match="Use '(ann|kate)' instead"):
+        accounts.add_user(typed, PASSWORD)
+    assert set(accounts.users()) == {"ann", "bob"}  # nothing added, ann not replaced
+
+
+@pytest.mark.parametrize("typed", ["ANN ", "\tann", "ann\n", "Ann", "ａｎｎ"])
+def test_sign_in_maps_every_spelling_of_a_name_to_the_one_account(hosted, typed):
+    assert accounts.normalise_name(typed) == "ann"
+    assert accounts.verify(typed, PASSWORD) and not accounts.verify(typed, PASSWORD + "!")
+    assert accounts.owner_home(typed) == accounts.owner_home("ann")
+
+
+def test_a_kelvin_sign_name_signs_in_to_the_plain_account(hosted):
+    accounts.add_user("kate", PASSWORD)
+    assert accounts.verify("\u212aate", PASSWORD) and accounts.verify("KATE", PASSWORD)
+    assert accounts.owner_home("\u212aate") == accounts.owner_home("kate")
