@@ -276,3 +276,24 @@ def test_an_exports_summary_footer_is_left_out_as_such_not_as_rows_missing_value
     assert not any(p.level == "error" for p in result.problems), result.report
     footer = next(p for p in result.problems if "summary lines" in p.message)
     assert footer.row_numbers[-2:] == [5, 6] and "2 record(s) downloaded" in footer.examples
+
+
+def test_old_mac_line_ends_are_read():
+    """Issue 14: a CSV whose lines end in CR only (old Mac exports) was one long header line, then
+    'Something went wrong while reading your file'."""
+    result = read_table(GOOD.replace("\n", "\r").encode(), "transactions", name="orders.csv")
+    assert result.ok, result.report
+    assert result.frame["quantity"].tolist() == [2, 1, 4]
+    assert result.frame["product_name"].tolist() == ["Mug", "Plate", "Mug"]
+
+
+def test_utf8_with_a_stray_windows_byte_keeps_its_accents():
+    """Issue 14: UTF-8 'CAFÉ' became 'CAFÃ‰' when one byte elsewhere in the file was not UTF-8 (a line pasted
+    from a Windows export, or a file cut off mid-letter): the whole file was decoded as Windows-1252."""
+    text = GOOD.replace("Mug", "CAFÉ crème mug")
+    data = text.encode("utf-8") + "1003,C3,Café cup,1,2024-03-06 09:00,2.00,C3,France\n".encode("cp1252")
+    raw = read_raw(data, "orders.csv")
+    assert raw.details["encoding"] == "utf-8"
+    assert raw.frame["Description"].tolist() == ["CAFÉ crème mug", "Plate", "CAFÉ crème mug", "Café cup"]
+    cut = read_raw(text.encode("utf-8") + "1003,C3,É".encode()[:-1], "orders.csv")
+    assert cut.frame["Description"].tolist()[:3] == ["CAFÉ crème mug", "Plate", "CAFÉ crème mug"]

@@ -77,6 +77,8 @@ def _decode(data: bytes) -> tuple[str | None, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if (mixed := _mostly_utf8(data)) is not None:
+        return mixed, "utf-8"
     matches = charset_normalizer.from_bytes(data[:500_000])
     best = matches.best()
     encoding = best.encoding if best is not None else "cp1252"
@@ -87,6 +89,35 @@ def _decode(data: bytes) -> tuple[str | None, str]:
     if encoding in {"latin_1", "iso8859_1", "ascii"}:
         encoding = "cp1252"  # a superset in the printable range: £ € and smart quotes from Windows exports
     return data.decode(encoding, errors="replace"), encoding
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _cp1252_byte(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Error handler: a byte that is not UTF-8 is read as Windows-1252 (Latin-1 where cp1252 has a gap)."""
+    byte = error.object[error.start : error.start + 1]
+    return byte.decode("cp1252", errors="ignore") or byte.decode("latin-1"), error.start + 1
+
+
+codecs.register_error("smbcore_cp1252", _cp1252_byte)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few bytes that are not (a file cut off mid-letter, or lines pasted from a Windows export).
+
+    A file of Windows-1252 text almost never holds a valid UTF-8 sequence of two or more bytes (that needs, say,
+    'Ã' followed by '©'), so when valid sequences are at least as many as the stray bytes the file is UTF-8: it is
+    decoded as such and only the stray bytes are read as Windows-1252. Decoding the whole file as Windows-1252
+    instead turned every UTF-8 'É' into 'Ã‰'. Returns None when the file does not look like UTF-8.
+    """
+    sample = data[:2_000_000]
+    valid = len(_UTF8_MULTIBYTE.findall(sample))
+    if not valid:
+        return None
+    if valid < sample.decode("utf-8", errors="replace").count("\ufffd"):  # stray bytes (a run may count once)
+        return None
+    return data.decode("utf-8", errors="smbcore_cp1252")
 
 
 def _looks_binary(text: str) -> bool:
@@ -332,6 +363,8 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
     text, encoding = _decode(data)
     if text is None or _looks_binary(text):
         return _unreadable(name, NOT_TABULAR.format(name=name))
+    if "\r" in text and re.search("\r(?!\n)", text):  # line ends of old Macs (CR only): every reader below splits on \n
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if (rows := text.count("\n") - 1 + (not text.endswith("\n"))) > MAX_ROWS:  # counted before parsing anything
         return _unreadable(name, TOO_MANY_ROWS.format(name=name, rows=rows, limit=MAX_ROWS))
     delimiter = _sniff_delimiter(text)
