@@ -297,3 +297,36 @@ def test_utf8_with_a_stray_windows_byte_keeps_its_accents():
     assert raw.frame["Description"].tolist() == ["CAFÉ crème mug", "Plate", "CAFÉ crème mug", "Café cup"]
     cut = read_raw(text.encode("utf-8") + "1003,C3,É".encode()[:-1], "orders.csv")
     assert cut.frame["Description"].tolist()[:3] == ["CAFÉ crème mug", "Plate", "CAFÉ crème mug"]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            GOOD + "1003,C3," + "x" * 10_000_000 + ",1,2024-03-06 09:00,2.00,C3,France\n",
+            "row 5, column 3 ('Description')",
+        ),
+        (GOOD.replace("Description", "Description" + "y" * 200_000, 1), "row 1, column 3"),
+        (
+            GOOD.replace(",", ";") + '1003;C3;"' + "z" * 300_000 + '";1;2024-03-06;2,00;C3;France\n',
+            "row 5, column 3 ('Description')",
+        ),
+    ],
+    ids=["10 MB cell", "200 KB header", "quoted cell, semicolons"],
+)
+def test_an_oversize_cell_is_refused_with_its_row_and_column(text, where):
+    """Issue 14: a 10 MB cell within the first 50 lines, or a 200 KB header cell, ended in
+    '_csv.Error: field larger than field limit' ('Something went wrong while reading your file')."""
+    result = read_table(text.encode(), "transactions", name="orders.csv")
+    assert not result.ok
+    assert list(result.report["level"]) == ["error"]
+    assert f"'orders.csv' has a cell of more than 131,072 characters in {where}" in messages(result)
+
+
+def test_an_oversize_cell_in_a_ragged_file_is_refused_with_its_row():
+    """Past the first 50 lines the row-by-row reader (used for files with blank or ragged lines) met the limit."""
+    lines = GOOD.splitlines() + ["", "1003,C3,Cup,1,2024-03-06 09:00,2.00,C3,France"] * 40
+    text = "\n".join(lines + ["1004,C4," + "w" * 200_000 + ",1,2024-03-07 09:00,2.00,C4,France"]) + "\n"
+    result = read_table(text.encode(), "transactions", name="orders.csv")
+    assert not result.ok
+    assert "in row 85, column 3 ('Description')" in messages(result)

@@ -34,6 +34,63 @@ _DELIMITER_NAMES = {
     WIDE_SPACES: "spaces",
 }
 _SNIFF_LINES = 50
+MAX_CELL = 131_072  # characters in one cell (Python's csv limit); Excel itself stops at 32,767
+OVERSIZE_CELL = (
+    "'{name}' has a cell of more than {limit:,} characters in row {row}{column}, far longer than any shop's "
+    "data (Excel itself stops at 32,767). Check that this is the export you meant; if it is, shorten or remove "
+    "that cell and upload the file again."
+)
+
+
+class _OversizeCell(Exception):
+    """A cell longer than MAX_CELL: `row` is the file's row (1 = header) where the reader met it."""
+
+    def __init__(self, row: int, delimiter: str):
+        super().__init__(row)
+        self.row, self.delimiter = row, delimiter
+
+
+def _csv_records(lines, delimiter: str, first_row: int = 1):
+    """csv.reader that reports a cell longer than MAX_CELL as _OversizeCell with its row, not as _csv.Error."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" not in str(exc):
+                raise
+            raise _OversizeCell(first_row - 1 + reader.line_num, delimiter) from None
+        yield record
+
+
+def _head_lines(text: str, count: int) -> list[str]:
+    """The first `count` lines (without line ends), without splitting the whole text."""
+    end = -1
+    for _ in range(count):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            end = len(text)
+            break
+    return [line.rstrip("\r") for line in text[: max(end, 0)].split("\n")]
+
+
+def _oversize_message(name: str, text: str, error: _OversizeCell) -> str:
+    """The plain refusal for an oversize cell, naming its row and (when the line shows it) its column."""
+    lines = _head_lines(text, error.row)
+    line = lines[error.row - 1] if len(lines) >= error.row else ""
+    delimiters = [error.delimiter] + [d for d in DELIMITERS if d != error.delimiter]
+    column = ""
+    for delim in delimiters:
+        pieces = line.split(delim)
+        long = [i for i, piece in enumerate(pieces, start=1) if len(piece) > MAX_CELL]
+        if len(pieces) > 1 and long:
+            header = lines[0].split(delim) if error.row > 1 else []
+            named = f" ('{header[long[0] - 1].strip().strip(chr(34))[:60]}')" if len(header) >= long[0] else ""
+            column = f", column {long[0]}{named}"
+            break
+    return OVERSIZE_CELL.format(name=name, limit=MAX_CELL, row=error.row, column=column)
 
 
 @dataclass
@@ -130,11 +187,22 @@ def _looks_binary(text: str) -> bool:
 
 
 def _sniff_delimiter(text: str) -> str:
-    """Pick the separator that splits the first lines into the same number (>1) of fields most consistently."""
-    lines = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
+    """Pick the separator that splits the first lines into the same number (>1) of fields most consistently.
+
+    Raises _OversizeCell when a cell longer than MAX_CELL stops the reading with the separator picked (or with all).
+    """
+    head = _head_lines(text, _SNIFF_LINES)
+    lines = [line for line in head if line.strip()]
     best, best_score = ",", (0.0, 0)
+    oversize: dict[str, _OversizeCell] = {}
     for delim in DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        counts: list[int] = []
+        try:
+            for row in _csv_records(head, delim):
+                if any(cell.strip() for cell in row):
+                    counts.append(len(row))
+        except _OversizeCell as error:  # judged on the lines before it
+            oversize[delim] = error
         if not counts:
             continue
         header = counts[0]
@@ -150,6 +218,8 @@ def _sniff_delimiter(text: str) -> str:
             agreement = sum(c == counts[0] for c in counts) / len(counts)
             if counts[0] >= 2 and agreement >= 0.9 and (agreement, counts[0]) > best_score:
                 return spaces
+    if best in oversize or (oversize and best_score[1] == 0):
+        raise oversize.get(best) or min(oversize.values(), key=lambda error: error.row)
     return best
 
 
@@ -187,7 +257,7 @@ def _read_csv_text(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Proble
     """Returns (frame, problems, malformed lines left out)."""
     if delimiter in (WHITESPACE, WIDE_SPACES):
         return _read_records(text, delimiter)
-    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=delimiter))
+    header = next(_csv_records([text.split("\n", 1)[0].rstrip("\r")], delimiter))
     names, problems = _unique_names(header)
     if re.search(r"\n[ \t\r]*\n.", text):  # blank lines: read record by record so row numbers stay right
         return _read_records(text, delimiter)
@@ -206,7 +276,7 @@ def _read_records(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem
     if delimiter in (WHITESPACE, WIDE_SPACES):
         records = (_split_spaces(line, delimiter) if line.strip() else [] for line in text.splitlines())
     else:
-        records = csv.reader(io.StringIO(text), delimiter=delimiter)
+        records = _csv_records(io.StringIO(text), delimiter)
     header = next(records, [])
     names, problems = _unique_names(header)
     width = len(names)
@@ -367,8 +437,11 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if (rows := text.count("\n") - 1 + (not text.endswith("\n"))) > MAX_ROWS:  # counted before parsing anything
         return _unreadable(name, TOO_MANY_ROWS.format(name=name, rows=rows, limit=MAX_ROWS))
-    delimiter = _sniff_delimiter(text)
-    frame, problems, malformed = _read_csv_text(text, delimiter)
+    try:
+        delimiter = _sniff_delimiter(text)
+        frame, problems, malformed = _read_csv_text(text, delimiter)
+    except _OversizeCell as error:
+        return _unreadable(name, _oversize_message(name, text, error))
     details = {
         "file_kind": "csv",
         "encoding": encoding,
