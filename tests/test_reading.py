@@ -330,3 +330,63 @@ def test_an_oversize_cell_in_a_ragged_file_is_refused_with_its_row():
     result = read_table(text.encode(), "transactions", name="orders.csv")
     assert not result.ok
     assert "in row 85, column 3 ('Description')" in messages(result)
+
+
+def _workbook(path, sheets):
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+
+
+def test_only_the_first_sheet_of_a_workbook_is_parsed(tmp_path, monkeypatch):
+    """Issue 14: pd.read_excel(sheet_name=None) parsed every sheet before taking the first (a 20-row first sheet
+    beside 1M-row sheets: 586 s, +1.7 GB). Now the workbook is opened read-only and only the first sheet with
+    data is streamed; a spy on openpyxl records what was opened and which sheets were iterated."""
+    import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    header = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"]
+    orders = [
+        [1000 + i, "A1", "Mug", i % 5 + 1, f"2024-03-{i % 28 + 1:02d} 10:00", 3.5, f"C{i % 7}"] for i in range(20)
+    ]
+    archive = [[f"row {i}"] + [i * 10 + j for j in range(9)] for i in range(20_000)]  # 200,000 cells
+    path = tmp_path / "orders.xlsx"
+    _workbook(path, [("Notes", []), ("Orders", [header, *orders]), ("Archive", [["Old"] + [""] * 9, *archive])])
+
+    opened, iterated = [], []
+    load, rows = openpyxl.load_workbook, ReadOnlyWorksheet._cells_by_row
+
+    def spy_load(*args, **kwargs):
+        opened.append(kwargs)
+        return load(*args, **kwargs)
+
+    def spy_rows(self, *args, **kwargs):
+        iterated.append(self.title)
+        return rows(self, *args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", spy_load)
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", spy_rows)
+    result = read_table(path, "transactions", name="orders.xlsx")
+    assert [kwargs.get("read_only") for kwargs in opened] == [True]
+    assert iterated == ["Notes", "Orders"]
+    assert result.ok and result.details["sheet"] == "Orders"
+    assert len(result.frame) == 20 and result.frame["quantity"].tolist()[:3] == [1, 2, 3]
+    assert "The workbook has 3 sheets; we read only the first one with data, 'Orders'." in messages(result)
+
+
+def test_a_sheet_over_the_row_limit_is_refused_while_reading(tmp_path, monkeypatch):
+    from smbcore.data import reading
+
+    monkeypatch.setattr(reading, "MAX_ROWS", 50)
+    path = tmp_path / "orders.xlsx"
+    _workbook(path, [("Orders", [["Order", "Qty"], *([i, 1] for i in range(51))])])
+    raw = read_raw(path)
+    assert raw.frame is None
+    assert raw.problems[0].message == reading.TOO_MANY_ROWS.format(name="orders.xlsx", rows=52, limit=50)
+    _workbook(path, [("Orders", [["Order", "Qty"], *([i, 1] for i in range(50))])])
+    assert len(read_raw(path).frame) == 50

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import IO
 
 import charset_normalizer
+import openpyxl
 import pandas as pd
+from openpyxl.cell.cell import ERROR_CODES
 
 from smbcore.data.report import ROW_OFFSET, Problem
 from smbcore.errors import EMPTY_FILE, HEADER_ONLY, NOT_TABULAR
@@ -314,43 +316,70 @@ def _read_records(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem
     return frame, problems, len(bad_rows)
 
 
+def _cell_text(value) -> str | None:
+    """An Excel cell as text, as pandas' reader gave it: empty and error cells are missing; 2.0 reads '2'."""
+    if value is None or value == "" or (isinstance(value, str) and value in ERROR_CODES):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame | None, list[Problem], dict]:
+    """Read the first sheet with data, streaming its rows (openpyxl read-only mode) and stopping past MAX_ROWS.
+
+    Later sheets are never parsed (a small first sheet beside million-row ones took minutes and gigabytes when
+    every sheet was read). The header is the sheet's first non-blank row; the row with index label i is row
+    i + 2 of the sheet as Excel numbers it. A sheet over MAX_ROWS gives the TOO_MANY_ROWS error.
+    """
     try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="openpyxl")
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        return (
-            None,
-            [
-                Problem(
-                    "error",
-                    None,
-                    0,
-                    [],
-                    f"The Excel file '{name}' could not be opened ({exc}). "
-                    "Open it in Excel and save it again as .xlsx or CSV.",
-                )
-            ],
-            {},
+        message = (
+            f"The Excel file '{name}' could not be opened ({exc}). Open it in Excel and save it again as .xlsx or CSV."
         )
-    filled = [(sheet, df) for sheet, df in sheets.items() if not df.dropna(how="all").empty]
-    if not filled:
-        return None, [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))], {"file_kind": "excel"}
-    sheet, frame = filled[0]
-    problems = []
-    if len(filled) > 1:
-        problems.append(
+        return None, [Problem("error", None, 0, [], message)], {}
+    details = {"file_kind": "excel"}
+    try:
+        for worksheet in workbook.worksheets:
+            header, rows, labels = None, [], []
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                cells = [_cell_text(value) for value in values]
+                if not any(cell is not None and cell.strip() for cell in cells):
+                    continue
+                if header is None:
+                    header = cells
+                    continue
+                if len(rows) == MAX_ROWS:
+                    rows_about = max(worksheet.max_row or 0, number)
+                    message = TOO_MANY_ROWS.format(name=name, rows=rows_about, limit=MAX_ROWS)
+                    return None, [Problem("error", None, 0, [], message)], details
+                rows.append(cells)
+                labels.append(number - ROW_OFFSET)
+            if rows:
+                break
+        else:
+            return None, [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))], details
+        sheet, count = worksheet.title, len(workbook.sheetnames)
+    finally:
+        workbook.close()
+    width = max(len(header), *(len(row) for row in rows))
+    names, problems = _unique_names([cell or "" for cell in header] + [""] * (width - len(header)))
+    rows = [row + [None] * (width - len(row)) for row in rows]
+    frame = pd.DataFrame(rows, columns=names, index=pd.Index(labels, dtype="int64"), dtype=str)
+    if count > 1:
+        problems.insert(
+            0,
             Problem(
                 "info",
                 None,
                 0,
                 [],
-                f"The workbook has {len(filled)} sheets with data; "
-                f"we read the first one, '{sheet}'. Save another sheet as its own file to use it.",
-            )
+                f"The workbook has {count} sheets; we read only the first one with data, '{sheet}'. "
+                "Save another sheet as its own file to use it.",
+            ),
         )
-    names, dup_problems = _unique_names([str(c) for c in frame.columns])
-    frame.columns = names
-    return frame.dropna(how="all"), problems + dup_problems, {"file_kind": "excel", "sheet": sheet}
+    return frame, problems, details | {"sheet": sheet}
 
 
 def _unreadable(name: str, message: str) -> RawFile:
@@ -420,10 +449,7 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
             if "[Content_Types].xml" not in members and len(tables) == 1:
                 data, name = archive.read(tables[0]), f"{name} / {tables[0]}"  # a zipped CSV: read what is inside
             else:
-                frame, problems, details = _read_excel(data, name)
-                if frame is not None and len(frame) > MAX_ROWS:
-                    return _unreadable(name, TOO_MANY_ROWS.format(name=name, rows=len(frame), limit=MAX_ROWS))
-                return _finish(name, frame, problems, details)
+                return _finish(name, *_read_excel(data, name))
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return _unreadable(
             name,
