@@ -276,3 +276,117 @@ def test_an_exports_summary_footer_is_left_out_as_such_not_as_rows_missing_value
     assert not any(p.level == "error" for p in result.problems), result.report
     footer = next(p for p in result.problems if "summary lines" in p.message)
     assert footer.row_numbers[-2:] == [5, 6] and "2 record(s) downloaded" in footer.examples
+
+
+def test_old_mac_line_ends_are_read():
+    """Issue 14: a CSV whose lines end in CR only (old Mac exports) was one long header line, then
+    'Something went wrong while reading your file'."""
+    result = read_table(GOOD.replace("\n", "\r").encode(), "transactions", name="orders.csv")
+    assert result.ok, result.report
+    assert result.frame["quantity"].tolist() == [2, 1, 4]
+    assert result.frame["product_name"].tolist() == ["Mug", "Plate", "Mug"]
+
+
+def test_utf8_with_a_stray_windows_byte_keeps_its_accents():
+    """Issue 14: UTF-8 'CAFÉ' became 'CAFÃ‰' when one byte elsewhere in the file was not UTF-8 (a line pasted
+    from a Windows export, or a file cut off mid-letter): the whole file was decoded as Windows-1252."""
+    text = GOOD.replace("Mug", "CAFÉ crème mug")
+    data = text.encode("utf-8") + "1003,C3,Café cup,1,2024-03-06 09:00,2.00,C3,France\n".encode("cp1252")
+    raw = read_raw(data, "orders.csv")
+    assert raw.details["encoding"] == "utf-8"
+    assert raw.frame["Description"].tolist() == ["CAFÉ crème mug", "Plate", "CAFÉ crème mug", "Café cup"]
+    cut = read_raw(text.encode("utf-8") + "1003,C3,É".encode()[:-1], "orders.csv")
+    assert cut.frame["Description"].tolist()[:3] == ["CAFÉ crème mug", "Plate", "CAFÉ crème mug"]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            GOOD + "1003,C3," + "x" * 10_000_000 + ",1,2024-03-06 09:00,2.00,C3,France\n",
+            "row 5, column 3 ('Description')",
+        ),
+        (GOOD.replace("Description", "Description" + "y" * 200_000, 1), "row 1, column 3"),
+        (
+            GOOD.replace(",", ";") + '1003;C3;"' + "z" * 300_000 + '";1;2024-03-06;2,00;C3;France\n',
+            "row 5, column 3 ('Description')",
+        ),
+    ],
+    ids=["10 MB cell", "200 KB header", "quoted cell, semicolons"],
+)
+def test_an_oversize_cell_is_refused_with_its_row_and_column(text, where):
+    """Issue 14: a 10 MB cell within the first 50 lines, or a 200 KB header cell, ended in
+    '_csv.Error: field larger than field limit' ('Something went wrong while reading your file')."""
+    result = read_table(text.encode(), "transactions", name="orders.csv")
+    assert not result.ok
+    assert list(result.report["level"]) == ["error"]
+    assert f"'orders.csv' has a cell of more than 131,072 characters in {where}" in messages(result)
+
+
+def test_an_oversize_cell_in_a_ragged_file_is_refused_with_its_row():
+    """Past the first 50 lines the row-by-row reader (used for files with blank or ragged lines) met the limit."""
+    lines = GOOD.splitlines() + ["", "1003,C3,Cup,1,2024-03-06 09:00,2.00,C3,France"] * 40
+    text = "\n".join(lines + ["1004,C4," + "w" * 200_000 + ",1,2024-03-07 09:00,2.00,C4,France"]) + "\n"
+    result = read_table(text.encode(), "transactions", name="orders.csv")
+    assert not result.ok
+    assert "in row 85, column 3 ('Description')" in messages(result)
+
+
+def _workbook(path, sheets):
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+
+
+def test_only_the_first_sheet_of_a_workbook_is_parsed(tmp_path, monkeypatch):
+    """Issue 14: pd.read_excel(sheet_name=None) parsed every sheet before taking the first (a 20-row first sheet
+    beside 1M-row sheets: 586 s, +1.7 GB). Now the workbook is opened read-only and only the first sheet with
+    data is streamed; a spy on openpyxl records what was opened and which sheets were iterated."""
+    import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    header = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"]
+    orders = [
+        [1000 + i, "A1", "Mug", i % 5 + 1, f"2024-03-{i % 28 + 1:02d} 10:00", 3.5, f"C{i % 7}"] for i in range(20)
+    ]
+    archive = [[f"row {i}"] + [i * 10 + j for j in range(9)] for i in range(20_000)]  # 200,000 cells
+    path = tmp_path / "orders.xlsx"
+    _workbook(path, [("Notes", []), ("Orders", [header, *orders]), ("Archive", [["Old"] + [""] * 9, *archive])])
+
+    opened, iterated = [], []
+    load, rows = openpyxl.load_workbook, ReadOnlyWorksheet._cells_by_row
+
+    def spy_load(*args, **kwargs):
+        opened.append(kwargs)
+        return load(*args, **kwargs)
+
+    def spy_rows(self, *args, **kwargs):
+        iterated.append(self.title)
+        return rows(self, *args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", spy_load)
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", spy_rows)
+    result = read_table(path, "transactions", name="orders.xlsx")
+    assert [kwargs.get("read_only") for kwargs in opened] == [True]
+    assert iterated == ["Notes", "Orders"]
+    assert result.ok and result.details["sheet"] == "Orders"
+    assert len(result.frame) == 20 and result.frame["quantity"].tolist()[:3] == [1, 2, 3]
+    assert "The workbook has 3 sheets; we read only the first one with data, 'Orders'." in messages(result)
+
+
+def test_a_sheet_over_the_row_limit_is_refused_while_reading(tmp_path, monkeypatch):
+    from smbcore.data import reading
+
+    monkeypatch.setattr(reading, "MAX_ROWS", 50)
+    path = tmp_path / "orders.xlsx"
+    _workbook(path, [("Orders", [["Order", "Qty"], *([i, 1] for i in range(51))])])
+    raw = read_raw(path)
+    assert raw.frame is None
+    assert raw.problems[0].message == reading.TOO_MANY_ROWS.format(name="orders.xlsx", rows=52, limit=50)
+    _workbook(path, [("Orders", [["Order", "Qty"], *([i, 1] for i in range(50))])])
+    assert len(read_raw(path).frame) == 50

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import IO
 
 import charset_normalizer
+import openpyxl
 import pandas as pd
+from openpyxl.cell.cell import ERROR_CODES
 
 from smbcore.data.report import ROW_OFFSET, Problem
 from smbcore.errors import EMPTY_FILE, HEADER_ONLY, NOT_TABULAR
@@ -34,6 +36,63 @@ _DELIMITER_NAMES = {
     WIDE_SPACES: "spaces",
 }
 _SNIFF_LINES = 50
+MAX_CELL = 131_072  # characters in one cell (Python's csv limit); Excel itself stops at 32,767
+OVERSIZE_CELL = (
+    "'{name}' has a cell of more than {limit:,} characters in row {row}{column}, far longer than any shop's "
+    "data (Excel itself stops at 32,767). Check that this is the export you meant; if it is, shorten or remove "
+    "that cell and upload the file again."
+)
+
+
+class _OversizeCell(Exception):
+    """A cell longer than MAX_CELL: `row` is the file's row (1 = header) where the reader met it."""
+
+    def __init__(self, row: int, delimiter: str):
+        super().__init__(row)
+        self.row, self.delimiter = row, delimiter
+
+
+def _csv_records(lines, delimiter: str, first_row: int = 1):
+    """csv.reader that reports a cell longer than MAX_CELL as _OversizeCell with its row, not as _csv.Error."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" not in str(exc):
+                raise
+            raise _OversizeCell(first_row - 1 + reader.line_num, delimiter) from None
+        yield record
+
+
+def _head_lines(text: str, count: int) -> list[str]:
+    """The first `count` lines (without line ends), without splitting the whole text."""
+    end = -1
+    for _ in range(count):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            end = len(text)
+            break
+    return [line.rstrip("\r") for line in text[: max(end, 0)].split("\n")]
+
+
+def _oversize_message(name: str, text: str, error: _OversizeCell) -> str:
+    """The plain refusal for an oversize cell, naming its row and (when the line shows it) its column."""
+    lines = _head_lines(text, error.row)
+    line = lines[error.row - 1] if len(lines) >= error.row else ""
+    delimiters = [error.delimiter] + [d for d in DELIMITERS if d != error.delimiter]
+    column = ""
+    for delim in delimiters:
+        pieces = line.split(delim)
+        long = [i for i, piece in enumerate(pieces, start=1) if len(piece) > MAX_CELL]
+        if len(pieces) > 1 and long:
+            header = lines[0].split(delim) if error.row > 1 else []
+            named = f" ('{header[long[0] - 1].strip().strip(chr(34))[:60]}')" if len(header) >= long[0] else ""
+            column = f", column {long[0]}{named}"
+            break
+    return OVERSIZE_CELL.format(name=name, limit=MAX_CELL, row=error.row, column=column)
 
 
 @dataclass
@@ -77,6 +136,8 @@ def _decode(data: bytes) -> tuple[str | None, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if (mixed := _mostly_utf8(data)) is not None:
+        return mixed, "utf-8"
     matches = charset_normalizer.from_bytes(data[:500_000])
     best = matches.best()
     encoding = best.encoding if best is not None else "cp1252"
@@ -89,6 +150,35 @@ def _decode(data: bytes) -> tuple[str | None, str]:
     return data.decode(encoding, errors="replace"), encoding
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _cp1252_byte(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Error handler: a byte that is not UTF-8 is read as Windows-1252 (Latin-1 where cp1252 has a gap)."""
+    byte = error.object[error.start : error.start + 1]
+    return byte.decode("cp1252", errors="ignore") or byte.decode("latin-1"), error.start + 1
+
+
+codecs.register_error("smbcore_cp1252", _cp1252_byte)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few bytes that are not (a file cut off mid-letter, or lines pasted from a Windows export).
+
+    A file of Windows-1252 text almost never holds a valid UTF-8 sequence of two or more bytes (that needs, say,
+    'Ã' followed by '©'), so when valid sequences are at least as many as the stray bytes the file is UTF-8: it is
+    decoded as such and only the stray bytes are read as Windows-1252. Decoding the whole file as Windows-1252
+    instead turned every UTF-8 'É' into 'Ã‰'. Returns None when the file does not look like UTF-8.
+    """
+    sample = data[:2_000_000]
+    valid = len(_UTF8_MULTIBYTE.findall(sample))
+    if not valid:
+        return None
+    if valid < sample.decode("utf-8", errors="replace").count("\ufffd"):  # stray bytes (a run may count once)
+        return None
+    return data.decode("utf-8", errors="smbcore_cp1252")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:20_000]
     if not sample:
@@ -99,11 +189,22 @@ def _looks_binary(text: str) -> bool:
 
 
 def _sniff_delimiter(text: str) -> str:
-    """Pick the separator that splits the first lines into the same number (>1) of fields most consistently."""
-    lines = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
+    """Pick the separator that splits the first lines into the same number (>1) of fields most consistently.
+
+    Raises _OversizeCell when a cell longer than MAX_CELL stops the reading with the separator picked (or with all).
+    """
+    head = _head_lines(text, _SNIFF_LINES)
+    lines = [line for line in head if line.strip()]
     best, best_score = ",", (0.0, 0)
+    oversize: dict[str, _OversizeCell] = {}
     for delim in DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        counts: list[int] = []
+        try:
+            for row in _csv_records(head, delim):
+                if any(cell.strip() for cell in row):
+                    counts.append(len(row))
+        except _OversizeCell as error:  # judged on the lines before it
+            oversize[delim] = error
         if not counts:
             continue
         header = counts[0]
@@ -119,6 +220,8 @@ def _sniff_delimiter(text: str) -> str:
             agreement = sum(c == counts[0] for c in counts) / len(counts)
             if counts[0] >= 2 and agreement >= 0.9 and (agreement, counts[0]) > best_score:
                 return spaces
+    if best in oversize or (oversize and best_score[1] == 0):
+        raise oversize.get(best) or min(oversize.values(), key=lambda error: error.row)
     return best
 
 
@@ -156,7 +259,7 @@ def _read_csv_text(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Proble
     """Returns (frame, problems, malformed lines left out)."""
     if delimiter in (WHITESPACE, WIDE_SPACES):
         return _read_records(text, delimiter)
-    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=delimiter))
+    header = next(_csv_records([text.split("\n", 1)[0].rstrip("\r")], delimiter))
     names, problems = _unique_names(header)
     if re.search(r"\n[ \t\r]*\n.", text):  # blank lines: read record by record so row numbers stay right
         return _read_records(text, delimiter)
@@ -175,7 +278,7 @@ def _read_records(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem
     if delimiter in (WHITESPACE, WIDE_SPACES):
         records = (_split_spaces(line, delimiter) if line.strip() else [] for line in text.splitlines())
     else:
-        records = csv.reader(io.StringIO(text), delimiter=delimiter)
+        records = _csv_records(io.StringIO(text), delimiter)
     header = next(records, [])
     names, problems = _unique_names(header)
     width = len(names)
@@ -213,43 +316,70 @@ def _read_records(text: str, delimiter: str) -> tuple[pd.DataFrame, list[Problem
     return frame, problems, len(bad_rows)
 
 
+def _cell_text(value) -> str | None:
+    """An Excel cell as text, as pandas' reader gave it: empty and error cells are missing; 2.0 reads '2'."""
+    if value is None or value == "" or (isinstance(value, str) and value in ERROR_CODES):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame | None, list[Problem], dict]:
+    """Read the first sheet with data, streaming its rows (openpyxl read-only mode) and stopping past MAX_ROWS.
+
+    Later sheets are never parsed (a small first sheet beside million-row ones took minutes and gigabytes when
+    every sheet was read). The header is the sheet's first non-blank row; the row with index label i is row
+    i + 2 of the sheet as Excel numbers it. A sheet over MAX_ROWS gives the TOO_MANY_ROWS error.
+    """
     try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="openpyxl")
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        return (
-            None,
-            [
-                Problem(
-                    "error",
-                    None,
-                    0,
-                    [],
-                    f"The Excel file '{name}' could not be opened ({exc}). "
-                    "Open it in Excel and save it again as .xlsx or CSV.",
-                )
-            ],
-            {},
+        message = (
+            f"The Excel file '{name}' could not be opened ({exc}). Open it in Excel and save it again as .xlsx or CSV."
         )
-    filled = [(sheet, df) for sheet, df in sheets.items() if not df.dropna(how="all").empty]
-    if not filled:
-        return None, [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))], {"file_kind": "excel"}
-    sheet, frame = filled[0]
-    problems = []
-    if len(filled) > 1:
-        problems.append(
+        return None, [Problem("error", None, 0, [], message)], {}
+    details = {"file_kind": "excel"}
+    try:
+        for worksheet in workbook.worksheets:
+            header, rows, labels = None, [], []
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                cells = [_cell_text(value) for value in values]
+                if not any(cell is not None and cell.strip() for cell in cells):
+                    continue
+                if header is None:
+                    header = cells
+                    continue
+                if len(rows) == MAX_ROWS:
+                    rows_about = max(worksheet.max_row or 0, number)
+                    message = TOO_MANY_ROWS.format(name=name, rows=rows_about, limit=MAX_ROWS)
+                    return None, [Problem("error", None, 0, [], message)], details
+                rows.append(cells)
+                labels.append(number - ROW_OFFSET)
+            if rows:
+                break
+        else:
+            return None, [Problem("error", None, 0, [], HEADER_ONLY.format(name=name))], details
+        sheet, count = worksheet.title, len(workbook.sheetnames)
+    finally:
+        workbook.close()
+    width = max(len(header), *(len(row) for row in rows))
+    names, problems = _unique_names([cell or "" for cell in header] + [""] * (width - len(header)))
+    rows = [row + [None] * (width - len(row)) for row in rows]
+    frame = pd.DataFrame(rows, columns=names, index=pd.Index(labels, dtype="int64"), dtype=str)
+    if count > 1:
+        problems.insert(
+            0,
             Problem(
                 "info",
                 None,
                 0,
                 [],
-                f"The workbook has {len(filled)} sheets with data; "
-                f"we read the first one, '{sheet}'. Save another sheet as its own file to use it.",
-            )
+                f"The workbook has {count} sheets; we read only the first one with data, '{sheet}'. "
+                "Save another sheet as its own file to use it.",
+            ),
         )
-    names, dup_problems = _unique_names([str(c) for c in frame.columns])
-    frame.columns = names
-    return frame.dropna(how="all"), problems + dup_problems, {"file_kind": "excel", "sheet": sheet}
+    return frame, problems, details | {"sheet": sheet}
 
 
 def _unreadable(name: str, message: str) -> RawFile:
@@ -319,10 +449,7 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
             if "[Content_Types].xml" not in members and len(tables) == 1:
                 data, name = archive.read(tables[0]), f"{name} / {tables[0]}"  # a zipped CSV: read what is inside
             else:
-                frame, problems, details = _read_excel(data, name)
-                if frame is not None and len(frame) > MAX_ROWS:
-                    return _unreadable(name, TOO_MANY_ROWS.format(name=name, rows=len(frame), limit=MAX_ROWS))
-                return _finish(name, frame, problems, details)
+                return _finish(name, *_read_excel(data, name))
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return _unreadable(
             name,
@@ -332,10 +459,15 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
     text, encoding = _decode(data)
     if text is None or _looks_binary(text):
         return _unreadable(name, NOT_TABULAR.format(name=name))
+    if "\r" in text and re.search("\r(?!\n)", text):  # line ends of old Macs (CR only): every reader below splits on \n
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if (rows := text.count("\n") - 1 + (not text.endswith("\n"))) > MAX_ROWS:  # counted before parsing anything
         return _unreadable(name, TOO_MANY_ROWS.format(name=name, rows=rows, limit=MAX_ROWS))
-    delimiter = _sniff_delimiter(text)
-    frame, problems, malformed = _read_csv_text(text, delimiter)
+    try:
+        delimiter = _sniff_delimiter(text)
+        frame, problems, malformed = _read_csv_text(text, delimiter)
+    except _OversizeCell as error:
+        return _unreadable(name, _oversize_message(name, text, error))
     details = {
         "file_kind": "csv",
         "encoding": encoding,
