@@ -148,6 +148,18 @@ def active_workspace() -> Workspace:
     return _sample_workspace(source, str(default_home()))
 
 
+SAMPLE_CONSENT = (
+    "This sample is a public data set that records no marketing consent, so for the demo its customers whose "
+    "consent is unknown are included. On your own data they are left out until you tick this box."
+)
+
+
+def include_unknown_consent_first() -> bool:
+    """Where the 'include customers whose consent is unknown' box starts: ticked on a sample (public data, nobody
+    real is emailed), unticked on the owner's own data (the owner decides)."""
+    return active_source() != OWN
+
+
 def use_source(source: str) -> None:
     """Switch the data every page shows (used as a button callback, before widgets are drawn)."""
     st.session_state[SOURCE_KEY] = source
@@ -360,6 +372,8 @@ def current_model(sensitive=(), exclude=(), use_sensitive=False):
 
 __all__ = [
     "current_model",
+    "SAMPLE_CONSENT",
+    "include_unknown_consent_first",
     "sign_in",
     "OWN",
     "mark_run_through_app",

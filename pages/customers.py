@@ -7,11 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from pages._shared import (
+    SAMPLE_CONSENT,
     active_source,
     active_workspace,
     all_recommendations,
     compute,
     currency,
+    include_unknown_consent_first,
     labels_for,
     lazy_tabs,
     load,
@@ -320,12 +322,15 @@ def consent_filter(plan: pd.DataFrame) -> pd.DataFrame:
     include = False
     if unknown:
         nobody = unknown == len(to_contact)
-        st.warning(
-            ("Nobody can be emailed yet. " if nobody else "") + unknown_words(unknown, len(to_contact), recorded)
-        )
+        if include_unknown_consent_first():
+            st.info(SAMPLE_CONSENT)
+        else:
+            st.warning(
+                ("Nobody can be emailed yet. " if nobody else "") + unknown_words(unknown, len(to_contact), recorded)
+            )
         include = st.checkbox(
             f"Include the {plural(unknown, 'customer')} whose consent is unknown",
-            value=False,
+            value=include_unknown_consent_first(),
             key="plan_unknown",
             help="Tick only if they agreed to hear from you (for example when they signed up in your shop).",
         )

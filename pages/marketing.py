@@ -6,10 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from pages._shared import (
+    SAMPLE_CONSENT,
     active_source,
     active_workspace,
     currency,
     current_model,
+    include_unknown_consent_first,
     labels_for,
     load,
     money,
@@ -211,13 +213,16 @@ def consent_filter(now: pd.DataFrame) -> pd.DataFrame:
     if counts["unknown"]:
         recorded = bool(answers["marketing_consent"].notna().any())
         nobody = counts["unknown"] == len(marked)
-        st.warning(
-            ("Nobody can be contacted yet. " if nobody else "")
-            + unknown_words(counts["unknown"], len(marked), recorded)
-        )
+        if include_unknown_consent_first():
+            st.info(SAMPLE_CONSENT)
+        else:
+            st.warning(
+                ("Nobody can be contacted yet. " if nobody else "")
+                + unknown_words(counts["unknown"], len(marked), recorded)
+            )
         include = st.checkbox(
             f"Include the {plural(counts['unknown'], 'customer')} whose consent is unknown",
-            value=False,
+            value=include_unknown_consent_first(),
             key="tg_unknown",
             help="Tick only if they agreed to hear from you.",
         )
