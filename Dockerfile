@@ -1,10 +1,15 @@
-# smbcore as a container: `docker build -t smbcore . && docker run -p 8501:8501 -v smbcore-data:/data smbcore`
+# smbcore as a container: `docker build -t smbcore . && docker run -p 8501:8501 -v smbcore-data:/data smbcore`,
+# then `docker exec -it smbcore python -m smbcore add-user NAME`: the container listens on every address, so the
+# app shows nothing until there is an account (or an [auth] identity provider). See README, Hosting.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     SMBCORE_HOME=/data
+# The names browsers may use to open the app (the Host header of its websocket; guards against DNS rebinding).
+# Set the name people type when you run it: docker run -e STREAMLIT_SERVER_ALLOWED_HOSTS="shop.example.com"
+ENV STREAMLIT_SERVER_ALLOWED_HOSTS="localhost 127.0.0.1"
 
 WORKDIR /app
 COPY requirements.txt .
@@ -13,7 +18,9 @@ RUN pip install -r requirements.txt
 COPY app.py ./
 COPY pages ./pages
 COPY smbcore ./smbcore
-COPY .streamlit ./.streamlit
+# Only the settings: .streamlit/secrets.toml (passwords of the identity provider) never goes into the image.
+# Give it to the container at run time instead: -v /path/to/secrets.toml:/app/.streamlit/secrets.toml:ro
+COPY .streamlit/config.toml ./.streamlit/config.toml
 
 # Run as a user without root rights; saved workspaces live on the /data volume.
 RUN useradd --create-home --uid 10001 smbcore && mkdir -p /data && chown smbcore /data

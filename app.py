@@ -1,10 +1,23 @@
 """smbcore: the app. Builds the navigation, the shared sidebar (which data is shown), then runs the page."""
 
+import logging
+
 import streamlit as st
 
-from pages._shared import mark_run_through_app, sign_in, source_picker
+from pages._shared import _oidc_configured, mark_run_through_app, sign_in, source_picker
+from smbcore.accounts import users
+from smbcore.network import REFUSAL, open_to_other_computers
 
 st.set_page_config(page_title="smbcore: your shop's data, decided", page_icon=":material/storefront:", layout="wide")
+
+# Listening beyond this computer needs sign-in: without it, anyone on the network would see the owner's data.
+_address = st.get_option("server.address")
+if open_to_other_computers(_address) and not (users() or _oidc_configured()):
+    _where = _address or "every network address (server.address is not set)"
+    logging.getLogger("smbcore.app").error("Refusing to show the app: listening on %s without sign-in.", _where)
+    st.title("smbcore is not open to other computers without sign-in")
+    st.error(REFUSAL.format(address=_where))
+    st.stop()
 
 if not sign_in():
     st.stop()
