@@ -102,7 +102,10 @@ def sign_in() -> bool:
         from smbcore.accounts import oidc_display_name, oidc_owner_folder
 
         with plain_errors("signing you in"):
-            st.session_state[OWNER_KEY] = oidc_owner_folder(st.user.get("iss"), st.user.get("sub"))
+            folder = oidc_owner_folder(st.user.get("iss"), st.user.get("sub"))
+        if st.session_state.get(OWNER_KEY) != folder:  # once per sign-in: lets an admin move a pre-change folder
+            _log.info("Identity-provider owner %s uses the folder owners/%s", oidc_display_name(st.user), folder)
+        st.session_state[OWNER_KEY] = folder
         st.sidebar.text(f"Signed in as {oidc_display_name(st.user)}")
         st.sidebar.button("Sign out", on_click=st.logout)
         return True
