@@ -42,7 +42,7 @@ PAGES = [
     ("customers", "Gift shop orders (sample)", "Churn model check (AUC)", "customers"),
     ("marketing", "Bank phone campaign (sample)", "Customers to contact", "marketing"),
     ("forecast", "Bike rentals and weather (sample)", "What drives this forecast", "forecast"),
-    ("plan", "Gift shop orders (sample)", "Download the purchase order", "plan"),
+    ("plan", "Gift shop orders (sample)", "Download the reorder points", "plan"),
     ("fairness", "Bank phone campaign (sample)", "Make it fairer, knowing the cost", "fairness", "Bias checks"),
     ("data", None, "Choose a CSV or Excel file", "your_data"),
     ("health", "Gift shop orders (sample)", "What your data is ready for", "health_check"),
