@@ -147,9 +147,10 @@ def one_offs_choice() -> bool:
         about = f"{len(sales)} orders" + (f" and {refunds} refunds" if refunds else "")
         about += f" of over {money(limit, c)} each (largest {money(orders['value'].max(), c)})"
         it = "them"
+    holder = st.empty()  # the sentence goes above its checkbox, so the box's label reads after what it is about
     include = st.checkbox(f"Include {it} in the forecast", False, key="fc_one_offs")
     verdict = "included, as you chose" if include else "left out, so a one-off does not drive the forecast"
-    st.caption(
+    holder.caption(
         f"{about[0].upper()}{about[1:]}: far larger than usual (a typical order is {money(typical, c)}), {verdict}."
     )
     return include

@@ -12,6 +12,25 @@ from .owner_checks import CORPUS
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+def choose(page, widget: str, option: str) -> None:
+    """Pick `option` in a selectbox as a person does: open it, type, take the match (tried again while the page
+    is still busy drawing)."""
+    box = page.locator(widget).get_by_role("combobox")
+    for _ in range(5):
+        box.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(option)
+        match = page.locator("[role=option]", has_text=option)
+        try:
+            match.first.wait_for(timeout=10_000)  # the list shows the match
+        except Exception:  # noqa: BLE001 - the list did not open yet: try again
+            page.keyboard.press("Escape")
+            continue
+        page.keyboard.press("Enter")
+        return
+    raise AssertionError(f"could not choose {option!r} in {widget}")
+
+
 def test_the_cafes_messy_till_export_from_upload_to_forecast(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -26,11 +45,7 @@ def test_the_cafes_messy_till_export_from_upload_to_forecast(tmp_path):
             page.get_by_text("What we found").wait_for(timeout=120_000)
             # each broken line is named with the line number a spreadsheet shows
             page.get_by_text("rows 1003, 2491, 2492", exact=False).first.wait_for(timeout=30_000)
-            currency = page.locator(".st-key-upload_currency").get_by_role("combobox")
-            currency.click()
-            page.keyboard.type("€")
-            page.locator("[role=option]", has_text="€").wait_for(timeout=30_000)  # the list shows the match
-            page.keyboard.press("Enter")
+            choose(page, ".st-key-upload_currency", "€")
             page.wait_for_timeout(500)  # the choice starts a run: let it finish before saving
             page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=60_000)
             page.get_by_role("button", name="Save as my orders (transactions)").click()
