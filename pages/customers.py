@@ -23,6 +23,7 @@ from pages._shared import (
     plain_errors,
     recommender,
     require_app,
+    show_table,
     source_label,
     table_with_download,
 )
@@ -111,7 +112,7 @@ def segments_section() -> None:
             "Each customer gets 1-5 for how recently (R), how often (F) and how much (M) they bought, by "
             "fifths of all customers (5 = best fifth). The first rule that fits names the segment."
         )
-        st.dataframe(pd.DataFrame(SEGMENT_RULES, columns=["Segment", "Rule"]), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(SEGMENT_RULES, columns=["Segment", "Rule"]), hide_index=True, width="stretch")
     shown = prof.reset_index()[
         [
             "customer_id",
@@ -181,7 +182,7 @@ def lookup_section() -> None:
     recs = recommender().recommend([customer], k=10, exclude_purchased=only_new)
     st.markdown("**Suggested products, and why**")
     shown = recs[["rank", "product_id", "product_name", "reason"]]
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=labels_for(shown))
+    show_table(shown, hide_index=True, width="stretch", column_config=labels_for(shown))
 
 
 def recommendations_section() -> None:
@@ -271,7 +272,7 @@ def plan_section() -> None:
         f"**{plural(sending, 'customer')} to email**, {number(len(assigned) - sending)} held back as control, "
         f"{number((chosen['action'] == 'No contact').sum())} not worth contacting."
     )
-    st.dataframe(chosen, hide_index=True, width="stretch", height=320, column_config=labels_for(chosen))
+    show_table(chosen, hide_index=True, width="stretch", height=320, column_config=labels_for(chosen))
     people = load("customers")
     no_address = campaigns.missing_emails(assigned, people)
     if no_address:

@@ -2,7 +2,16 @@
 
 import streamlit as st
 
-from pages._shared import OWN, TABLE_WORDS, own_workspace, plain_errors, require_app, source_label, use_source
+from pages._shared import (
+    OWN,
+    TABLE_WORDS,
+    own_workspace,
+    plain_errors,
+    require_app,
+    show_table,
+    source_label,
+    use_source,
+)
 from smbcore.data import SAMPLES, TABLES, detect_preset, guess_mapping, guess_table, read_raw, read_table
 from smbcore.data.contracts import PRESETS
 from smbcore.data.currency import table_symbol
@@ -149,11 +158,11 @@ def upload_section() -> None:
             "This file cannot be saved yet: fix the problems above (map the missing columns or "
             "answer the question), or fix the file and upload it again. Your saved data is unchanged."
         )
-        st.dataframe(raw.frame.head(20), hide_index=True, width="stretch")
+        show_table(raw.frame.head(20), hide_index=True, width="stretch")
         return
     st.subheader("Preview of what will be saved")
     st.caption(f"{len(result.frame):,} rows of {result.rows_read:,} in your file; first 50 shown.")
-    st.dataframe(result.frame.head(50), hide_index=True, width="stretch")
+    show_table(result.frame.head(50), hide_index=True, width="stretch")
     st.session_state["pending_result"] = result
     left, right = st.columns([1, 3])
     from_file = table_symbol(result.frame)
@@ -189,7 +198,7 @@ def saved_section() -> None:
         return
     st.caption(f"Workspace file: {workspace.path.name}, kept between visits.")
     shown = catalog.assign(name=catalog["name"].map(lambda t: TABLE_WORDS.get(t, t)))
-    st.dataframe(
+    show_table(
         shown,
         hide_index=True,
         width="stretch",

@@ -18,6 +18,7 @@ from pages._shared import (
     plain_errors,
     recommender,
     require_app,
+    show_table,
     source_label,
     table_with_download,
     version,
@@ -305,7 +306,7 @@ def targeting_bias(model, now, sensitive) -> None:
     column = st.selectbox("Equalise contact rates across", sensitive, key="fair_mitigate_by")
     result = fairness.mitigate(model, audit_frame, column)
     trade = result["tradeoff"]
-    st.dataframe(
+    show_table(
         trade,
         hide_index=True,
         width="stretch",

@@ -14,6 +14,7 @@ from pages._shared import (
     active_workspace,
     compute,
     currency,
+    edit_table,
     load,
     money,
     needs_table,
@@ -239,7 +240,7 @@ def own_events() -> list[pd.Timestamp]:
             "Add the dates of your past and planned events. Once a past event is in the history, the forecast "
             "learns what such an event did and applies it to the planned ones."
         )
-        edited = st.data_editor(
+        edited = edit_table(
             saved,
             num_rows="dynamic",
             key="fc_events",
@@ -383,7 +384,7 @@ def what_if(history, external, event_future, used, future_dates, freq, choice: C
         filled = _fallback_values(past, future_dates, shiftable, fc.season_length(freq))
         filled = filled.assign(**{f: filled[f] + shift for f, shift in shifts.items()})
         with st.expander("Or type the future values yourself (for example from a weather forecast)"):
-            typed = st.data_editor(
+            typed = edit_table(
                 filled,
                 key="fc_future_table",
                 hide_index=True,

@@ -18,6 +18,7 @@ from pages._shared import (
     own_workspace,
     plain_errors,
     require_app,
+    show_table,
     source_label,
     version,
 )
@@ -64,7 +65,7 @@ def page() -> None:
             "Use the sensitive attributes to decide (not recommended)", False, key="tg_use_sensitive"
         )
     model, now, _ = current_model(sensitive, exclude, use_sensitive)
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {"column": [plain_name(c) for c in model.left_out], "why it is left out": list(model.left_out.values())}
         ),
@@ -174,7 +175,7 @@ def contact_list(model, now) -> None:
     m4.metric("Cost", money(len(contacted) * cost, c))
     if chosen["overridden"].any():
         st.caption(f"{int(chosen['overridden'].sum())} decisions changed by you on the Fairness page are applied.")
-    st.dataframe(
+    show_table(
         chosen,
         hide_index=True,
         width="stretch",

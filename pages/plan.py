@@ -13,6 +13,7 @@ from pages._shared import (
     active_workspace,
     compute,
     currency,
+    edit_table,
     lazy_tabs,
     load,
     money,
@@ -20,6 +21,7 @@ from pages._shared import (
     own_workspace,
     plain_errors,
     require_app,
+    show_table,
     source_label,
     table_with_download,
 )
@@ -126,7 +128,7 @@ def stock_table_editor(plan: pd.DataFrame) -> tuple[pd.Series | None, set]:
             "Leave 'In stock' empty where you do not know it: the plan then shows when to reorder and how much, "
             "but no order for that product."
         )
-        edited = st.data_editor(
+        edited = edit_table(
             table,
             key="plan_stock_editor",
             hide_index=True,
@@ -619,7 +621,7 @@ def _budget_tab() -> None:
         # The editor's own state is forgotten while another tab is open: start it again from the last table.
         if "plan_channels" not in st.session_state:
             st.session_state["plan_channels_base"] = st.session_state.get("plan_channels_table", DEFAULT_CHANNELS)
-        channels = st.data_editor(
+        channels = edit_table(
             st.session_state["plan_channels_base"],
             num_rows="dynamic",
             key="plan_channels",
@@ -832,7 +834,7 @@ def one_plan_tab() -> None:
                 f"After the rota, each next {c}1 goes to the stock or marketing that earns the most margin with it; "
                 f"the last {c}1 spent earns about {c}{split['margin_per_unit']:.2f} of margin."
             )
-        st.dataframe(
+        show_table(
             rounded(split["marketing_spend"].rename("spend").rename_axis("segment").reset_index()),
             hide_index=True,
             column_config={
@@ -922,7 +924,7 @@ def scenarios_section() -> None:
     if table.empty:
         st.caption("No scenarios saved yet.")
         return
-    st.dataframe(table.astype(str), width="stretch")
+    show_table(table.astype(str), width="stretch")
     st.download_button(
         "Download the scenarios (CSV)", csv_bytes(table, index=True), "scenarios.csv", "text/csv", key="dl_scenarios"
     )
