@@ -17,7 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
 from smbcore.errors import NotEnoughDataError, SmbcoreError
 from smbcore.labels import COUNTS, DAYS, FORECAST, MONEY, SHARES, WORDS, plain_frame
-from smbcore.safety import csv_bytes, neutralise_formulas
+from smbcore.safety import csv_bytes, neutralise_formulas, plain_text
 
 # Navigation is st.navigation in app.py, never Streamlit's older "every file in pages/ is a page" mode.
 # Streamlit still starts in that mode for the first run of a new process (or of each AppTest run), and then
@@ -362,10 +362,10 @@ def plain_errors(what: str):
     try:
         yield
     except NotEnoughDataError as exc:  # accepted data, too little for this figure: a note saying what to do
-        st.info(str(exc))
+        st.info(plain_text(exc))
         st.stop()
     except SmbcoreError as exc:
-        st.error(str(exc))
+        st.error(plain_text(exc))
         st.stop()
     except Exception:  # anything else is our bug: say so plainly, keep details for the log
         _log.exception("Unexpected error while %s", what)
