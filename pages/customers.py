@@ -52,7 +52,7 @@ def segments_section() -> None:
     analysis = compute("transactions", "customers.analyse")
     prof, check = analysis.profile, analysis.check
     for note in analysis.notes:
-        st.info(note)
+        st.info(plain_text(note))
     if "churn_auc" in check:
         cols = st.columns(3)
         churn_words, spend_words = check_words(check, c)
@@ -276,7 +276,7 @@ def plan_section() -> None:
     people = load("customers")
     no_address = campaigns.missing_emails(assigned, people)
     if no_address:
-        st.warning(no_address)
+        st.warning(plain_text(no_address))
     d1, d2, d3, d4 = st.columns(4)
     for holder, tool, label in (
         (d1, "csv", "Email list (CSV)"),
@@ -383,7 +383,7 @@ def learn_section() -> None:
         if not result.ok:
             st.error(
                 "That file cannot be read as orders: "
-                + " ".join(result.report.query("level in ['error', 'question']")["message"])
+                + plain_text(" ".join(result.report.query("level in ['error', 'question']")["message"]))
                 + " Fix it and upload it again."
             )
             return
