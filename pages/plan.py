@@ -29,7 +29,7 @@ from smbcore import allocate
 from smbcore import forecast as fc
 from smbcore.errors import SmbcoreError
 from smbcore.requirements import REQUIREMENTS
-from smbcore.safety import csv_bytes
+from smbcore.safety import csv_bytes, plain_text
 
 require_app()
 
@@ -919,7 +919,7 @@ def scenarios_section() -> None:
     c1.text_input("Name these settings", key="plan_scenario_name", placeholder="e.g. busy December")
     c2.button("Save scenario", key="plan_save_scenario", on_click=_save_scenario)
     if message := st.session_state.pop("plan_scenario_message", None):
-        (st.success if message[0] == "success" else st.warning)(message[1])
+        (st.success if message[0] == "success" else st.warning)(plain_text(message[1]))
     table = allocate.scenarios(own_workspace())
     if table.empty:
         st.caption("No scenarios saved yet.")
