@@ -28,6 +28,7 @@ from pages._shared import (
 from smbcore import forecast as fc
 from smbcore.data import SAMPLES
 from smbcore.overview import WEEKDAYS
+from smbcore.safety import plain_text
 
 require_app()
 
@@ -281,7 +282,9 @@ def forecast_section() -> None:
     end = history["date"].max() + pd.DateOffset(years=1)
     holidays = tuple(fc.holiday_calendar(calendar_country, history["date"].min(), end))
     if calendar_country and not holidays:
-        st.warning(f"No holiday calendar is known for '{calendar_country}'. Use a country code such as GB or US.")
+        st.warning(
+            f"No holiday calendar is known for '{plain_text(calendar_country)}'. Use a country code such as GB or US."
+        )
 
     last = history["date"].max()
     past_dates = pd.date_range(history["date"].min(), last, freq=freq)
@@ -323,7 +326,7 @@ def forecast_section() -> None:
         if isinstance(check, pd.DataFrame):
             show_check(check, horizon, per)
         else:
-            st.info(check)
+            st.info(plain_text(check))
     table_with_download(result, "forecast.csv", key="dl_forecast", label="Download the forecast (CSV)")
 
 
@@ -345,7 +348,7 @@ def show_factor_choice(candidates: list[str], used: list[str], error: dict) -> N
     if "none" not in error or not all(c in error for c in left_out):
         if left_out:
             text += " Left out: " + ", ".join(_factor_name(c) for c in left_out) + "."
-        st.caption(text)
+        st.caption(plain_text(text))
         return
     no_help = [c for c in left_out if error[c] >= error["none"] * (1 - fc.BETTER_BY)]
     overlap = [c for c in left_out if c not in no_help]
@@ -360,7 +363,7 @@ def show_factor_choice(candidates: list[str], used: list[str], error: dict) -> N
             f"{_factor_name(c)} ({miss(error[c], error['none'])})" for c in overlap
         )
         text += "."
-    st.caption(text)
+    st.caption(plain_text(text))
 
 
 def what_if(history, external, event_future, used, future_dates, freq, choice: Choice):
@@ -425,7 +428,7 @@ def show_drivers(table: pd.DataFrame, choice: Choice) -> None:
             amount = f" (about {money(abs(row.effect), currency())})"
         title = {"trend": "Trend", "season": "Season"}.get(row.driver, _factor_name(row.driver).capitalize())
         words = row.words.replace(f" in {row.driver} ", f" in {_factor_name(row.driver)} ")
-        st.markdown(f"- **{title}**: {words}{amount}")
+        st.markdown(f"- **{plain_text(title)}**: {plain_text(words)}{amount}")
 
 
 def show_check(check: pd.DataFrame, horizon: int, per: str) -> None:

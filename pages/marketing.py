@@ -26,7 +26,7 @@ from smbcore import fairness, overrides
 from smbcore.consent import consent_counts, contactable, customer_consent, unknown_words, with_consent
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_frame, plain_name
-from smbcore.safety import csv_bytes
+from smbcore.safety import csv_bytes, plain_text
 from smbcore.targeting import ORDERS_SOURCE, RULE_WORDS, VISITS_SOURCE
 
 require_app()
@@ -144,7 +144,7 @@ def show_sensitive_change(base, model, now) -> None:
     b = model.select(now, len(now) * 0.2, 1.0)
     moved = len(set(a.loc[a["contact"], "customer_id"]) ^ set(b.loc[b["contact"], "customer_id"])) // 2
     st.warning(
-        f"Using {', '.join(model.sensitive)} to decide changes the ranking quality from {number(before, 3)} to "
+        f"Using {plain_text(', '.join(model.sensitive))} to decide changes the ranking quality from {number(before, 3)} to "
         f"{number(after, 3)} "
         f"and swaps {moved:,} of the top 20% for others. Check the Fairness page before using this list."
     )
@@ -161,7 +161,9 @@ def contact_list(model, now) -> None:
     groups = None
     if equal_by and equal_by in now:
         groups = fairness.age_band(now[equal_by]) if equal_by.lower() == "age" else now[equal_by].astype("string")
-        st.info(f"As chosen on the Fairness page, the list contacts the same share of every {equal_by} group.")
+        st.info(
+            f"As chosen on the Fairness page, the list contacts the same share of every {plain_text(equal_by)} group."
+        )
     eligible = consent_filter(now)
     if eligible.empty:  # consent unknown for everyone: the warning above says so once, with the checkbox
         return

@@ -116,12 +116,12 @@ def stock_table_editor(plan: pd.DataFrame) -> tuple[pd.Series | None, set]:
         if upload is not None:
             levels, messages = allocate.read_stock_levels(upload, upload.name)
             for message in messages:
-                st.warning(message)
+                st.warning(plain_text(message))
             if levels is not None:
                 known = levels[levels.index.isin(table["product_id"])]
                 table["stock"] = table["product_id"].map(known).where(lambda v: v.notna(), table["stock"])
                 st.success(
-                    f"Read stock for {len(known):,} of the planned products from '{upload.name}' "
+                    f"Read stock for {len(known):,} of the planned products from '{plain_text(upload.name)}' "
                     f"({len(levels) - len(known):,} other products in the file are not in this plan)."
                 )
         st.caption(
@@ -281,7 +281,7 @@ def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
             try:
                 replay = compute("transactions", "allocate.stock_replay_inputs", 200, 56)
             except SmbcoreError as exc:
-                st.info(str(exc))
+                st.info(plain_text(exc))
                 return
             table = allocate.backtest_policy(
                 replay.history, 56, service / 100, lead, review, holding / 100, order_cost,
@@ -506,7 +506,7 @@ def staff_replay(inputs, country, productivity, minimum, hours, shift, wage) -> 
         try:
             replay = compute("transactions", "allocate.staff_replay_inputs", 28, country)
         except SmbcoreError as exc:
-            st.info(str(exc))
+            st.info(plain_text(exc))
             return
         table = allocate.backtest_rota(load("transactions"), replay.forecast, replay.profile, productivity, minimum,
                                        hours, shift, wage)  # fmt: skip
@@ -874,7 +874,7 @@ def part_of_one_plan(name: str) -> None:
     try:
         inner()
     except SmbcoreError as exc:
-        st.info(str(exc))
+        st.info(plain_text(exc))
 
 
 SCENARIO_SETTINGS = {
