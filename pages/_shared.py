@@ -17,7 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
 from smbcore.errors import NotEnoughDataError, SmbcoreError
 from smbcore.labels import COUNTS, DAYS, FORECAST, MONEY, SHARES, WORDS, plain_frame
-from smbcore.safety import csv_bytes
+from smbcore.safety import csv_bytes, neutralise_formulas, plain_text
 
 # Navigation is st.navigation in app.py, never Streamlit's older "every file in pages/ is a page" mode.
 # Streamlit still starts in that mode for the first run of a new process (or of each AppTest run), and then
@@ -305,6 +305,36 @@ def lazy_tabs(labels: list[str], key: str, keep: tuple[str, ...] = ()) -> dict:
     return dict(zip(labels, st.tabs(labels, key=key, on_change="rerun"), strict=True))
 
 
+def show_table(frame: pd.DataFrame, *, editor: bool = False, **options):
+    """Every table the app shows goes through here: st.dataframe (or st.data_editor with `editor=True`, returning
+    the edited table). Streamlit's table toolbar has its own "Download as CSV", which exports the cells as shown;
+    so text cells (and column names) that a spreadsheet would run as a formula ('=', '+', '-', '@', tab, CR) are
+    shown with a leading apostrophe, exactly as in the app's own downloads (smbcore.safety.csv_bytes).
+
+    In an editor only the columns the owner cannot edit (`disabled`) are changed; the edited table comes back
+    with their original text, so what the page saves is never altered."""
+    if not editor:
+        shown = neutralise_formulas(frame)
+        renamed = dict(zip(frame.columns, shown.columns, strict=True))
+        if options.get("column_config"):
+            options["column_config"] = {renamed.get(k, k): v for k, v in options["column_config"].items()}
+        return st.dataframe(shown, **options)
+    fixed = [c for c in options.get("disabled") or [] if c in frame.columns]
+    if not fixed:
+        return st.data_editor(frame, **options)
+    shown = frame.copy()
+    shown[fixed] = neutralise_formulas(frame[fixed]).set_axis(fixed, axis=1)
+    edited = st.data_editor(shown, **options)
+    kept = edited.index.isin(frame.index)
+    edited.loc[kept, fixed] = frame.loc[edited.index[kept], fixed]
+    return edited
+
+
+def edit_table(frame: pd.DataFrame, **options) -> pd.DataFrame:
+    """st.data_editor through `show_table`: columns the owner cannot edit are neutralised, edits come back intact."""
+    return show_table(frame, editor=True, **options)
+
+
 def table_with_download(
     frame: pd.DataFrame,
     filename: str,
@@ -321,7 +351,7 @@ def table_with_download(
         # Shares as percentages with one decimal at most ('83.8%', not the '83.78%' of format="percent").
         shown = shown.assign(**{name: frame[name] * 100})
         config[name] = st.column_config.NumberColumn(_PERCENT[name], format="%.1f%%")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height or "auto")
+    show_table(shown, hide_index=True, width="stretch", column_config=config, height=height or "auto")
     data = csv_bytes(plain_frame(frame, currency()))
     st.download_button(label, data, file_name=filename, mime="text/csv", key=key)
 
@@ -332,10 +362,10 @@ def plain_errors(what: str):
     try:
         yield
     except NotEnoughDataError as exc:  # accepted data, too little for this figure: a note saying what to do
-        st.info(str(exc))
+        st.info(plain_text(exc))
         st.stop()
     except SmbcoreError as exc:
-        st.error(str(exc))
+        st.error(plain_text(exc))
         st.stop()
     except Exception:  # anything else is our bug: say so plainly, keep details for the log
         _log.exception("Unexpected error while %s", what)

@@ -23,6 +23,7 @@ from pages._shared import (
     plain_errors,
     recommender,
     require_app,
+    show_table,
     source_label,
     table_with_download,
 )
@@ -51,7 +52,7 @@ def segments_section() -> None:
     analysis = compute("transactions", "customers.analyse")
     prof, check = analysis.profile, analysis.check
     for note in analysis.notes:
-        st.info(note)
+        st.info(plain_text(note))
     if "churn_auc" in check:
         cols = st.columns(3)
         churn_words, spend_words = check_words(check, c)
@@ -111,7 +112,7 @@ def segments_section() -> None:
             "Each customer gets 1-5 for how recently (R), how often (F) and how much (M) they bought, by "
             "fifths of all customers (5 = best fifth). The first rule that fits names the segment."
         )
-        st.dataframe(pd.DataFrame(SEGMENT_RULES, columns=["Segment", "Rule"]), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(SEGMENT_RULES, columns=["Segment", "Rule"]), hide_index=True, width="stretch")
     shown = prof.reset_index()[
         [
             "customer_id",
@@ -181,7 +182,7 @@ def lookup_section() -> None:
     recs = recommender().recommend([customer], k=10, exclude_purchased=only_new)
     st.markdown("**Suggested products, and why**")
     shown = recs[["rank", "product_id", "product_name", "reason"]]
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=labels_for(shown))
+    show_table(shown, hide_index=True, width="stretch", column_config=labels_for(shown))
 
 
 def recommendations_section() -> None:
@@ -271,11 +272,11 @@ def plan_section() -> None:
         f"**{plural(sending, 'customer')} to email**, {number(len(assigned) - sending)} held back as control, "
         f"{number((chosen['action'] == 'No contact').sum())} not worth contacting."
     )
-    st.dataframe(chosen, hide_index=True, width="stretch", height=320, column_config=labels_for(chosen))
+    show_table(chosen, hide_index=True, width="stretch", height=320, column_config=labels_for(chosen))
     people = load("customers")
     no_address = campaigns.missing_emails(assigned, people)
     if no_address:
-        st.warning(no_address)
+        st.warning(plain_text(no_address))
     d1, d2, d3, d4 = st.columns(4)
     for holder, tool, label in (
         (d1, "csv", "Email list (CSV)"),
@@ -382,7 +383,7 @@ def learn_section() -> None:
         if not result.ok:
             st.error(
                 "That file cannot be read as orders: "
-                + " ".join(result.report.query("level in ['error', 'question']")["message"])
+                + plain_text(" ".join(result.report.query("level in ['error', 'question']")["message"]))
                 + " Fix it and upload it again."
             )
             return

@@ -2,7 +2,16 @@
 
 import streamlit as st
 
-from pages._shared import OWN, TABLE_WORDS, own_workspace, plain_errors, require_app, source_label, use_source
+from pages._shared import (
+    OWN,
+    TABLE_WORDS,
+    own_workspace,
+    plain_errors,
+    require_app,
+    show_table,
+    source_label,
+    use_source,
+)
 from smbcore.data import SAMPLES, TABLES, detect_preset, guess_mapping, guess_table, read_raw, read_table
 from smbcore.data.contracts import PRESETS
 from smbcore.data.currency import table_symbol
@@ -36,7 +45,7 @@ def _raw(uploaded):
     """Read an upload once per file (kept in the session, keyed by the upload's id)."""
     cache = st.session_state.setdefault("raw_files", {})
     if uploaded.file_id not in cache:
-        with st.spinner(f"Reading {uploaded.name}..."):
+        with st.spinner(f"Reading {plain_text(uploaded.name)}..."):
             cache.clear()  # keep only the current file in memory
             cache[uploaded.file_id] = read_raw(uploaded.getvalue(), name=uploaded.name)
     return cache[uploaded.file_id]
@@ -50,7 +59,10 @@ def _save(table: str, file_name: str) -> None:
             table, result.frame, source=file_name, currency=st.session_state.get("upload_currency")
         )
     except Exception as exc:  # the old table is untouched: say so plainly
-        st.session_state["save_message"] = ("error", f"Saving did not work ({exc}). Your saved data is unchanged.")
+        st.session_state["save_message"] = (
+            "error",
+            f"Saving did not work ({plain_text(exc)}). Your saved data is unchanged.",
+        )
         return
     st.session_state["save_message"] = (
         "success",
@@ -99,7 +111,7 @@ def upload_section() -> None:
     raw = _raw(uploaded)
     if raw.frame is None:
         for problem in raw.problems:
-            st.error(problem.message)
+            st.error(plain_text(problem.message))
         return
     details = raw.details
     how = (
@@ -143,17 +155,17 @@ def upload_section() -> None:
         where = f" in **{plain_text(row.column)}**" if row.column else ""
         examples = f" Examples: {plain_text(row.examples)}." if row.examples else ""
         rows = f" Rows in your file: {row.row_numbers}{'...' if row.rows > 10 else ''}." if row.row_numbers else ""
-        st.markdown(f"{LEVEL_ICONS[row.level]}{where}: {row.message}{examples}{rows}")
+        st.markdown(f"{LEVEL_ICONS[row.level]}{where}: {plain_text(row.message)}{examples}{rows}")
     if not result.ok:
         st.warning(
             "This file cannot be saved yet: fix the problems above (map the missing columns or "
             "answer the question), or fix the file and upload it again. Your saved data is unchanged."
         )
-        st.dataframe(raw.frame.head(20), hide_index=True, width="stretch")
+        show_table(raw.frame.head(20), hide_index=True, width="stretch")
         return
     st.subheader("Preview of what will be saved")
     st.caption(f"{len(result.frame):,} rows of {result.rows_read:,} in your file; first 50 shown.")
-    st.dataframe(result.frame.head(50), hide_index=True, width="stretch")
+    show_table(result.frame.head(50), hide_index=True, width="stretch")
     st.session_state["pending_result"] = result
     left, right = st.columns([1, 3])
     from_file = table_symbol(result.frame)
@@ -189,7 +201,7 @@ def saved_section() -> None:
         return
     st.caption(f"Workspace file: {workspace.path.name}, kept between visits.")
     shown = catalog.assign(name=catalog["name"].map(lambda t: TABLE_WORDS.get(t, t)))
-    st.dataframe(
+    show_table(
         shown,
         hide_index=True,
         width="stretch",

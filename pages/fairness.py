@@ -18,6 +18,7 @@ from pages._shared import (
     plain_errors,
     recommender,
     require_app,
+    show_table,
     source_label,
     table_with_download,
     version,
@@ -25,7 +26,7 @@ from pages._shared import (
 from smbcore import customers, explain, fairness, overrides, targeting
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_name, value_words
-from smbcore.safety import csv_bytes
+from smbcore.safety import csv_bytes, plain_text
 from smbcore.targeting import SENSITIVE_NAMES
 
 require_app()
@@ -94,7 +95,7 @@ def cards_tab() -> None:
         card = explain.model_card(model)
         with st.expander(card["name"], expanded=len(models) == 1):  # one model: show its card at once
             for key, label in labels.items():
-                st.markdown(f"**{label}.** {card[key]}")
+                st.markdown(f"**{label}.** {plain_text(card[key])}")
     cards = csv_bytes(explain.model_cards(models))
     st.download_button("Download the model cards (CSV)", cards, "model_cards.csv", "text/csv", key="dl_cards")
 
@@ -108,7 +109,7 @@ def plan_decision() -> None:
     row = profile.loc[who]
     risk = percent(row["churn_risk"], unknown="")
     st.markdown(
-        f"Customer {who} is **{row['segment']}**: last order {plural(row['recency_days'], 'day')} ago, "
+        f"Customer {plain_text(who)} is **{row['segment']}**: last order {plural(row['recency_days'], 'day')} ago, "
         f"{plural(row['frequency'], 'order')}"
         + (
             f". Churn model (Customers page): chance of **no** order in the next 90 days **{risk}**."
@@ -120,7 +121,7 @@ def plan_decision() -> None:
         st.caption(few)
     changes = customers.what_would_change(profile, who)
     if changes:
-        st.markdown("**What would change it:** " + "; or ".join(f"{who} {c}" for c in changes) + ".")
+        st.markdown("**What would change it:** " + "; or ".join(plain_text(f"{who} {c}") for c in changes) + ".")
 
 
 def why_tab() -> None:
@@ -169,7 +170,8 @@ def why_tab() -> None:
         f"Response model (Marketing page), {targeting.OUTCOME_WORDS.get(source, 'chance of responding')}: "
         f"**{percent(p)}**. "
         f"{'On' if on_list else 'Not on'} a list of the top 20% (which starts at {percent(threshold)}). Pushed up "
-        f"most by {', '.join(up) or 'nothing much'}; pushed down most by {', '.join(down) or 'nothing much'}."
+        f"most by {plain_text(', '.join(up)) or 'nothing much'}; pushed down most by "
+        f"{plain_text(', '.join(down)) or 'nothing much'}."
     )
     if version("transactions"):
         st.caption(
@@ -201,7 +203,7 @@ def why_tab() -> None:
     st.altair_chart(chart, width="stretch")
     changes = explain.what_would_change(model, row, threshold, c)
     if changes:
-        st.markdown("**What would change it:** " + "; or ".join(f"{who} {c}" for c in changes) + ".")
+        st.markdown("**What would change it:** " + "; or ".join(plain_text(f"{who} {c}") for c in changes) + ".")
     else:
         st.markdown("**What would change it:** no single realistic change of one input flips this decision.")
 
@@ -251,7 +253,7 @@ def customer_models_bias() -> bool:
     table = fairness.action_audit(plan, people, sensitive)
     st.markdown("**Email plan: who gets which action** (the plan as downloaded, overrides included), by group")
     for words in table.drop_duplicates(["attribute", "action"])["words"].head(8):
-        st.markdown(f"- {words}")
+        st.markdown(f"- {plain_text(words)}")
     table_with_download(table.drop(columns="words"), "plan_actions_by_group.csv", key="dl_plan_groups",
                         column_config=ACTION_COLUMNS)  # fmt: skip
     return True
@@ -270,7 +272,7 @@ def churn_by_group(people: pd.DataFrame, sensitive: list[str]) -> None:
         "checked against who then did not buy), by group"
     )
     for column, words in report.words.items():
-        st.markdown(f"- **{column}**: {words.replace('selected', 'flagged at risk')}")
+        st.markdown(f"- **{plain_text(column)}**: {plain_text(words.replace('selected', 'flagged at risk'))}")
     table_with_download(report.by_group, "churn_by_group.csv", key="dl_churn_groups", column_config=GROUP_COLUMNS
                         | {"selection_rate": st.column_config.NumberColumn("Flagged at risk", format="percent"),
                            "true_positive_rate": st.column_config.NumberColumn("Leavers flagged", format="percent"),
@@ -290,13 +292,13 @@ def targeting_bias(model, now, sensitive) -> None:
     st.markdown("**Who the model would contact** (top 20%, on rows it did not learn from), by group")
     report = fairness.audit(model, audit_frame, sensitive)
     for column, words in report.words.items():
-        st.markdown(f"- **{column}**: {words}")
+        st.markdown(f"- **{plain_text(column)}**: {plain_text(words)}")
     table_with_download(report.by_group, "fairness_by_group.csv", key="dl_fair_groups", column_config=GROUP_COLUMNS)
     st.caption(
         "Ranges are 95% ranges: a small group's rate is uncertain. Demographic parity difference (the gap in "
         "contact rates) and equalized odds difference (the gap in rates among responders and non-responders): "
         + "; ".join(
-            f"{r.attribute} {number(r.demographic_parity_difference, 2)} and {number(r.equalized_odds_difference, 2)}"
+            f"{plain_text(r.attribute)} {number(r.demographic_parity_difference, 2)} and {number(r.equalized_odds_difference, 2)}"
             for r in report.differences.itertuples()
         )
         + ". Under 0.05 is small, over 0.2 large."
@@ -305,7 +307,7 @@ def targeting_bias(model, now, sensitive) -> None:
     column = st.selectbox("Equalise contact rates across", sensitive, key="fair_mitigate_by")
     result = fairness.mitigate(model, audit_frame, column)
     trade = result["tradeoff"]
-    st.dataframe(
+    show_table(
         trade,
         hide_index=True,
         width="stretch",
@@ -320,7 +322,7 @@ def targeting_bias(model, now, sensitive) -> None:
     same = trade.iloc[1]
     ranked = trade.iloc[0]
     st.markdown(
-        f"Contacting the same number with the same share of every {column} group cuts the gap from "
+        f"Contacting the same number with the same share of every {plain_text(column)} group cuts the gap from "
         f"{number(ranked['gap'], 2)} to {number(same['gap'], 2)} and reaches "
         f"{number(ranked['responders_reached'] - same['responders_reached'])} fewer responders "
         f"({number(ranked['responders_reached'])} against {number(same['responders_reached'])})."
@@ -328,7 +330,9 @@ def targeting_bias(model, now, sensitive) -> None:
     key = f"targeting_equal_share:{active_source()}"
     workspace = own_workspace()
     chosen = workspace.setting(key) == column
-    if st.toggle(f"Use the same share of every {column} group on the Marketing page's list", chosen, key="fair_apply"):
+    if st.toggle(
+        f"Use the same share of every {plain_text(column)} group on the Marketing page's list", chosen, key="fair_apply"
+    ):
         if not chosen:
             workspace.set_setting(key, column)
             active_workspace().log_decision("targeting", "all customers", "mitigation", f"same share per {column}",
@@ -351,7 +355,7 @@ def actions_by_group(model, now, sensitive) -> None:
     table = fairness.action_audit(plan, people, list(people.columns[1:]))
     st.markdown("**Who ends up on the contact list** (all customers, the list as downloaded, overrides included)")
     for words in table[table["action"] == "contact"].drop_duplicates("attribute")["words"]:
-        st.markdown(f"- {words}")
+        st.markdown(f"- {plain_text(words)}")
     table_with_download(table.drop(columns="words"), "actions_by_group.csv", key="dl_actions_groups",
                         column_config=ACTION_COLUMNS)  # fmt: skip
 
@@ -393,14 +397,16 @@ def contest_tab() -> None:
         st.text_input("Raised by", value="customer", key="contest_by")
         st.form_submit_button("Record the contest", on_click=_record_contest)
     if message := st.session_state.pop("contest_message", None):
-        (st.success if message[0] == "success" else st.warning)(message[1])
+        (st.success if message[0] == "success" else st.warning)(plain_text(message[1]))
     pending = overrides.open_contests(workspace)
     st.markdown(f"**Open contests: {len(pending)}**")
     options = {"targeting": ["contact", "do not contact"], "marketing plan": ["No contact", "Win back", "Thank you"],
                "segments": ["Champions", "Loyal", "At risk", "Lost", "New"], "rota": ["1", "2", "3", "4"]}  # fmt: skip
     for row in pending.itertuples():
-        with st.expander(f"{MODELS.get(row.model, row.model)}: {row.subject} ({row.logged_at:%d %b %Y %H:%M})"):
-            st.markdown(f"Reason given: {row.reason} (raised by {row.decided_by})")
+        with st.expander(
+            f"{MODELS.get(row.model, row.model)}: {plain_text(row.subject)} ({row.logged_at:%d %b %Y %H:%M})"
+        ):
+            st.markdown(f"Reason given: {plain_text(row.reason)} (raised by {plain_text(row.decided_by)})")
             c1, c2 = st.columns(2)
             c1.selectbox("New decision", options.get(row.model, ["changed"]), key=f"ov_action_{row.id}")
             c2.text_input("Decided by", value="owner", key=f"ov_by_{row.id}")
@@ -440,7 +446,7 @@ decisions log records that a deletion happened, how many rows and why, but not w
         st.checkbox("I understand this cannot be undone", key="forget_sure")
         st.form_submit_button("Delete this customer's data", on_click=_forget)
     if message := st.session_state.pop("forget_message", None):
-        {"success": st.success, "info": st.info, "warning": st.warning}[message[0]](message[1])
+        {"success": st.success, "info": st.info, "warning": st.warning}[message[0]](plain_text(message[1]))
 
 
 def _forget() -> None:

@@ -14,6 +14,7 @@ from pages._shared import (
     active_workspace,
     compute,
     currency,
+    edit_table,
     load,
     money,
     needs_table,
@@ -27,6 +28,7 @@ from pages._shared import (
 from smbcore import forecast as fc
 from smbcore.data import SAMPLES
 from smbcore.overview import WEEKDAYS
+from smbcore.safety import plain_text
 
 require_app()
 
@@ -240,7 +242,7 @@ def own_events() -> list[pd.Timestamp]:
             "Add the dates of your past and planned events. Once a past event is in the history, the forecast "
             "learns what such an event did and applies it to the planned ones."
         )
-        edited = st.data_editor(
+        edited = edit_table(
             saved,
             num_rows="dynamic",
             key="fc_events",
@@ -281,7 +283,9 @@ def forecast_section() -> None:
     end = history["date"].max() + pd.DateOffset(years=1)
     holidays = tuple(fc.holiday_calendar(calendar_country, history["date"].min(), end))
     if calendar_country and not holidays:
-        st.warning(f"No holiday calendar is known for '{calendar_country}'. Use a country code such as GB or US.")
+        st.warning(
+            f"No holiday calendar is known for '{plain_text(calendar_country)}'. Use a country code such as GB or US."
+        )
 
     last = history["date"].max()
     past_dates = pd.date_range(history["date"].min(), last, freq=freq)
@@ -323,28 +327,30 @@ def forecast_section() -> None:
         if isinstance(check, pd.DataFrame):
             show_check(check, horizon, per)
         else:
-            st.info(check)
+            st.info(plain_text(check))
     table_with_download(result, "forecast.csv", key="dl_forecast", label="Download the forecast (CSV)")
 
 
 _UNITS = {"_c": " (°C)", "_f": " (°F)", "_pct": " (%)", "_kmh": " (km/h)", "_mm": " (mm)"}
 
 
-def _factor_name(name: str) -> str:
-    """A factor's column name in words: 'feels_like_c' -> 'feels like (°C)'."""
+def _factor_name(name: str, markdown: bool = False) -> str:
+    """A factor's column name in words: 'feels_like_c' -> 'feels like (°C)'. With `markdown`, the part that
+    comes from the file's column name is escaped (smbcore.safety.plain_text), for Markdown text."""
     if name in FLAGS:
         return FLAGS[name]
     suffix = next((s for s in _UNITS if name.lower().endswith(s)), "")
-    return name[: len(name) - len(suffix)].replace("_", " ") + _UNITS.get(suffix, "")
+    stem = name[: len(name) - len(suffix)].replace("_", " ")
+    return (plain_text(stem) if markdown else stem) + _UNITS.get(suffix, "")
 
 
 def show_factor_choice(candidates: list[str], used: list[str], error: dict) -> None:
     """Which factors the forecast uses, and why the others are left out (error: see fc.choose_factors)."""
-    text = "Uses: " + (", ".join(_factor_name(c) for c in used) if used else "no outside factors") + "."
+    text = "Uses: " + (", ".join(_factor_name(c, True) for c in used) if used else "no outside factors") + "."
     left_out = [c for c in candidates if c not in used]
     if "none" not in error or not all(c in error for c in left_out):
         if left_out:
-            text += " Left out: " + ", ".join(_factor_name(c) for c in left_out) + "."
+            text += " Left out: " + ", ".join(_factor_name(c, True) for c in left_out) + "."
         st.caption(text)
         return
     no_help = [c for c in left_out if error[c] >= error["none"] * (1 - fc.BETTER_BY)]
@@ -352,12 +358,12 @@ def show_factor_choice(candidates: list[str], used: list[str], error: dict) -> N
     miss = "typical past miss {:.2f} with it, {:.2f} without".format
     if no_help:
         text += " Left out, as they did not make this shop's past forecasts more accurate: " + "; ".join(
-            f"{_factor_name(c)} ({miss(error[c], error['none'])})" for c in no_help
+            f"{_factor_name(c, True)} ({miss(error[c], error['none'])})" for c in no_help
         )
         text += "."
     if overlap:
         text += " Left out, as they helped alone but added nothing once the used ones were in: " + "; ".join(
-            f"{_factor_name(c)} ({miss(error[c], error['none'])})" for c in overlap
+            f"{_factor_name(c, True)} ({miss(error[c], error['none'])})" for c in overlap
         )
         text += "."
     st.caption(text)
@@ -379,12 +385,17 @@ def what_if(history, external, event_future, used, future_dates, freq, choice: C
         for i, factor in enumerate(shiftable):
             step = fc.round_step(float(past[factor].std()))
             shifts[factor] = columns[i % len(columns)].slider(
-                f"{_factor_name(factor)}: change by", -5 * step, 5 * step, 0.0, step / 10, key=f"fc_shift_{factor}"
+                f"{_factor_name(factor, True)}: change by",
+                -5 * step,
+                5 * step,
+                0.0,
+                step / 10,
+                key=f"fc_shift_{factor}",
             )
         filled = _fallback_values(past, future_dates, shiftable, fc.season_length(freq))
         filled = filled.assign(**{f: filled[f] + shift for f, shift in shifts.items()})
         with st.expander("Or type the future values yourself (for example from a weather forecast)"):
-            typed = st.data_editor(
+            typed = edit_table(
                 filled,
                 key="fc_future_table",
                 hide_index=True,
@@ -423,8 +434,9 @@ def show_drivers(table: pd.DataFrame, choice: Choice) -> None:
         amount = ""
         if row.driver not in ("trend", "season") and choice.is_money and row.effect:
             amount = f" (about {money(abs(row.effect), currency())})"
-        title = {"trend": "Trend", "season": "Season"}.get(row.driver, _factor_name(row.driver).capitalize())
-        words = row.words.replace(f" in {row.driver} ", f" in {_factor_name(row.driver)} ")
+        title = {"trend": "Trend", "season": "Season"}.get(row.driver, _factor_name(row.driver, True).capitalize())
+        # The core's words name the factor by its column: shown as words, escaped (it comes from the file).
+        words = row.words.replace(f" in {row.driver} ", f" in {_factor_name(row.driver, True)} ")
         st.markdown(f"- **{title}**: {words}{amount}")
 
 

@@ -53,7 +53,7 @@ with plain_errors("checking your data"):
         st.stop()
     report = _check(str(workspace.path), versions, currency())
     for line in report.headlines:
-        st.success(line)
+        st.success(plain_text(line))
     st.subheader("What your data is ready for")
     for row in report.readiness.itertuples():
         st.markdown(f"{READY[row.status]} **{row.capability}: {STATUS[row.status]}.** {plain_text(row.reason)}")

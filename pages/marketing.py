@@ -18,6 +18,7 @@ from pages._shared import (
     own_workspace,
     plain_errors,
     require_app,
+    show_table,
     source_label,
     version,
 )
@@ -25,7 +26,7 @@ from smbcore import fairness, overrides
 from smbcore.consent import consent_counts, contactable, customer_consent, unknown_words, with_consent
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_frame, plain_name
-from smbcore.safety import csv_bytes
+from smbcore.safety import csv_bytes, plain_text
 from smbcore.targeting import ORDERS_SOURCE, RULE_WORDS, VISITS_SOURCE
 
 require_app()
@@ -64,7 +65,7 @@ def page() -> None:
             "Use the sensitive attributes to decide (not recommended)", False, key="tg_use_sensitive"
         )
     model, now, _ = current_model(sensitive, exclude, use_sensitive)
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {"column": [plain_name(c) for c in model.left_out], "why it is left out": list(model.left_out.values())}
         ),
@@ -143,7 +144,7 @@ def show_sensitive_change(base, model, now) -> None:
     b = model.select(now, len(now) * 0.2, 1.0)
     moved = len(set(a.loc[a["contact"], "customer_id"]) ^ set(b.loc[b["contact"], "customer_id"])) // 2
     st.warning(
-        f"Using {', '.join(model.sensitive)} to decide changes the ranking quality from {number(before, 3)} to "
+        f"Using {plain_text(', '.join(model.sensitive))} to decide changes the ranking quality from {number(before, 3)} to "
         f"{number(after, 3)} "
         f"and swaps {moved:,} of the top 20% for others. Check the Fairness page before using this list."
     )
@@ -160,7 +161,9 @@ def contact_list(model, now) -> None:
     groups = None
     if equal_by and equal_by in now:
         groups = fairness.age_band(now[equal_by]) if equal_by.lower() == "age" else now[equal_by].astype("string")
-        st.info(f"As chosen on the Fairness page, the list contacts the same share of every {equal_by} group.")
+        st.info(
+            f"As chosen on the Fairness page, the list contacts the same share of every {plain_text(equal_by)} group."
+        )
     eligible = consent_filter(now)
     if eligible.empty:  # consent unknown for everyone: the warning above says so once, with the checkbox
         return
@@ -174,7 +177,7 @@ def contact_list(model, now) -> None:
     m4.metric("Cost", money(len(contacted) * cost, c))
     if chosen["overridden"].any():
         st.caption(f"{int(chosen['overridden'].sum())} decisions changed by you on the Fairness page are applied.")
-    st.dataframe(
+    show_table(
         chosen,
         hide_index=True,
         width="stretch",

@@ -16,6 +16,7 @@ from pages._shared import (
     table_with_download,
 )
 from smbcore import formatting
+from smbcore.safety import plain_text
 from smbcore.timing import has_times
 
 require_app()
@@ -267,7 +268,7 @@ def visits_section() -> None:
         )
         top = pages.sort_values("lift", ascending=False).iloc[0]
         st.caption(
-            f"Visits that include {top['page_type'].lower()} end in a purchase {top['lift']:.1f} times as "
+            f"Visits that include {plain_text(top['page_type'].lower())} end in a purchase {top['lift']:.1f} times as "
             f"often as visits that do not ({top['conversion_if_seen']:.0%} against "
             f"{top['conversion_if_not']:.0%})."
         )

@@ -13,6 +13,7 @@ from pages._shared import (
     active_workspace,
     compute,
     currency,
+    edit_table,
     lazy_tabs,
     load,
     money,
@@ -20,6 +21,7 @@ from pages._shared import (
     own_workspace,
     plain_errors,
     require_app,
+    show_table,
     source_label,
     table_with_download,
 )
@@ -27,7 +29,7 @@ from smbcore import allocate
 from smbcore import forecast as fc
 from smbcore.errors import SmbcoreError
 from smbcore.requirements import REQUIREMENTS
-from smbcore.safety import csv_bytes
+from smbcore.safety import csv_bytes, plain_text
 
 require_app()
 
@@ -114,19 +116,19 @@ def stock_table_editor(plan: pd.DataFrame) -> tuple[pd.Series | None, set]:
         if upload is not None:
             levels, messages = allocate.read_stock_levels(upload, upload.name)
             for message in messages:
-                st.warning(message)
+                st.warning(plain_text(message))
             if levels is not None:
                 known = levels[levels.index.isin(table["product_id"])]
                 table["stock"] = table["product_id"].map(known).where(lambda v: v.notna(), table["stock"])
                 st.success(
-                    f"Read stock for {len(known):,} of the planned products from '{upload.name}' "
+                    f"Read stock for {len(known):,} of the planned products from '{plain_text(upload.name)}' "
                     f"({len(levels) - len(known):,} other products in the file are not in this plan)."
                 )
         st.caption(
             "Leave 'In stock' empty where you do not know it: the plan then shows when to reorder and how much, "
             "but no order for that product."
         )
-        edited = st.data_editor(
+        edited = edit_table(
             table,
             key="plan_stock_editor",
             hide_index=True,
@@ -279,7 +281,7 @@ def _stock_plan(inputs, stock: pd.Series | None, perishable: set) -> None:
             try:
                 replay = compute("transactions", "allocate.stock_replay_inputs", 200, 56)
             except SmbcoreError as exc:
-                st.info(str(exc))
+                st.info(plain_text(exc))
                 return
             table = allocate.backtest_policy(
                 replay.history, 56, service / 100, lead, review, holding / 100, order_cost,
@@ -504,7 +506,7 @@ def staff_replay(inputs, country, productivity, minimum, hours, shift, wage) -> 
         try:
             replay = compute("transactions", "allocate.staff_replay_inputs", 28, country)
         except SmbcoreError as exc:
-            st.info(str(exc))
+            st.info(plain_text(exc))
             return
         table = allocate.backtest_rota(load("transactions"), replay.forecast, replay.profile, productivity, minimum,
                                        hours, shift, wage)  # fmt: skip
@@ -619,7 +621,7 @@ def _budget_tab() -> None:
         # The editor's own state is forgotten while another tab is open: start it again from the last table.
         if "plan_channels" not in st.session_state:
             st.session_state["plan_channels_base"] = st.session_state.get("plan_channels_table", DEFAULT_CHANNELS)
-        channels = st.data_editor(
+        channels = edit_table(
             st.session_state["plan_channels_base"],
             num_rows="dynamic",
             key="plan_channels",
@@ -832,7 +834,7 @@ def one_plan_tab() -> None:
                 f"After the rota, each next {c}1 goes to the stock or marketing that earns the most margin with it; "
                 f"the last {c}1 spent earns about {c}{split['margin_per_unit']:.2f} of margin."
             )
-        st.dataframe(
+        show_table(
             rounded(split["marketing_spend"].rename("spend").rename_axis("segment").reset_index()),
             hide_index=True,
             column_config={
@@ -872,7 +874,7 @@ def part_of_one_plan(name: str) -> None:
     try:
         inner()
     except SmbcoreError as exc:
-        st.info(str(exc))
+        st.info(plain_text(exc))
 
 
 SCENARIO_SETTINGS = {
@@ -917,12 +919,12 @@ def scenarios_section() -> None:
     c1.text_input("Name these settings", key="plan_scenario_name", placeholder="e.g. busy December")
     c2.button("Save scenario", key="plan_save_scenario", on_click=_save_scenario)
     if message := st.session_state.pop("plan_scenario_message", None):
-        (st.success if message[0] == "success" else st.warning)(message[1])
+        (st.success if message[0] == "success" else st.warning)(plain_text(message[1]))
     table = allocate.scenarios(own_workspace())
     if table.empty:
         st.caption("No scenarios saved yet.")
         return
-    st.dataframe(table.astype(str), width="stretch")
+    show_table(table.astype(str), width="stretch")
     st.download_button(
         "Download the scenarios (CSV)", csv_bytes(table, index=True), "scenarios.csv", "text/csv", key="dl_scenarios"
     )

@@ -7,6 +7,8 @@ spreadsheets show as plain text. Numbers are left alone, so a negative amount st
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 __all__ = ["neutralise_formulas", "csv_bytes", "FORMULA_STARTS", "plain_text"]
@@ -50,10 +52,24 @@ def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
     return text.encode("utf-8-sig")
 
 
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>$~"})
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>$~:&=\"'^"})
+
+# Characters that change how the text around them is shown without being seen themselves: bidirectional
+# controls (which can make 'exe.txt' read as 'txt.exe'), zero-width characters, the byte-order mark.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+
+# What a Markdown renderer turns into a link by itself (GitHub's autolink literals: a scheme with '://', 'www.'
+# and e-mail addresses). A zero-width space after the scheme, after 'www' or before '@' stops it; escaping
+# ':' or '.' with a backslash does not, because the renderer looks for links after resolving escapes.
+_AUTOLINK = re.compile(r"(?i)(?<![a-z0-9])([a-z][a-z0-9+.-]*)(?=://)|(?<![a-z0-9])(www)(?=\.)|(?=@[a-z0-9-]+\.)")
 
 
 def plain_text(value) -> str:
-    """Text from a file (a product name, a cell, a file name) made safe to show inside Markdown: links, images,
-    HTML, maths and emphasis are shown as the characters they are, never run or fetched."""
-    return str(value).translate(_MARKDOWN)
+    """Text from a file (a product name, a cell, a column name, a reason) made safe to show inside Markdown:
+    links, images, bare and numeric-IP addresses, HTML, maths and emphasis are shown as the characters they are,
+    never run, linked or fetched. Invisible bidirectional and zero-width characters are shown as their code
+    ('[U+202E]'), so the text cannot pretend to say something else. A zero-width space is put after a URL's
+    scheme ('http\u200b://'), after 'www' and before the '@' of an address, so that nothing is auto-linked."""
+    text = _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", str(value))
+    text = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2) or "") + "\u200b", text)
+    return text.translate(_MARKDOWN)

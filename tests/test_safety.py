@@ -42,7 +42,8 @@ def test_markup_in_a_product_name_is_shown_not_run():
     import re
 
     assert re.search(r"(?<!\\)[<>\[\]()!$*]", shown) is None  # every markup character is escaped
-    assert shown.replace("\\", "") == hostile  # and still there, to be shown as it is
+    # still there, to be shown as it is (a zero-width space after "http" keeps the address from being linked)
+    assert shown.replace("\\", "").replace("\u200b", "") == hostile
 
 
 def test_compressed_files_that_unpack_too_far_are_refused_plainly(monkeypatch):
