@@ -518,7 +518,8 @@ def draw(history: pd.DataFrame, result: pd.DataFrame, unit: str, days_per_period
         alt.layer(*layers).properties(title=f"{unit}: last months and the forecast ({shown})"), width="stretch"
     )
     st.caption(
-        "Grey: what happened. Blue dashed: forecast; darker band 80%, lighter band 95%. Red lines: public holidays."
+        "Grey: what happened. Blue dashed: forecast; darker band 80%, lighter band 95%."
+        + (" Red lines: public holidays." if marks else "")  # say it only when the chart has them
     )
     return shown
 
