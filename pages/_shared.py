@@ -352,8 +352,18 @@ def table_with_download(
         shown = shown.assign(**{name: frame[name] * 100})
         config[name] = st.column_config.NumberColumn(_PERCENT[name], format="%.1f%%")
     show_table(shown, hide_index=True, width="stretch", column_config=config, height=height or "auto")
-    data = csv_bytes(plain_frame(frame, currency()))
-    st.download_button(label, data, file_name=filename, mime="text/csv", key=key)
+    download = plain_frame(frame, currency())
+    # Columns smbcore has no plain name for keep the label this page gives them, so the CSV reads like the table.
+    page_names = {name: _label_of(cfg) for name, cfg in (column_config or {}).items()}
+    download = download.rename(columns={c: page_names[c] for c in download.columns if page_names.get(c)})
+    st.download_button(label, csv_bytes(download), file_name=filename, mime="text/csv", key=key)
+
+
+def _label_of(config) -> str | None:
+    """The column heading a page's column_config entry shows (a plain string, or a column_config's label)."""
+    if isinstance(config, str):
+        return config
+    return config.get("label") if isinstance(config, dict) else None
 
 
 @contextmanager
