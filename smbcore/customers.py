@@ -13,7 +13,7 @@ from sklearn.metrics import mean_absolute_error
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from smbcore.errors import NO_CUSTOMER_IDS, NotEnoughDataError
+from smbcore.errors import require_customer_ids
 from smbcore.formatting import money, number
 from smbcore.overview import WEEKDAYS
 from smbcore.requirements import CHECK_DAYS, REQUIREMENTS, auc_with_range, better_than_chance, facts
@@ -102,8 +102,7 @@ def _score(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
 
 def _sales_lines(transactions: pd.DataFrame) -> pd.DataFrame:
     """Order lines with a customer id (NotEnoughDataError when there are none: every customer figure needs them)."""
-    if "customer_id" not in transactions or transactions["customer_id"].isna().all():
-        raise NotEnoughDataError(NO_CUSTOMER_IDS.format(what="Customer segments, churn risk and the email plan"))
+    require_customer_ids(transactions, "Customer segments, churn risk and the email plan")
     tx = transactions.dropna(subset=["customer_id"])
     return tx[["customer_id", "order_id", "timestamp", "product_id", "quantity", "revenue", "is_return"]].assign(
         is_return=tx["is_return"].fillna(False).astype(bool)

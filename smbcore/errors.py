@@ -7,6 +7,7 @@ __all__ = [
     "ContractError",
     "MissingTableError",
     "NO_CUSTOMER_IDS",
+    "require_customer_ids",
     "EMPTY_FILE",
     "HEADER_ONLY",
     "NOT_TABULAR",
@@ -47,3 +48,10 @@ NOT_TABULAR = (
     "The file '{name}' does not look like a table: it is not a CSV (text with , ; tab or | between values) "
     "nor an Excel .xlsx file. Open it in a spreadsheet and save it as CSV, then upload that."
 )
+
+
+def require_customer_ids(transactions, what: str, error: type[SmbcoreError] = NotEnoughDataError) -> None:
+    """Raise `error` with NO_CUSTOMER_IDS when the order lines have no customer id at all: every per-customer
+    figure (`what`, e.g. 'Products suggested for each customer') needs them."""
+    if "customer_id" not in transactions or transactions["customer_id"].isna().all():
+        raise error(NO_CUSTOMER_IDS.format(what=what))

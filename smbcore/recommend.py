@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from smbcore.errors import NO_CUSTOMER_IDS, NotEnoughDataError
+from smbcore.errors import require_customer_ids
 from smbcore.overview import non_product_lines
 
 __all__ = ["Recommender", "fit", "clean_sales"]
@@ -235,8 +235,7 @@ def fit(
     `l2`: EASE regularisation. The defaults were chosen on a validation period (train before 2011-06-01,
     judge June-August) of the Online Retail sample, not on the benchmark's test period.
     """
-    if "customer_id" not in transactions or transactions["customer_id"].isna().all():
-        raise NotEnoughDataError(NO_CUSTOMER_IDS.format(what="Products suggested for each customer"))
+    require_customer_ids(transactions, "Products suggested for each customer")
     sales = clean_sales(transactions)
     asof = pd.Timestamp(asof) if asof is not None else sales["timestamp"].max()
     sales = sales[sales["timestamp"] <= asof]

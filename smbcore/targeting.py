@@ -23,7 +23,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from smbcore.errors import NO_CUSTOMER_IDS, NotEnoughDataError, SmbcoreError
+from smbcore.errors import NotEnoughDataError, SmbcoreError, require_customer_ids
 from smbcore.requirements import CHECK_DAYS, REQUIREMENTS, auc_with_range, better_than_chance, facts
 
 __all__ = [
@@ -89,8 +89,7 @@ def purchase_frames(transactions: pd.DataFrame, days: int = 90) -> tuple[pd.Data
     same behaviour as of the last order date, without responded)."""
     from smbcore.customers import rfm
 
-    if "customer_id" not in transactions or transactions["customer_id"].isna().all():
-        raise TargetingDataError(NO_CUSTOMER_IDS.format(what="Learning who to contact from your orders"))
+    require_customer_ids(transactions, "Learning who to contact from your orders", TargetingDataError)
     end = transactions["timestamp"].max()
     cutoff = end - pd.Timedelta(days=days)
     before = transactions[transactions["timestamp"] <= cutoff]
