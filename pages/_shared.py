@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from smbcore import formatting
 from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
 from smbcore.errors import NotEnoughDataError, SmbcoreError
 from smbcore.labels import COUNTS, DAYS, FORECAST, MONEY, SHARES, WORDS, plain_frame
@@ -387,13 +388,9 @@ def plain_errors(what: str):
 
 
 def money(value: float, symbol: str, compact: bool = False) -> str:
-    """'£1,234' (or '£9.77m' / '£45.2k' when compact, for headline figures that must fit a narrow box)."""
-    sign, size = ("-" if value < 0 else ""), abs(value)
-    if compact and size >= 1e6:
-        return f"{sign}{symbol}{size / 1e6:,.2f}m"
-    if compact and size >= 1e4:
-        return f"{sign}{symbol}{size / 1e3:,.1f}k"
-    return f"{sign}{symbol}{size:,.0f}"
+    """'£1,234' (or '£9.77m' / '£45.2k' when compact, for headline figures that must fit a narrow box): the one
+    money format, smbcore.formatting.money (no '-£0', 'not known' for a missing figure)."""
+    return formatting.money(value, symbol, compact=compact)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Learning who responds (first time only)...")
