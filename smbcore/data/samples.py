@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pandas as pd
 
 from smbcore.data.loading import read_table
 from smbcore.data.reading import RawFile, read_raw
-from smbcore.data.workspace import Workspace, default_home
+from smbcore.data.workspace import ReadOnlyWorkspace, SampleView, Workspace, default_home
 from smbcore.errors import SmbcoreError
 
-__all__ = ["SAMPLES", "load_sample", "sample_workspace", "sample_path", "samples_with"]
+__all__ = ["SAMPLES", "load_sample", "sample_workspace", "sample_view", "notes_path", "sample_path", "samples_with"]
 
 _DIR = Path(__file__).resolve().parent.parent / "samples"
 # Bump when the way samples are turned into tables changes, so cached sample workspaces are rebuilt.
-_RELEASE = "4"
+_RELEASE = "5"  # 5: rebuilt whole, read-only (older files held owners' shared decisions)
 
 SAMPLES: dict[str, dict] = {
     "online_retail": {
@@ -153,14 +155,43 @@ def load_sample(name: str) -> dict[str, pd.DataFrame]:
     return _LOADERS[name](path)
 
 
-def sample_workspace(name: str, home: Path | None = None) -> Workspace:
-    """A workspace holding sample `name`, built from the bundled file on first use and kept for next time."""
-    path = sample_path(name)
-    workspace = Workspace((home or default_home()) / "samples" / f"{name}.duckdb")
-    release = f"{_RELEASE}:{path.stat().st_size}"
-    if workspace.setting("sample_release") != release:
+def sample_workspace(name: str, home: Path | None = None) -> ReadOnlyWorkspace:
+    """The shared, read-only workspace holding sample `name` ($SMBCORE_HOME/samples/<name>.duckdb), built from
+    the bundled file on first use (and again when the bundled file or the way it is read changes).
+
+    It refuses every write (SampleChangeError): what an owner does while a sample is shown goes to
+    `sample_view`'s notes in the owner's own folder. A (re)build writes a new file and swaps it in whole, so a
+    file from an older release, in which owners' contests, overrides, sends and settings were shared, is
+    replaced, never carried over."""
+    target = (home or default_home()) / "samples" / f"{name}.duckdb"
+    release = f"{_RELEASE}:{sample_path(name).stat().st_size}"
+    if not target.exists() or ReadOnlyWorkspace(target).setting("sample_release") != release:
+        _build(name, target, release)
+    return ReadOnlyWorkspace(target, f"the {SAMPLES[name]['label'].removesuffix(' (sample)')} sample")
+
+
+def _build(name: str, target: Path, release: str) -> None:
+    building = target.with_name(f".{name}.{os.getpid()}.{uuid.uuid4().hex}.duckdb")
+    try:
+        workspace = Workspace(building)
         for table, frame in load_sample(name).items():
             workspace.save(table, frame, source=f"sample: {SAMPLES[name]['label']}")
         workspace.set_setting("currency", SAMPLES[name]["currency"])
         workspace.set_setting("sample_release", release)
-    return workspace
+        os.replace(building, target)
+    finally:
+        for left in (building, building.with_name(building.name + ".wal")):
+            left.unlink(missing_ok=True)
+
+
+def notes_path(owner: Workspace, name: str) -> Path:
+    """Where an owner's own decisions, settings and sends on sample `name` are kept: next to their workspace,
+    in on_samples/<name>.duckdb (so the file carries the sample's name, inside the owner's folder)."""
+    return owner.path.parent / "on_samples" / f"{name}.duckdb"
+
+
+def sample_view(name: str, owner: Workspace, sample: ReadOnlyWorkspace | None = None) -> SampleView:
+    """Sample `name` as `owner` (the owner's own Workspace) sees it: the sample's tables, read-only, and the
+    owner's own decisions, settings and sends on it (see SampleView). `sample`: the already opened
+    sample_workspace(name), when the caller keeps one."""
+    return SampleView(name, sample or sample_workspace(name), Workspace(notes_path(owner, name)))
