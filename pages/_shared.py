@@ -15,7 +15,16 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from smbcore import formatting
-from smbcore.data import SAMPLES, TABLES, Workspace, default_home, sample_workspace, samples_with
+from smbcore.data import (
+    SAMPLES,
+    TABLES,
+    SampleView,
+    Workspace,
+    default_home,
+    sample_view,
+    sample_workspace,
+    samples_with,
+)
 from smbcore.errors import NotEnoughDataError, SmbcoreError
 from smbcore.labels import COUNTS, DAYS, FORECAST, MONEY, SHARES, WORDS, plain_frame
 from smbcore.safety import csv_bytes, neutralise_formulas, plain_text
@@ -128,6 +137,7 @@ def sign_in() -> bool:
 
 @st.cache_resource(max_entries=8, show_spinner="Preparing the sample data (first time only)...")
 def _sample_workspace(name: str, home: str) -> Workspace:
+    """The shared, read-only sample (one per server): only its tables, never anyone's actions on it."""
     return sample_workspace(name, Path(home))
 
 
@@ -145,11 +155,14 @@ def active_source() -> str:
     return st.session_state[SOURCE_KEY]
 
 
-def active_workspace() -> Workspace:
+def active_workspace() -> Workspace | SampleView:
+    """The data shown, and where what the owner does on it is kept: their own workspace, or for a sample the
+    sample's tables (read-only, shared) with this owner's own decisions, settings and sends on it (SampleView,
+    kept in their folder; nobody else sees them). Pages write through this, never to the sample itself."""
     source = active_source()
     if source == OWN:
         return own_workspace()
-    return _sample_workspace(source, str(default_home()))
+    return sample_view(source, own_workspace(), _sample_workspace(source, str(default_home())))
 
 
 SAMPLE_CONSENT = (

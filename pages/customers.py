@@ -1,7 +1,5 @@
 """Customers and recommendations: segments, churn risk, value, products for each customer, the email plan."""
 
-from datetime import UTC, datetime
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -37,7 +35,6 @@ from smbcore.safety import csv_bytes, plain_text
 
 require_app()
 
-EXPORTS = "campaign_lists"
 CANNOT_TELL = "can't tell yet"  # short enough for a metric box; the full sentence is shown beside it
 
 st.title("Your customers")
@@ -339,35 +336,18 @@ def consent_filter(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def _record(assigned: pd.DataFrame) -> None:
-    workspace = active_workspace()
-    now = datetime.now(UTC).replace(tzinfo=None)
-    export_id = f"send-{now:%Y%m%d-%H%M%S}"
-    rows = assigned[["customer_id", "segment", "action", "group"]].assign(export_id=export_id, exported_at=now)
-    if EXPORTS in workspace.tables():
-        rows = pd.concat([workspace.load(EXPORTS), rows], ignore_index=True)
-    workspace.save(EXPORTS, rows, source="marketing plan")
-    workspace.log_decision(
-        "marketing plan",
-        export_id,
-        "sent",
-        action="email list exported",
-        details={
-            "send": int((assigned["group"] == "send").sum()),
-            "control": int((assigned["group"] == "control").sum()),
-        },
-    )
+    export_id = campaigns.record_send(active_workspace(), assigned)
     st.session_state["record_message"] = f"Recorded as {export_id}. Check 'Did it work?' once orders have come in."
 
 
 def learn_section() -> None:
-    workspace = active_workspace()
-    if EXPORTS not in workspace.tables():
+    sends = campaigns.sends(active_workspace())
+    if sends is None:
         st.info(
             "No send recorded yet. On 'Marketing plan', download a list and press 'Record this send'. After "
             "the campaign, upload the new orders on 'Your data' and come back here."
         )
         return
-    sends = workspace.load(EXPORTS)
     export_id = st.selectbox("Send", sorted(sends["export_id"].unique(), reverse=True), key="learn_export")
     chosen = sends[sends["export_id"] == export_id]
     sent_at = pd.Timestamp(chosen["exported_at"].iloc[0])

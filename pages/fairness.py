@@ -327,7 +327,7 @@ def targeting_bias(model, now, sensitive) -> None:
         f"{number(ranked['responders_reached'] - same['responders_reached'])} fewer responders "
         f"({number(ranked['responders_reached'])} against {number(same['responders_reached'])})."
     )
-    key = f"targeting_equal_share:{active_source()}"
+    key = overrides.equal_share_key(active_source())
     workspace = own_workspace()
     chosen = workspace.setting(key) == column
     if st.toggle(

@@ -157,7 +157,7 @@ def contact_list(model, now) -> None:
     budget = c1.number_input(f"Budget ({c})", 0.0, 1e8, 500.0, 50.0, key="tg_budget")
     cost = c2.number_input(f"Cost per contact ({c})", 0.01, 1000.0, 1.0, 0.1, key="tg_cost")
     value = c3.number_input(f"Value of a response ({c})", 0.0, 1e6, 30.0, 5.0, key="tg_value")
-    equal_by = own_workspace().setting(f"targeting_equal_share:{active_source()}")
+    equal_by = own_workspace().setting(overrides.equal_share_key(active_source()))
     groups = None
     if equal_by and equal_by in now:
         groups = fairness.age_band(now[equal_by]) if equal_by.lower() == "age" else now[equal_by].astype("string")

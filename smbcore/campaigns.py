@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["hold_out_control", "export_list", "email_addresses", "missing_emails", "measure_uplift"]
+from smbcore.errors import MissingTableError
+
+__all__ = [
+    "hold_out_control",
+    "export_list",
+    "email_addresses",
+    "missing_emails",
+    "measure_uplift",
+    "record_send",
+    "sends",
+    "SENDS",
+]
 
 _Z95 = 1.96
+SENDS = "campaign_lists"  # the workspace table of recorded sends
 
 
 def hold_out_control(plan: pd.DataFrame, control_share: float = 0.10, seed: int = 0) -> pd.DataFrame:
@@ -164,3 +177,37 @@ def measure_uplift(
             }
         )
     return pd.DataFrame(rows)
+
+
+def record_send(workspace, assigned: pd.DataFrame, now: datetime | None = None) -> str:
+    """Keep who was sent what and who was held back (hold_out_control's frame), so measure_uplift can check it
+    later, and log the send; returns its id ('send-YYYYMMDD-HHMMSS').
+
+    `workspace`: the data shown (a Workspace, or a SampleView, whose sends stay in the owner's own notes on
+    that sample). Adds rows customer_id, segment, action, group, export_id, exported_at to the SENDS table."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    export_id = f"send-{now:%Y%m%d-%H%M%S}"
+    rows = assigned[["customer_id", "segment", "action", "group"]].assign(export_id=export_id, exported_at=now)
+    earlier = sends(workspace)
+    if earlier is not None:
+        rows = pd.concat([earlier, rows], ignore_index=True)
+    workspace.save(SENDS, rows, source="marketing plan")
+    workspace.log_decision(
+        "marketing plan",
+        export_id,
+        "sent",
+        action="email list exported",
+        details={
+            "send": int((assigned["group"] == "send").sum()),
+            "control": int((assigned["group"] == "control").sum()),
+        },
+    )
+    return export_id
+
+
+def sends(workspace) -> pd.DataFrame | None:
+    """The recorded sends of the data shown (see record_send), or None when none was recorded."""
+    try:
+        return workspace.load(SENDS)
+    except MissingTableError:
+        return None

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["contest", "override", "overrides", "apply_overrides", "open_contests"]
+__all__ = ["contest", "override", "overrides", "apply_overrides", "open_contests", "equal_share_key"]
+
+
+def equal_share_key(source: str) -> str:
+    """The setting, in the owner's own workspace, naming the column whose groups the contact list gives the same
+    share (empty: none), for the data `source` ('own' or a sample's name; each owner has their own). One key for
+    two pages on purpose: the Fairness page sets it, the Marketing page applies it to the list it shows and
+    downloads. The choice itself is also logged as a 'mitigation' decision of the data shown."""
+    return f"targeting_equal_share:{source}"
 
 
 def contest(workspace, model: str, subject: str, reason: str, raised_by: str = "customer") -> int:
