@@ -66,7 +66,10 @@ def test_a_sample_refuses_every_write_and_stays_byte_for_byte_the_same(bank_samp
 
 def test_owners_actions_on_a_sample_stay_in_their_own_notes(tmp_path, bank_sample):
     before = fingerprint(bank_sample.path)
-    ann_own, bob_own = Workspace(tmp_path / "ann" / "workspace.duckdb"), Workspace(tmp_path / "bob" / "workspace.duckdb")
+    ann_own, bob_own = (
+        Workspace(tmp_path / "ann" / "workspace.duckdb"),
+        Workspace(tmp_path / "bob" / "workspace.duckdb"),
+    )
     ann, bob = sample_view("bank_marketing", ann_own, bank_sample), sample_view("bank_marketing", bob_own, bank_sample)
     overrides.contest(ann, "targeting", "C00001", HOSTILE, raised_by="ann")
     overrides.override(ann, "targeting", "C00002", "do not contact", "asked not to be called", "ann")
