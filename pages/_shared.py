@@ -96,6 +96,17 @@ def _sign_in_with_password() -> str | None:
     return signin.name
 
 
+def run_finished() -> None:
+    """Called by app.py after the page ran: this session's download links count their minutes from now."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from smbcore.sessions import BINDINGS
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        BINDINGS.ran(ctx.session_id)
+
+
 def _sign_out() -> None:
     """Sign-out button: end this owner's sign-ins everywhere (every browser, every app process)."""
     from smbcore.sessions import SessionStore, guarded

@@ -262,6 +262,13 @@ class Bindings:
             self._by_session[session_id] = (sid, self.clock())
             return True
 
+    def ran(self, session_id: str) -> None:
+        """Note that a run of `session_id` just finished (its download links count their minutes from now)."""
+        with self._lock:
+            bound = self._by_session.get(session_id)
+            if bound is not None:
+                self._by_session[session_id] = (bound[0], self.clock())
+
     def owner(self, session_id: str | None) -> str | None:
         """The sid of the sign-in that opened `session_id` (None: not known in this process)."""
         with self._lock:

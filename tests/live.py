@@ -102,8 +102,9 @@ class StreamlitClient:
         if cookie:
             headers["Cookie"] = cookie
         protocols = ["streamlit", "xsrf-unused"] + ([session_id] if session_id else [])
-        self.socket = connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=protocols,
-                              additional_headers=headers, open_timeout=30, max_size=None)  # fmt: skip
+        self._connection = connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=protocols,
+                                   additional_headers=headers, open_timeout=30, max_size=None)  # fmt: skip
+        self.socket = self._connection.__enter__()
         self.session_id: str | None = None
 
     def send(self, message) -> None:
@@ -138,4 +139,4 @@ class StreamlitClient:
         raise TimeoutError("the page did not finish")
 
     def close(self) -> None:
-        self.socket.close()
+        self._connection.__exit__(None, None, None)
