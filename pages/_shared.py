@@ -75,6 +75,13 @@ def _oidc_configured() -> bool:
         return False
 
 
+def _in_app_test() -> bool:
+    """True inside an AppTest run (Streamlit sets `global.appTest` only while AppTest runs a script)."""
+    from streamlit import config
+
+    return bool(config.get_option("global.appTest"))
+
+
 def _sign_in_with_password() -> str | None:
     """The owner this run is for, from the browser's sign-in cookie, checked now (signature, sign-out, idle
     time, account still there) and counted as use; None when there is no valid sign-in or this Streamlit
@@ -88,7 +95,7 @@ def _sign_in_with_password() -> str | None:
     from smbcore.sessions import BINDINGS, COOKIE, SessionStore, guarded
 
     if not guarded():
-        return st.session_state.get(OWNER_KEY) if st.get_option("global.appTest") else None
+        return st.session_state.get(OWNER_KEY) if _in_app_test() else None
     signin = SessionStore().check(st.context.cookies.get(COOKIE))
     ctx = get_script_run_ctx()
     if signin is None or ctx is None or not BINDINGS.bind(ctx.session_id, signin.sid):
@@ -142,7 +149,7 @@ def sign_in() -> bool:
         return True
     if not users():
         return True
-    if not guarded() and not st.get_option("global.appTest"):
+    if not guarded() and not _in_app_test():
         st.title("Start smbcore with `streamlit run server.py`")
         st.error(
             "This app has accounts, and people sign in through `server.py`, which was not used to start it. "
