@@ -36,12 +36,13 @@ def start_app(home: Path, port: int | None = None) -> tuple[subprocess.Popen, st
 
 
 def start_server(home: Path, port: int | None = None, address: str = "127.0.0.1", env: dict | None = None,
-                 stderr=subprocess.PIPE) -> tuple[subprocess.Popen, str]:  # fmt: skip
-    """`streamlit run server.py` with SMBCORE_HOME=home (and `env` added) on `address`; waits until
+                 stderr=subprocess.PIPE, script: str = "server.py") -> tuple[subprocess.Popen, str]:  # fmt: skip
+    """`streamlit run server.py` (or `script`) with SMBCORE_HOME=home (and `env` added) on `address`; waits until
     /_stcore/health answers and returns (server, url). RuntimeError with the server's last words if it stops
     or does not answer within 60 s."""
     port = port or free_port()
     command = [*SERVER_COMMAND, "--server.port", str(port), "--server.address", address]
+    command[command.index("server.py")] = script
     env = dict(os.environ, SMBCORE_HOME=str(home), **(env or {}))
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}"

@@ -395,3 +395,48 @@ def test_the_server_refuses_to_start_beyond_this_computer_without_sign_in(tmp_pa
     words = str(refused.value)
     assert "smbcore did not start" in words and "0.0.0.0" in words
     assert "python -m smbcore add-user NAME" in words and "--server.address 127.0.0.1" in words
+
+
+@pytest.mark.slow
+def test_started_without_server_py_an_app_with_accounts_shows_only_how_to_start_it(tmp_path):
+    home = tmp_path / "home"
+    setup = f"from smbcore import accounts; accounts.add_user('ann', {PASSWORD!r})"
+    subprocess.run([sys.executable, "-c", setup], env={**os.environ, "SMBCORE_HOME": str(home)}, cwd=ROOT, check=True)
+    server, url = start_server(home, script="app.py")  # the old command: no sign-in page, no guard
+    try:
+        tab = StreamlitClient(url)
+        run = tab.run()
+        tab.close()
+    finally:
+        stop_app(server)
+    assert "Start smbcore with `streamlit run server.py`" in run.text
+    assert "Signed in as" not in run.text and not run.media and "Data shown" not in run.text
+
+
+@pytest.mark.slow
+def test_with_an_identity_provider_visitors_can_only_press_sign_in(tmp_path):
+    """[auth] set up, nobody signed in yet: the page (with its sign-in button) runs, but metrics, downloads and
+    uploads are refused and any other message (clear_cache) is dropped."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[auth]\nredirect_uri = "http://127.0.0.1:1/oauth2callback"\ncookie_secret = "only for this test 12345"\n'
+        'client_id = "x"\nclient_secret = "y"\n'
+        'server_metadata_url = "https://accounts.google.com/.well-known/openid-configuration"\n'
+    )
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
+    server, url = start_server(tmp_path / "home", env={"STREAMLIT_SECRETS_FILES": str(secrets)}, stderr=log)
+    try:
+        assert status(url, "/_stcore/metrics") == 403 and status(url, "/media/0123abcd.csv") == 403
+        assert upload(url, "00000000-0000-0000-0000-000000000000", None) == 403
+        tab = StreamlitClient(url)
+        first = tab.run()
+        assert "Sign in" in first.text and "Data shown" not in first.text
+        clear = BackMsg()
+        clear.clear_cache = True
+        tab.send(clear)
+        tab.run()
+        tab.close()
+    finally:
+        stop_app(server)
+        log.close()
+    assert "Dropped a 'clear_cache' message" in (tmp_path / "server.log").read_text()
