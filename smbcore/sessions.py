@@ -259,7 +259,11 @@ class Bindings:
             bound = self._by_session.get(session_id)
             if bound is not None and bound[0] != sid:
                 return False
-            self._by_session[session_id] = (sid, self.clock())
+            now = self.clock()
+            self._by_session[session_id] = (sid, now)
+            if len(self._by_session) > 1000:  # forget sessions unused for longer than any sign-in lasts
+                oldest = now - max_age_seconds()
+                self._by_session = {s: b for s, b in self._by_session.items() if b[1] >= oldest}
             return True
 
     def ran(self, session_id: str) -> None:
