@@ -1,6 +1,7 @@
-# smbcore as a container: `docker build -t smbcore . && docker run -p 8501:8501 -v smbcore-data:/data smbcore`,
-# then `docker exec -it smbcore python -m smbcore add-user NAME`: the container listens on every address, so the
-# app shows nothing until there is an account (or an [auth] identity provider). See README, Hosting.
+# smbcore as a container: `docker build -t smbcore .`, make the accounts first
+# (`docker run --rm -it -v smbcore-data:/data smbcore python -m smbcore add-user NAME`), then
+# `docker run -p 8501:8501 -v smbcore-data:/data smbcore`. The container listens on every address, so it refuses
+# to start until there is an account (or an [auth] identity provider). See README, Hosting.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,7 +16,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-COPY app.py ./
+COPY app.py server.py ./
 COPY pages ./pages
 COPY smbcore ./smbcore
 # Only the settings: .streamlit/secrets.toml (passwords of the identity provider) never goes into the image.
@@ -31,4 +32,5 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status == 200 else 1)"
 
-CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]
+# server.py serves app.py behind smbcore's sign-in guard (sign-in page, cookie checks, nothing for visitors).
+CMD ["streamlit", "run", "server.py", "--server.port=8501", "--server.address=0.0.0.0"]

@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from pages._shared import _oidc_configured, mark_run_through_app, sign_in, source_picker
+from pages._shared import _oidc_configured, mark_run_through_app, run_finished, sign_in, source_picker
 from smbcore.accounts import users
 from smbcore.network import REFUSAL, open_to_other_computers
 
@@ -37,3 +37,4 @@ navigation = st.navigation(
 source_picker()
 mark_run_through_app()
 navigation.run()
+run_finished()

@@ -79,7 +79,7 @@ def cold_start(home: Path) -> float:
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                "server.py",
                 "--server.headless",
                 "true",
                 "--server.port",

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/load.py [--sessions 1 5 10 20]
 
-Starts `streamlit run app.py` once (single-user mode, a fresh empty SMBCORE_HOME), warms it with one browser
+Starts `streamlit run server.py` once (single-user mode, a fresh empty SMBCORE_HOME), warms it with one browser
 session so that the one-time sample preparation and forecast fits are not counted, then for each N runs N
 concurrent browser sessions (one headless Chromium, N contexts, driven with playwright's async API). Each
 session times three actions on the bundled Online Retail sample:
@@ -93,8 +93,8 @@ def free_port() -> int:
 
 
 def start_server(port: int, home: Path, log) -> subprocess.Popen:
-    """`streamlit run app.py` in its own process group, single-user mode on an empty SMBCORE_HOME."""
-    command = [str(STREAMLIT), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+    """`streamlit run server.py` in its own process group, single-user mode on an empty SMBCORE_HOME."""
+    command = [str(STREAMLIT), "run", "server.py", "--server.headless", "true", "--server.port", str(port),
                "--server.address", "127.0.0.1"]  # fmt: skip
     env = dict(os.environ, SMBCORE_HOME=str(home))
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -455,7 +455,7 @@ def report(command: str, args, warm: dict, levels: list[dict], rows: list[dict],
     """The markdown written to load.md (and printed)."""
     met = {True: "**met**", False: "**not met**", None: "not measured"}
     lines = ["# Load: concurrent sessions on the Plan page", "", f"`{command}`", "",
-             "One `streamlit run app.py` (single-user mode, empty SMBCORE_HOME, bundled Online Retail sample) on "
+             "One `streamlit run server.py` (single-user mode, empty SMBCORE_HOME, bundled Online Retail sample) on "
              f"this machine ({os.cpu_count()} cores), driven by one headless Chromium with one context per session "
              "(playwright async API, all sessions started together with asyncio.gather"
              + ("; every session finished each action before any started the next, so all N move the slider "

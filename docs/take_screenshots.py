@@ -2,7 +2,7 @@
 
     .venv/bin/python docs/take_screenshots.py
 
-Starts `streamlit run app.py` with a fresh empty SMBCORE_HOME, opens each page in headless Chromium (Debian's
+Starts `streamlit run server.py` with a fresh empty SMBCORE_HOME, opens each page in headless Chromium (Debian's
 `chromium`), picks the sample in the sidebar, waits until the page has finished running and saves the top
 2,600 px of the page, cut below its last element, as a PNG to docs/screenshots/<page>.png.
 

@@ -67,7 +67,8 @@ OWNER_KEY = "owner"
 
 
 def own_workspace() -> Workspace:
-    """The signed-in owner's workspace; on a single-user install, the one workspace."""
+    """The signed-in owner's workspace; on a single-user install, the one workspace. `sign_in()` sets the
+    owner at the start of every run from the checked sign-in, so this never trusts an older run's state."""
     owner = st.session_state.get(OWNER_KEY)
     if owner:
         from smbcore.accounts import owner_workspace
@@ -83,26 +84,62 @@ def _oidc_configured() -> bool:
         return False
 
 
-def _sign_in_with_password() -> None:
-    """Form callback: check the password and remember who signed in (runs before the page, never lost)."""
-    from smbcore.accounts import normalise_name, verify
+def _in_app_test() -> bool:
+    """True inside an AppTest run (Streamlit sets `global.appTest` only while AppTest runs a script)."""
+    from streamlit import config
 
-    name = normalise_name(st.session_state.get("signin_name", ""))
-    if verify(name, st.session_state.get("signin_password", "")):
-        st.session_state[OWNER_KEY] = name
-        st.session_state.pop(SOURCE_KEY, None)
-        st.session_state.pop("_versions", None)
-    else:
-        st.session_state["signin_failed"] = True
-    st.session_state["signin_password"] = ""
+    return bool(config.get_option("global.appTest"))
+
+
+def _sign_in_with_password() -> str | None:
+    """The owner this run is for, from the browser's sign-in cookie, checked now (signature, sign-out, idle
+    time, account still there) and counted as use; None when there is no valid sign-in or this Streamlit
+    session was opened by another sign-in. The form that signs in is server.py's /account/sign-in page.
+
+    Test seam: under AppTest (`global.appTest`, and no server.py guard in this process) there is no browser
+    and no cookie, so tests act as a signed-in owner with `at.session_state["owner"] = name`. A real server
+    always runs through server.py's guard, where session state alone never signs anyone in."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from smbcore.sessions import BINDINGS, COOKIE, SessionStore, guarded
+
+    if not guarded():
+        return st.session_state.get(OWNER_KEY) if _in_app_test() else None
+    signin = SessionStore().check(st.context.cookies.get(COOKIE))
+    ctx = get_script_run_ctx()
+    if signin is None or ctx is None or not BINDINGS.bind(ctx.session_id, signin.sid):
+        return None
+    return signin.name
+
+
+def run_finished() -> None:
+    """Called by app.py after the page ran: this session's download links count their minutes from now."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from smbcore.sessions import BINDINGS
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        BINDINGS.ran(ctx.session_id)
+
+
+def _sign_out() -> None:
+    """Sign-out button: end this owner's sign-ins everywhere (every browser, every app process)."""
+    from smbcore.sessions import SessionStore, guarded
+
+    owner = st.session_state.get(OWNER_KEY)
+    if owner and guarded():
+        SessionStore().sign_out_everywhere(owner)
+    st.session_state.clear()
 
 
 def sign_in() -> bool:
     """True when the visitor may see the app. Single-user (no account list, no identity provider): always.
     With an identity provider in .streamlit/secrets.toml ([auth]): Streamlit's st.login. Otherwise, with
-    accounts made by `python -m smbcore add-user`: a name and password form. Each owner gets their own
-    workspace."""
+    accounts made by `python -m smbcore add-user`: the sign-in cookie set by server.py's sign-in page, checked
+    on every run. Each owner gets their own workspace."""
     from smbcore.accounts import users
+    from smbcore.sessions import guarded, idle_seconds
 
     if _oidc_configured():
         if not st.user.is_logged_in:
@@ -121,17 +158,29 @@ def sign_in() -> bool:
         return True
     if not users():
         return True
-    if st.session_state.get(OWNER_KEY):
-        st.sidebar.caption(f"Signed in as {st.session_state[OWNER_KEY]}")
-        st.sidebar.button("Sign out", key="signout", on_click=lambda: st.session_state.clear())
+    if not guarded() and not _in_app_test():
+        st.title("Start smbcore with `streamlit run server.py`")
+        st.error(
+            "This app has accounts, and people sign in through `server.py`, which was not used to start it. "
+            "Stop it and start it again with `streamlit run server.py` (README, Hosting)."
+        )
+        return False
+    owner = _sign_in_with_password()
+    if owner:
+        if st.session_state.get(OWNER_KEY) != owner:
+            st.session_state.pop(SOURCE_KEY, None)
+            st.session_state.pop("_versions", None)
+        st.session_state[OWNER_KEY] = owner
+        st.sidebar.caption(f"Signed in as {owner}")
+        st.sidebar.button("Sign out", key="signout", on_click=_sign_out, help="Signs you out in every browser.")
         return True
+    st.session_state.clear()  # nothing of an ended sign-in stays in this browser tab
     st.title("Sign in to smbcore")
-    with st.form("signin"):
-        st.text_input("User name", key="signin_name")
-        st.text_input("Password", type="password", key="signin_password")
-        st.form_submit_button("Sign in", on_click=_sign_in_with_password, type="primary")
-    if st.session_state.pop("signin_failed", False):
-        st.error("That user name and password do not match. Ask whoever runs this app to reset it if needed.")
+    st.info(
+        "You are not signed in: you signed out, or the app was not used for "
+        f"{round(idle_seconds() / 60)} minutes. Sign in again to go on."
+    )
+    st.link_button("Sign in", "/account/sign-in", type="primary")
     return False
 
 

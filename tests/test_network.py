@@ -61,7 +61,7 @@ def test_every_address_with_an_account_asks_to_sign_in(listen_on):
     accounts.add_user("ann", PASSWORD)
     app = run_app()
     assert [t.value for t in app.title] == ["Sign in to smbcore"] and not app.error and not app.metric
-    assert {t.key for t in app.text_input} == {"signin_name", "signin_password"}
+    assert [b.proto.url for b in app.get("link_button")] == ["/account/sign-in"] and not app.sidebar.children
 
 
 @pytest.mark.parametrize(
