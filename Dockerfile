@@ -2,7 +2,9 @@
 # (`docker run --rm -it -v smbcore-data:/data smbcore python -m smbcore add-user NAME`), then
 # `docker run -p 8501:8501 -v smbcore-data:/data smbcore`. The container listens on every address, so it refuses
 # to start until there is an account (or an [auth] identity provider). See README, Hosting.
-FROM python:3.11-slim
+# The base image is pinned by digest, so a rebuild gets the very image this file was written against (a tag can
+# be moved). To update it: `docker buildx imagetools inspect python:3.11-slim` and paste the new digest.
+FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -13,8 +15,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 ENV STREAMLIT_SERVER_ALLOWED_HOSTS="localhost 127.0.0.1"
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# Every package, down to the dependencies of dependencies, at the exact version and with the hashes in
+# requirements.lock (made from requirements.txt by pip-compile; see README, Development): pip refuses any file
+# whose hash differs.
+COPY requirements.lock .
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY app.py server.py ./
 COPY pages ./pages
