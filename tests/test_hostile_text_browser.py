@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import urllib.request
 
 import numpy as np
 import pandas as pd
@@ -158,10 +159,16 @@ def links_to(page, port: int) -> list[str]:
     return [f for f in found if f and (str(port) in f or "2130706433" in f)]
 
 
+SHOWN: list[str] = []
+"""Where the hostile text was on the page, as characters (the test is only as good as the places it reached)."""
+
+
 def check(page, port: int, where: str, problems: list[str]) -> None:
     settle(page)
     problems += [f"{where}: link or image to {f}" for f in links_to(page, port)]
     body = page.locator("[data-testid=stMain]").inner_text()
+    if f"{port}/phish" in body or f"{port}/clickme" in body:
+        SHOWN.append(where)
     if "Something went wrong" in body:
         problems.append(f"{where}: 'Something went wrong'")
     for char in ("\u202e", "\u2066", "\u200b" + "width"):
@@ -170,19 +177,19 @@ def check(page, port: int, where: str, problems: list[str]) -> None:
 
 
 def toolbar_downloads(page) -> list[str]:
-    """Hover every table and list the toolbar buttons offering a CSV download."""
+    """Hover every table and list its toolbar's buttons (e.g. 'Search', 'Fullscreen'; 'Download as CSV' must not
+    be one of them)."""
     offered = []
-    tables = page.locator("[data-testid=stDataFrame]")
+    tables = page.locator("[data-testid=stElementContainer]:has([data-testid=stDataFrame])")
     for i in range(tables.count()):
         table = tables.nth(i)
         if not table.is_visible():  # inside a closed expander
             continue
         table.scroll_into_view_if_needed()
-        table.hover()
-        page.wait_for_timeout(300)
-        buttons = page.locator("[data-testid=stElementToolbarButton] button")
-        labels = [buttons.nth(j).get_attribute("aria-label") or "" for j in range(buttons.count())]
-        offered += [label for label in labels if "download" in label.lower() or "csv" in label.lower()]
+        table.locator("[data-testid=stDataFrame]").hover()
+        buttons = table.locator("[data-testid=stElementToolbarButton] button")
+        buttons.first.wait_for(timeout=10_000)
+        offered += [buttons.nth(j).get_attribute("aria-label") or "" for j in range(buttons.count())]
     return offered
 
 
@@ -252,5 +259,10 @@ def test_no_text_from_files_fetches_links_or_exports_formulas(tmp_path, listener
     finally:
         stop_app(server)
     assert not seen, seen
+    urllib.request.urlopen(f"http://127.0.0.1:{port}/control", timeout=5)  # the listener does hear requests
+    assert len(seen) == 1
+    assert {"fairness / Why this decision", "fairness / Bias checks", "fairness / contest recorded", "data / upload",
+            "overview / Sales and customers", "customers / Look up a customer"} <= set(SHOWN), SHOWN  # fmt: skip
     assert not problems, "\n".join(problems)
-    assert not toolbar, toolbar
+    assert "Search" in toolbar  # the tables' toolbars were there to look at
+    assert not [label for label in toolbar if "csv" in label.lower()], set(toolbar)
