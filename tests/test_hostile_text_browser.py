@@ -226,6 +226,13 @@ def test_no_text_from_files_fetches_links_or_exports_formulas(tmp_path, listener
                 toolbar += toolbar_downloads(page)
                 open_tabs(page, port, name or "overview", problems, toolbar)
 
+            page.goto(f"{url}/customers")
+            settle(page)
+            page.get_by_role("tab", name="Look up a customer", exact=True).click()
+            settle(page)
+            choose(page, ".st-key-lookup_customer", "verify")
+            check(page, port, "customers / a hostile customer id", problems)
+
             page.goto(f"{url}/fairness")
             settle(page)
             page.get_by_role("tab", name="Why this decision", exact=True).click()
@@ -262,7 +269,7 @@ def test_no_text_from_files_fetches_links_or_exports_formulas(tmp_path, listener
     urllib.request.urlopen(f"http://127.0.0.1:{port}/control", timeout=5)  # the listener does hear requests
     assert len(seen) == 1
     assert {"fairness / Why this decision", "fairness / Bias checks", "fairness / contest recorded", "data / upload",
-            "overview / Sales and customers", "customers / Look up a customer"} <= set(SHOWN), SHOWN  # fmt: skip
+            "overview / Sales and customers", "customers / a hostile customer id"} <= set(SHOWN), SHOWN  # fmt: skip
     assert not problems, "\n".join(problems)
     assert "Search" in toolbar  # the tables' toolbars were there to look at
     assert not [label for label in toolbar if "csv" in label.lower()], set(toolbar)
