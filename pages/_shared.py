@@ -27,7 +27,7 @@ from smbcore.data import (
 )
 from smbcore.errors import NotEnoughDataError, SmbcoreError
 from smbcore.labels import COUNTS, DAYS, FORECAST, MONEY, SHARES, WORDS, plain_frame
-from smbcore.safety import csv_bytes, neutralise_formulas, plain_text
+from smbcore.safety import csv_bytes, plain_text, shown_frame, visible_frame, visible_text
 
 # Navigation is st.navigation in app.py, never Streamlit's older "every file in pages/ is a page" mode.
 # Streamlit still starts in that mode for the first run of a new process (or of each AppTest run), and then
@@ -370,14 +370,17 @@ def lazy_tabs(labels: list[str], key: str, keep: tuple[str, ...] = ()) -> dict:
 
 def show_table(frame: pd.DataFrame, *, editor: bool = False, **options):
     """Every table the app shows goes through here: st.dataframe (or st.data_editor with `editor=True`, returning
-    the edited table). Streamlit's table toolbar has its own "Download as CSV", which exports the cells as shown;
-    so text cells (and column names) that a spreadsheet would run as a formula ('=', '+', '-', '@', tab, CR) are
-    shown with a leading apostrophe, exactly as in the app's own downloads (smbcore.safety.csv_bytes).
+    the edited table). Text cells and column names are shown as smbcore.safety.shown_frame makes them: invisible
+    bidirectional and zero-width characters as their code ('[U+202E]'), and text a spreadsheet would run as a
+    formula ('=', '+', '-', '@', tab, CR) with a leading apostrophe, exactly as in the app's own downloads
+    (smbcore.safety.csv_bytes), so whatever is copied out of a table is safe text. The table toolbar's own
+    "Download as CSV" is off (client.disableDataExport in .streamlit/config.toml): the app's download buttons,
+    with plain column names, are the one way to export.
 
     In an editor only the columns the owner cannot edit (`disabled`) are changed; the edited table comes back
     with their original text, so what the page saves is never altered."""
     if not editor:
-        shown = neutralise_formulas(frame)
+        shown = shown_frame(frame)
         renamed = dict(zip(frame.columns, shown.columns, strict=True))
         if options.get("column_config"):
             options["column_config"] = {renamed.get(k, k): v for k, v in options["column_config"].items()}
@@ -386,11 +389,35 @@ def show_table(frame: pd.DataFrame, *, editor: bool = False, **options):
     if not fixed:
         return st.data_editor(frame, **options)
     shown = frame.copy()
-    shown[fixed] = neutralise_formulas(frame[fixed]).set_axis(fixed, axis=1)
+    shown[fixed] = shown_frame(frame[fixed]).set_axis(fixed, axis=1)
     edited = st.data_editor(shown, **options)
     kept = edited.index.isin(frame.index)
     edited.loc[kept, fixed] = frame.loc[edited.index[kept], fixed]
     return edited
+
+
+def show_chart(chart, **options):
+    """Every chart the app shows goes through here (st.altair_chart). Vega draws labels, legends and tooltips as
+    text (never HTML or links), but still obeys invisible bidirectional and zero-width characters; so text in
+    the chart's data and its titles shows them as their code (smbcore.safety.visible_text), as tables do."""
+    return st.altair_chart(_visible_chart(chart), **options)
+
+
+def _visible_chart(chart):
+    """A copy of an Altair chart (layers and concatenations included) whose data frames and text titles show
+    invisible characters as codes."""
+    chart = chart.copy(deep=False)
+    data = getattr(chart, "data", None)
+    if isinstance(data, pd.DataFrame):
+        chart.data = visible_frame(data)
+    title = getattr(chart, "title", None)
+    if isinstance(title, str):
+        chart.title = visible_text(title)
+    for part in ("layer", "hconcat", "vconcat", "concat"):
+        charts = getattr(chart, part, None)
+        if isinstance(charts, list):
+            setattr(chart, part, [_visible_chart(c) for c in charts])
+    return chart
 
 
 def edit_table(frame: pd.DataFrame, **options) -> pd.DataFrame:
@@ -493,6 +520,9 @@ __all__ = [
     "source_label",
     "source_picker",
     "table_with_download",
+    "show_chart",
+    "show_table",
+    "edit_table",
     "use_source",
 ]
 

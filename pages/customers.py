@@ -21,6 +21,7 @@ from pages._shared import (
     plain_errors,
     recommender,
     require_app,
+    show_chart,
     show_table,
     source_label,
     table_with_download,
@@ -164,7 +165,7 @@ def lookup_section() -> None:
     tx = load("transactions")
     mine = tx[tx["customer_id"] == customer]
     orders = mine.groupby("order_id").agg(date=("timestamp", "min"), value=("revenue", "sum")).reset_index()
-    st.altair_chart(
+    show_chart(
         alt.Chart(orders, title=f"Orders of customer {customer} ({c})")
         .mark_circle(size=80)
         .encode(
@@ -253,7 +254,7 @@ def plan_section() -> None:
     if (chosen["action"] != "No contact").sum() == 0:  # consent unknown for all: said once, with the checkbox
         return
     counts = chosen["action"].value_counts().rename_axis("action").reset_index(name="customers")
-    st.altair_chart(
+    show_chart(
         alt.Chart(counts, title="Customers per action")
         .mark_bar(color="#1f6f8b")
         .encode(

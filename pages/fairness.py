@@ -18,6 +18,7 @@ from pages._shared import (
     plain_errors,
     recommender,
     require_app,
+    show_chart,
     show_table,
     source_label,
     table_with_download,
@@ -154,7 +155,7 @@ def why_tab() -> None:
         )
         .properties(title="Inputs that matter most to who is contacted", height=26 * min(len(table), 12) + 40)
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
     st.markdown("**One decision**")
     ids = now["customer_id"].astype(str).tolist()
     who = st.selectbox("Customer", ids[:5000], key="why_customer")
@@ -200,7 +201,7 @@ def why_tab() -> None:
         )
         .properties(title=f"What pushed customer {who}'s chance up or down, against an average customer", height=320)
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
     changes = explain.what_would_change(model, row, threshold, c)
     if changes:
         st.markdown("**What would change it:** " + "; or ".join(plain_text(f"{who} {c}") for c in changes) + ".")

@@ -21,6 +21,7 @@ from pages._shared import (
     own_workspace,
     plain_errors,
     require_app,
+    show_chart,
     source_label,
     table_with_download,
     version,
@@ -514,9 +515,7 @@ def draw(history: pd.DataFrame, result: pd.DataFrame, unit: str, days_per_period
             .mark_rule(color="#c0392b", opacity=0.5)
             .encode(x="date:T", tooltip=[alt.Tooltip("date:T", title="Public holiday")])
         )
-    st.altair_chart(
-        alt.layer(*layers).properties(title=f"{unit}: last months and the forecast ({shown})"), width="stretch"
-    )
+    show_chart(alt.layer(*layers).properties(title=f"{unit}: last months and the forecast ({shown})"), width="stretch")
     st.caption(
         "Grey: what happened. Blue dashed: forecast; darker band 80%, lighter band 95%."
         + (" Red lines: public holidays." if marks else "")  # say it only when the chart has them

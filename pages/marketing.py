@@ -18,6 +18,7 @@ from pages._shared import (
     own_workspace,
     plain_errors,
     require_app,
+    show_chart,
     show_table,
     source_label,
     version,
@@ -135,7 +136,7 @@ def quality(model) -> None:
         )
         .properties(title="Gains: how many responders the top of the list reaches", height=280)
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
 
 
 def show_sensitive_change(base, model, now) -> None:

@@ -12,6 +12,7 @@ from pages._shared import (
     needs_table,
     plain_errors,
     require_app,
+    show_chart,
     source_label,
     table_with_download,
 )
@@ -84,7 +85,7 @@ def sales_section() -> None:
             ],
         )
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
     best = over_time.loc[over_time["net_revenue"].idxmax()]
     st.caption(
         f"Best {(freq_label or 'week').lower()}: starting {best['period_start']:%d %b %Y}, "
@@ -100,7 +101,7 @@ def sales_section() -> None:
     by_revenue = compute("transactions", "overview.top_products", "revenue", 10)
     by_buyers = compute("transactions", "overview.top_products", "buyers", 10)
     with left:
-        st.altair_chart(
+        show_chart(
             alt.Chart(by_revenue, title=f"Top 10 products by net revenue ({c})")
             .mark_bar(color="#1f6f8b")
             .encode(
@@ -129,7 +130,7 @@ def sales_section() -> None:
     else:
         long = newret.melt("month", ["new_customers", "returning_customers"], var_name="kind", value_name="customers")
         long["kind"] = long["kind"].map({"new_customers": "New", "returning_customers": "Returning"})
-        st.altair_chart(
+        show_chart(
             alt.Chart(long, title="New and returning customers per month")
             .mark_bar()
             .encode(
@@ -147,7 +148,7 @@ def sales_section() -> None:
     left, right = st.columns(2)
     with left:
         countries = compute("transactions", "overview.sales_by_country")
-        st.altair_chart(
+        show_chart(
             alt.Chart(countries, title=f"Net sales by country ({c})")
             .mark_bar(color="#1f6f8b")
             .encode(
@@ -179,7 +180,7 @@ def _date_format(dates) -> str:
 
 def top_by_buyers(by_buyers) -> None:
     """The products the most different customers bought (for files with customer ids)."""
-    st.altair_chart(
+    show_chart(
         alt.Chart(by_buyers, title="Top 10 products by number of customers")
         .mark_bar(color="#8b5a1f")
         .encode(
@@ -197,7 +198,7 @@ def busy_hours() -> None:
     heat = compute("transactions", "overview.orders_by_weekday_hour")
     open_hours = heat[heat["orders"] > 0]["hour"]
     shown = heat[heat["hour"].between(open_hours.min(), open_hours.max())] if len(open_hours) else heat
-    st.altair_chart(
+    show_chart(
         alt.Chart(shown, title="When orders come in (orders per weekday and hour)")
         .mark_rect()
         .encode(
@@ -218,7 +219,7 @@ def busy_hours() -> None:
 def busy_weekdays() -> None:
     """Orders per weekday, for files with dates but no times of day (no hour is claimed)."""
     days = compute("transactions", "overview.orders_by_weekday")
-    st.altair_chart(
+    show_chart(
         alt.Chart(days, title="When orders come in (orders per weekday)")
         .mark_bar(color="#1f6f8b")
         .encode(
@@ -252,7 +253,7 @@ def visits_section() -> None:
             {"conversion_if_seen": "Visited these pages", "conversion_if_not": "Did not visit them"}
         )
         order = ["Visited these pages", "Did not visit them"]
-        st.altair_chart(
+        show_chart(
             alt.Chart(long, title="Share of visits ending in a purchase, by pages seen")
             .mark_bar()
             .encode(
@@ -283,7 +284,7 @@ def visits_section() -> None:
             if column not in compute("sessions", "browsing.visit_columns"):
                 continue
             frame = compute("sessions", "browsing.conversion_by", column)
-            st.altair_chart(
+            show_chart(
                 alt.Chart(frame, title=f"Conversion by {title}")
                 .mark_bar(color="#1f6f8b")
                 .encode(
@@ -304,7 +305,7 @@ def visits_section() -> None:
             ["visitor_type", "month", "visits"], ["bounce_rate", "exit_rate"], var_name="rate", value_name="value"
         )
         long["rate"] = long["rate"].map({"bounce_rate": "Bounce rate", "exit_rate": "Exit rate"})
-        st.altair_chart(
+        show_chart(
             alt.Chart(long, title="Bounce and exit rates by month and visitor type")
             .mark_line(point=True)
             .encode(

@@ -21,6 +21,7 @@ from pages._shared import (
     own_workspace,
     plain_errors,
     require_app,
+    show_chart,
     show_table,
     source_label,
     table_with_download,
@@ -559,7 +560,7 @@ def rota_chart(rota: pd.DataFrame) -> None:
         )
         .properties(title="People needed per shift", height=max(120, 26 * len(shifts)))
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
 
 
 def tradeoff_chart(tradeoff: pd.DataFrame, c: str) -> None:
@@ -592,7 +593,7 @@ def tradeoff_chart(tradeoff: pd.DataFrame, c: str) -> None:
         .mark_text(align="left", dx=8, dy=-8)
         .encode(x="short_hours:Q", y="cost:Q", text="label:N")
     )
-    st.altair_chart(chart + labels, width="stretch")
+    show_chart(chart + labels, width="stretch")
 
 
 # ---------------------------------------------------------------------------------------------- budget
@@ -752,7 +753,7 @@ def budget_chart(plan: pd.DataFrame, c: str) -> None:
         )
         .properties(title="Where the budget goes", height=max(200, 36 * plan["segment"].nunique()))
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
 
 
 def curve_chart(segments: pd.DataFrame, total: float, caps: dict, c: str) -> None:
@@ -773,7 +774,7 @@ def curve_chart(segments: pd.DataFrame, total: float, caps: dict, c: str) -> Non
         )
     )
     rule = alt.Chart(pd.DataFrame({"budget": [total]})).mark_rule(color="#c0392b").encode(x="budget:Q")
-    st.altair_chart(
+    show_chart(
         (line + rule).properties(title="Diminishing returns: extra revenue for each budget (red: yours)", height=240),
         width="stretch",
     )

@@ -11,7 +11,8 @@ import re
 
 import pandas as pd
 
-__all__ = ["neutralise_formulas", "csv_bytes", "FORMULA_STARTS", "plain_text"]
+__all__ = ["neutralise_formulas", "csv_bytes", "FORMULA_STARTS", "plain_text", "visible_text", "visible_frame",
+           "shown_frame"]  # fmt: skip
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,12 +65,41 @@ _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u
 _AUTOLINK = re.compile(r"(?i)(?<![a-z0-9])([a-z][a-z0-9+.-]*)(?=://)|(?<![a-z0-9])(www)(?=\.)|(?=@[a-z0-9-]+\.)")
 
 
+def visible_text(value) -> str:
+    """Text with its invisible bidirectional and zero-width characters shown as their code ('gift[U+202E]txt.exe'),
+    for places that draw text as text but still obey those characters: table cells, chart labels and tooltips,
+    select boxes. (Inside Markdown use `plain_text`, which does this too.)"""
+    return _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", str(value))
+
+
+def visible_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells, column names and text index show invisible characters as codes
+    (`visible_text`); numbers, dates and missing values are left alone."""
+    out = frame.copy()
+    for column in _text_columns(out):
+        values = out[column].astype("string")
+        hidden = values.str.contains(_INVISIBLE, regex=True).fillna(False)
+        if hidden.any():
+            out[column] = values.where(~hidden, values[hidden].map(visible_text))
+    out.columns = [visible_text(c) if isinstance(c, str) else c for c in out.columns]
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index):
+        out.index = [visible_text(i) if isinstance(i, str) else i for i in out.index]
+    return out
+
+
+def shown_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as the app shows it: invisible characters shown as codes, and text a spreadsheet would run as a
+    formula with a leading apostrophe (whatever is copied out of a table is the same safe text as the app's CSV
+    downloads). Column names change the same way, in the same order."""
+    return neutralise_formulas(visible_frame(frame))
+
+
 def plain_text(value) -> str:
     """Text from a file (a product name, a cell, a column name, a reason) made safe to show inside Markdown:
     links, images, bare and numeric-IP addresses, HTML, maths and emphasis are shown as the characters they are,
     never run, linked or fetched. Invisible bidirectional and zero-width characters are shown as their code
     ('[U+202E]'), so the text cannot pretend to say something else. A zero-width space is put after a URL's
     scheme ('http\u200b://'), after 'www' and before the '@' of an address, so that nothing is auto-linked."""
-    text = _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", str(value))
+    text = visible_text(value)
     text = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2) or "") + "\u200b", text)
     return text.translate(_MARKDOWN)

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from smbcore.data import Workspace
-from smbcore.safety import FORMULA_STARTS, plain_text
+from smbcore.safety import FORMULA_STARTS, plain_text, shown_frame, visible_text
 from smbcore.synthetic import generate_transactions
 
 from .conftest import ROOT
@@ -60,6 +60,8 @@ def check_page(app: AppTest, where: str) -> str:
                 continue
             risky = [v for v in values.dropna() if isinstance(v, str) and v.startswith(FORMULA_STARTS)]
             assert not risky, (where, column, risky[:3])
+            hidden = [v for v in values.dropna() if isinstance(v, str) and v != visible_text(v)]
+            assert not hidden, (where, column, hidden[:3])
     return "\n".join(texts)
 
 
@@ -104,6 +106,32 @@ def test_plain_text_shows_every_hostile_string_as_characters():
         assert not live(shown), (value, shown)
         assert shown.replace("\\", "").replace("\u200b", "") == value.replace("\u202e", "[U+202E]")
     assert not live(plain_text("see www.shop.example or ann@shop.example"))
+
+
+def test_tables_and_charts_show_invisible_characters_as_codes_and_formulas_as_text():
+    frame = pd.DataFrame({"product": [BIDI, FORMULA, "zero\u200bwidth", None], "units": [1, -2, 3, 4]})
+    frame[BIDI] = ["a", "b", "c", "d"]
+    shown = shown_frame(frame)
+    assert shown["product"].tolist()[:3] == ["gift[U+202E]txt.exe", "'" + FORMULA, "zero[U+200B]width"]
+    assert shown["product"].isna().iloc[3] and shown["units"].tolist() == [1, -2, 3, 4]  # numbers stay numbers
+    assert list(shown.columns) == ["product", "units", "gift[U+202E]txt.exe"]
+    assert visible_text("\u2066x\u2069") == "[U+2066]x[U+2069]"
+
+
+def test_every_table_and_chart_on_a_page_goes_through_the_shared_helpers():
+    """st.dataframe, st.data_editor, st.table and st.altair_chart are called only in pages/_shared.py (show_table,
+    show_chart), which make file text safe to show; and the table toolbar's own CSV download is off."""
+    import tomllib
+
+    direct = re.compile(r"\bst\.(dataframe|data_editor|table|altair_chart|vega_lite_chart|line_chart|bar_chart)\(")
+    for page in sorted((ROOT / "pages").glob("*.py")):
+        if page.name != "_shared.py":
+            lines = [
+                f"{page.name}:{n}" for n, line in enumerate(page.read_text().splitlines(), 1) if direct.search(line)
+            ]
+            assert not lines, lines
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True
 
 
 def test_overview_customers_and_fairness_show_file_text_as_text(monkeypatch, hostile_home):
