@@ -471,7 +471,7 @@ def _forget() -> None:
     if removed:
         state["forget_message"] = (
             "success",
-            "Deleted: " + ", ".join(f"{n:,} rows from {t}" for t, n in removed.items()) + ".",
+            "Deleted: " + ", ".join(f"{plural(n, 'row')} from {t.replace('_', ' ')}" for t, n in removed.items()) + ".",
         )
     else:
         state["forget_message"] = ("info", f"No saved table has rows for customer '{who}'.")

@@ -108,11 +108,14 @@ def cached(
     file = _file_for(folder, key)
     try:
         value = _read(file)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         pass
     except (OSError, ValueError) as exc:
         _log.warning("Cache entry %s could not be read (%s); it is deleted and worked out again.", file, exc)
-        file.unlink(missing_ok=True)
+        try:
+            file.unlink(missing_ok=True)
+        except OSError:
+            pass
     else:
         try:
             os.utime(file)  # most recently used: evicted last
