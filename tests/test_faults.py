@@ -214,3 +214,26 @@ def test_the_data_page_says_the_disk_is_full(small_disk, monkeypatch):
     assert "The disk is full, so your 'transactions' table was not saved." in shown, shown
     assert "rollback" not in shown and "Saving did not work" not in shown
     assert workspace.version("transactions") == kept
+
+
+def test_erasing_on_a_full_disk_says_what_was_done(small_disk, bank):
+    """Erasing needs room for a second copy of the file (compaction). On a full disk it says either that nothing
+    was changed, or that the rows are gone but old copies may remain; deleting again after freeing space
+    finishes the job."""
+    workspace = Workspace(small_disk / "workspace.duckdb")
+    for table, frame in bank.items():
+        workspace.save(table, frame.head(5_000), source="bank.csv")
+    workspace.log_decision("targeting", "C00001", "contested", reason="unfair", decided_by="C00001")
+    _fill(small_disk, leave=128 * 1024)
+    with pytest.raises(DiskFullError) as failed:
+        workspace.forget_customer("C00001")
+    still_there = "C00001" in set(workspace.load("customers")["customer_id"])
+    if str(failed.value).startswith("The disk is full, so the customer was not deleted"):
+        assert still_there and workspace.decisions()["subject"].tolist() == ["C00001"]
+    else:
+        assert "delete the same customer again" in str(failed.value) and not still_there
+        assert "C00001" not in set(workspace.decisions()["subject"])
+    assert list(small_disk.glob("*.compact*")) == []  # no half-written copy left behind
+    (small_disk / "filler").unlink()
+    workspace.forget_customer("C00001")
+    assert b"C00001" not in workspace.path.read_bytes()
