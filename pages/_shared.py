@@ -5,6 +5,7 @@ No modelling here: this file only connects Streamlit to smbcore.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from smbcore import cache as disk_cache
 from smbcore import formatting
 from smbcore.data import (
     SAMPLES,
@@ -285,13 +287,29 @@ def load(table: str) -> pd.DataFrame | None:
     return load_table(str(active_workspace().path), table, current)
 
 
-# Kept on disk as well, keyed by the table's content version: after a restart the figures come back
-# without loading or recomputing anything.
-@st.cache_data(max_entries=256, show_spinner=False, persist="disk")
+# This file's code is part of every disk-cache key, with smbcore's (smbcore.cache.CODE): a fix never serves stale
+# results.
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def _still(path: str, versions: dict) -> bool:
+    """True when the workspace's tables still have these versions (nothing saved or erased meanwhile)."""
+    current = Workspace(path)
+    return all(current.version(table) == v for table, v in versions.items())
+
+
+# In memory for speed, and on disk in the workspace's own folder (smbcore.cache), keyed by the table's content
+# version: after a restart the figures come back without loading or recomputing anything, and erasing a customer
+# deletes them.
+@st.cache_data(max_entries=256, show_spinner=False)
 def _compute(path: str, table: str, version: str, func: str, args: tuple, kwargs: tuple):
-    module, name = func.rsplit(".", 1)
-    function = getattr(importlib.import_module(f"smbcore.{module}"), name)
-    return function(load_table(path, table, version), *args, **dict(kwargs))
+    def work():
+        module, name = func.rsplit(".", 1)
+        function = getattr(importlib.import_module(f"smbcore.{module}"), name)
+        return function(load_table(path, table, version), *args, **dict(kwargs))
+
+    key = ("compute", _CODE, table, version, func, args, kwargs)
+    return disk_cache.cached(path, key, work, keep=lambda: _still(path, {table: version}))
 
 
 def compute(table: str, func: str, *args, **kwargs):
@@ -539,14 +557,19 @@ def recommender():
     return _recommender(str(active_workspace().path), version("transactions"))
 
 
-@st.cache_data(max_entries=8, show_spinner="Working out each customer's next best action...", persist="disk")
+@st.cache_data(max_entries=8, show_spinner="Working out each customer's next best action...")
 def _plan(path: str, tx_version: str, customers_version: str | None):
-    from smbcore import customers
+    def work():
+        from smbcore import customers
 
-    tx = load_table(path, "transactions", tx_version)
-    people = load_table(path, "customers", customers_version) if customers_version else None
-    analysis = _compute(path, "transactions", tx_version, "customers.analyse", (), ())
-    return customers.next_best_actions(tx, people, analysis=analysis, recommender=_recommender(path, tx_version))
+        tx = load_table(path, "transactions", tx_version)
+        people = load_table(path, "customers", customers_version) if customers_version else None
+        analysis = _compute(path, "transactions", tx_version, "customers.analyse", (), ())
+        return customers.next_best_actions(tx, people, analysis=analysis, recommender=_recommender(path, tx_version))
+
+    versions = {"transactions": tx_version, "customers": customers_version}
+    key = ("plan", _CODE, tx_version, customers_version)
+    return disk_cache.cached(path, key, work, keep=lambda: _still(path, versions))
 
 
 def marketing_plan() -> pd.DataFrame:
@@ -558,6 +581,14 @@ def marketing_plan() -> pd.DataFrame:
 def _all_recommendations(path: str, version: str, k: int, exclude_purchased: bool) -> pd.DataFrame:
     model = _recommender(path, version)
     return model.recommend(model.users_, k=k, exclude_purchased=exclude_purchased)
+
+
+def forget_cached() -> None:
+    """After a customer is erased: drop every result this server holds in memory (the workspace's disk cache is
+    cleared by Workspace.forget_customer). Other owners' figures come back from their own disk caches."""
+    st.cache_data.clear()
+    for resource in (load_table, _recommender, _targeting_model):
+        resource.clear()
 
 
 def all_recommendations(k: int, exclude_purchased: bool) -> pd.DataFrame:

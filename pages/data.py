@@ -1,5 +1,7 @@
 """Your data: upload a file, confirm which column is which, read the check, save it; see what is saved; samples."""
 
+import logging
+
 import streamlit as st
 
 from pages._shared import (
@@ -15,9 +17,11 @@ from pages._shared import (
 from smbcore.data import SAMPLES, TABLES, detect_preset, guess_mapping, guess_table, read_raw, read_table
 from smbcore.data.contracts import PRESETS
 from smbcore.data.currency import table_symbol
+from smbcore.errors import SmbcoreError
 from smbcore.safety import plain_text
 
 require_app()
+_log = logging.getLogger("smbcore.app")
 
 NONE = "(not in my file)"
 LEVEL_ICONS = {
@@ -58,7 +62,11 @@ def _save(table: str, file_name: str) -> None:
         version = own_workspace().save(
             table, result.frame, source=file_name, currency=st.session_state.get("upload_currency")
         )
-    except Exception as exc:  # the old table is untouched: say so plainly
+    except SmbcoreError as exc:  # e.g. the disk is full: the message says what was not saved and what to do
+        st.session_state["save_message"] = ("error", plain_text(exc))
+        return
+    except Exception as exc:  # the old table is untouched: say so plainly, keep the details for the log
+        _log.exception("Saving the table '%s' from '%s' failed", table, file_name)
         st.session_state["save_message"] = (
             "error",
             f"Saving did not work ({plain_text(exc)}). Your saved data is unchanged.",

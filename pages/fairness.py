@@ -11,6 +11,7 @@ from pages._shared import (
     compute,
     currency,
     current_model,
+    forget_cached,
     lazy_tabs,
     load,
     marketing_plan,
@@ -25,6 +26,7 @@ from pages._shared import (
     version,
 )
 from smbcore import customers, explain, fairness, overrides, targeting
+from smbcore.errors import SmbcoreError
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_name, value_words
 from smbcore.safety import csv_bytes, plain_text
@@ -434,8 +436,10 @@ def ethics_tab() -> None:
 **What is never done**: no data leaves this app; nothing is sold or shared; no decision with legal or
 similarly significant effects (credit, pricing for one person, hiring) should be based on these models.
 
-**Removing a customer's data**: the customer's rows are deleted from every saved table in one step; the
-decisions log records that a deletion happened, how many rows and why, but not who.
+**Removing a customer's data**: the customer's rows are deleted from every saved table in one step (campaign
+lists included); wherever the decisions log named them, it now shows a made-up name ('erased-' and 12 letters and
+digits that cannot be traced back); the log records that a deletion happened, how many rows and why, but not who;
+figures worked out before are thrown away, and the file is rewritten so no old copy of the customer remains.
 """
     )
     if active_source() != "own":
@@ -447,7 +451,9 @@ decisions log records that a deletion happened, how many rows and why, but not w
         st.checkbox("I understand this cannot be undone", key="forget_sure")
         st.form_submit_button("Delete this customer's data", on_click=_forget)
     if message := st.session_state.pop("forget_message", None):
-        {"success": st.success, "info": st.info, "warning": st.warning}[message[0]](plain_text(message[1]))
+        {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}[message[0]](
+            plain_text(message[1])
+        )
 
 
 def _forget() -> None:
@@ -456,11 +462,17 @@ def _forget() -> None:
     if not who or not state.get("forget_sure"):
         state["forget_message"] = ("warning", "Give the customer id and tick the box to confirm.")
         return
-    removed = own_workspace().forget_customer(who, reason=state.get("forget_why", ""))
+    try:
+        removed = own_workspace().forget_customer(who, reason=state.get("forget_why", ""))
+    except SmbcoreError as exc:  # e.g. the disk is full: the message says what was done and what to do
+        state["forget_message"] = ("error", str(exc))
+        return
+    finally:
+        forget_cached()
     if removed:
         state["forget_message"] = (
             "success",
-            "Deleted: " + ", ".join(f"{n:,} rows from {t}" for t, n in removed.items()) + ".",
+            "Deleted: " + ", ".join(f"{plural(n, 'row')} from {t.replace('_', ' ')}" for t, n in removed.items()) + ".",
         )
     else:
         state["forget_message"] = ("info", f"No saved table has rows for customer '{who}'.")

@@ -6,6 +6,8 @@ __all__ = [
     "UnknownTableError",
     "ContractError",
     "MissingTableError",
+    "DiskFullError",
+    "disk_is_full",
     "NO_CUSTOMER_IDS",
     "require_customer_ids",
     "EMPTY_FILE",
@@ -33,6 +35,27 @@ class ContractError(SmbcoreError):
 
 class MissingTableError(SmbcoreError):
     """A computation needs a table the workspace does not have."""
+
+
+class DiskFullError(SmbcoreError):
+    """The server's disk is full, so a change could not be written; the message says what was not saved, that
+    nothing saved before was lost, and to free space and try again."""
+
+
+def disk_is_full(exc: BaseException) -> bool:
+    """True when `exc` (or an error it was raised from) says the disk or the owner's quota is full. DuckDB reports
+    it as text ('Could not write file ...: No space left on device'), Python as OSError ENOSPC or EDQUOT."""
+    import errno
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 NO_CUSTOMER_IDS = (

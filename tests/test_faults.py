@@ -1,15 +1,21 @@
 """Nothing lost: a process killed in the middle of saving leaves every saved table whole and the decisions
-log intact; after a restart the owner sees one complete version of each table, never a mix."""
+log intact; after a restart the owner sees one complete version of each table, never a mix. A full disk is
+reported as a full disk, and keeps what was saved."""
 
+import errno
+import logging
+import os
 import subprocess
 import sys
 import time
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from smbcore.data import Workspace
 from smbcore.data.workspace import content_version
+from smbcore.errors import DiskFullError
 from smbcore.synthetic import generate_transactions
 
 from .conftest import ROOT
@@ -75,8 +81,6 @@ def _shown_dates(page, url: str) -> str:
     return caption.inner_text()
 
 
-@pytest.mark.browser
-@pytest.mark.slow
 def _taking_turns(read_or_write, tries: int = 40):
     """Run a workspace call from this test process while the app's server may hold the file (DuckDB allows one
     process at a time; the app's own sessions take turns through a lock inside the server process)."""
@@ -90,6 +94,8 @@ def _taking_turns(read_or_write, tries: int = 40):
     return read_or_write()
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_killing_the_running_app_during_an_upload_save_keeps_what_was_saved(tmp_path):
     """`streamlit run`; a browser saves an orders file, then saves a large one once to time it; then, over and
     over, starts saving the other file and kills the server part-way through that time. After each restart the
@@ -137,3 +143,97 @@ def test_killing_the_running_app_during_an_upload_save_keeps_what_was_saved(tmp_
         browser.close()
     print(f"one save took {save_seconds:.1f} s; after each kill and restart: {outcomes}")
     assert "kept the saved file" in outcomes  # at least one kill landed before the save was done
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A real 8 MB filesystem (tmpfs), so a save meets 'No space left on device' exactly as on a full disk."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root; run as root (e.g. in the dev container) to test a full disk")
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here ({made.stderr.decode().strip()}): the full-disk test needs one")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(folder, leave: int) -> None:
+    """Fill the filesystem of `folder` with one file, then free `leave` bytes of it."""
+    filler = folder / "filler"
+    chunk = b"\0" * 65_536
+    with open(filler, "wb") as out:
+        try:
+            while True:
+                out.write(chunk)
+                out.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    os.truncate(filler, max(filler.stat().st_size - leave, 0))
+
+
+def test_a_full_disk_says_so_and_keeps_the_saved_table(small_disk, caplog):
+    """It used to say 'TransactionContext Error: cannot rollback - no transaction is active' (the ROLLBACK after
+    the failed COMMIT hid 'No space left on device') and log nothing."""
+    workspace = Workspace(small_disk / "workspace.duckdb")
+    first = generate_transactions(n_lines=500, n_customers=50, days=60, seed=1)
+    bigger = generate_transactions(n_lines=60_000, n_customers=2_000, days=300, seed=2)
+    kept = workspace.save("transactions", first, source="march.csv")
+    workspace.log_decision("data", "transactions", "saved", reason="march")
+    _fill(small_disk, leave=64 * 1024)
+    with caplog.at_level(logging.ERROR, logger="smbcore.workspace"), pytest.raises(DiskFullError) as failed:
+        workspace.save("transactions", bigger, source="april.csv")
+    message = str(failed.value)
+    assert message.startswith("The disk is full, so your 'transactions' table was not saved.")
+    assert "Nothing you saved before was lost" in message and "Free some space" in message
+    assert "No space left on device" in caplog.text and "transactions" in caplog.text  # the real cause, logged
+    assert workspace.version("transactions") == kept == content_version(workspace.load("transactions"))
+    assert workspace.decisions()["reason"].tolist() == ["march"]
+    (small_disk / "filler").unlink()  # space freed: the same save now works
+    assert workspace.save("transactions", bigger, source="april.csv") == content_version(bigger)
+    assert len(workspace.load("transactions")) == len(bigger)
+
+
+def test_the_data_page_says_the_disk_is_full(small_disk, monkeypatch):
+    monkeypatch.setenv("SMBCORE_HOME", str(small_disk))
+    workspace = Workspace(small_disk / "workspace.duckdb")
+    kept = workspace.save("transactions", generate_transactions(n_lines=500, n_customers=50, days=60, seed=1))
+    data = generate_transactions(n_lines=60_000, n_customers=2_000, days=300, seed=2).to_csv(index=False).encode()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    app.session_state["data_source"] = "own"
+    app.run()
+    app.switch_page("pages/data.py").run()
+    _fill(small_disk, leave=64 * 1024)
+    app.file_uploader(key="upload_file").set_value(("april.csv", data, "text/csv")).run()
+    next(b for b in app.button if b.label.startswith("Save as my orders")).click().run()
+    assert not app.exception
+    shown = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "The disk is full, so your 'transactions' table was not saved." in shown, shown
+    assert "rollback" not in shown and "Saving did not work" not in shown
+    assert workspace.version("transactions") == kept
+
+
+def test_erasing_on_a_full_disk_says_what_was_done(small_disk, bank):
+    """Erasing needs room for a second copy of the file (compaction). On a full disk it says either that nothing
+    was changed, or that the rows are gone but old copies may remain; deleting again after freeing space
+    finishes the job."""
+    workspace = Workspace(small_disk / "workspace.duckdb")
+    for table, frame in bank.items():
+        workspace.save(table, frame.head(5_000), source="bank.csv")
+    workspace.log_decision("targeting", "C00001", "contested", reason="unfair", decided_by="C00001")
+    _fill(small_disk, leave=128 * 1024)
+    with pytest.raises(DiskFullError) as failed:
+        workspace.forget_customer("C00001")
+    still_there = "C00001" in set(workspace.load("customers")["customer_id"])
+    if str(failed.value).startswith("The disk is full, so the customer was not deleted"):
+        assert still_there and workspace.decisions()["subject"].tolist() == ["C00001"]
+    else:
+        assert "delete the same customer again" in str(failed.value) and not still_there
+        assert "C00001" not in set(workspace.decisions()["subject"])
+    assert list(small_disk.glob("*.compact*")) == []  # no half-written copy left behind
+    (small_disk / "filler").unlink()
+    workspace.forget_customer("C00001")
+    assert b"C00001" not in workspace.path.read_bytes()

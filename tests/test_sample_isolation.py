@@ -43,6 +43,7 @@ WRITES = {
     "forget_customer": lambda: ("C00001",),
     "log_decision": lambda: ("targeting", "C00001", "contested"),
     "set_setting": lambda: ("currency", "$"),
+    "compact": lambda: (),
 }
 
 

@@ -182,3 +182,25 @@ def test_sessions_of_one_server_take_turns_on_a_workspace_file(tmp_path):
     busy.close()
     assert finished.wait(10)  # and goes ahead once the first is done
     other.join()
+
+
+def test_compacting_keeps_everything_and_drops_old_copies(tmp_path):
+    """`compact` rewrites the file: every table, version, currency, setting and log entry is kept, the log's ids
+    go on from where they were, and the bytes of rows replaced before are gone from the file."""
+    workspace = Workspace(tmp_path / "w.duckdb")
+    old = generate_transactions(n_lines=2_000, n_customers=100, days=90, seed=1)
+    old["product_name"] = "Old Range " + old["product_name"]
+    workspace.save("transactions", old, source="jan.csv", currency="EUR")
+    new = generate_transactions(n_lines=2_000, n_customers=100, days=90, seed=2)
+    version = workspace.save("transactions", new, source="feb.csv", currency="EUR")
+    workspace.set_setting("country", "DE")
+    first = workspace.log_decision("data", "transactions", "saved", reason="feb")
+    assert b"Old Range" in workspace.path.read_bytes()  # DuckDB keeps the replaced rows' blocks
+    catalog = workspace.catalog()
+    workspace.compact()
+    assert b"Old Range" not in workspace.path.read_bytes()
+    pd.testing.assert_frame_equal(workspace.catalog(), catalog)
+    assert workspace.version("transactions") == version == content_version(workspace.load("transactions"))
+    assert (workspace.currency("transactions"), workspace.setting("country")) == ("€", "DE")
+    assert workspace.log_decision("data", "transactions", "checked") == first + 1
+    assert workspace.decisions()["reason"].tolist() == ["feb", ""]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
+import secrets
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +16,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from smbcore import cache
 from smbcore.data.contracts import TABLES
 from smbcore.data.currency import symbol_for, table_symbol
-from smbcore.errors import MissingTableError, SmbcoreError
+from smbcore.errors import DiskFullError, MissingTableError, SmbcoreError, disk_is_full
 
 __all__ = ["Workspace", "ReadOnlyWorkspace", "SampleView", "SampleChangeError", "default_home", "content_version"]
 
@@ -37,6 +40,14 @@ CREATE TABLE IF NOT EXISTS smbcore_settings (key VARCHAR PRIMARY KEY, value VARC
 _LOCKS: dict[str, threading.RLock] = {}
 _SCHEMA_READY: set[str] = set()  # workspace files this process has already given the schema
 _LOCKS_GUARD = threading.Lock()
+_log = logging.getLogger("smbcore.workspace")
+
+
+def _file_lock(path: str | Path) -> threading.RLock:
+    """The one lock of a workspace file in this process: every connection, and compaction, holds it."""
+    key = str(Path(path).resolve())
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.RLock())
 
 
 class _Connection:
@@ -45,9 +56,7 @@ class _Connection:
     at once makes DuckDB refuse ('Unique file handle conflict'), which the load test met."""
 
     def __init__(self, path: str, read_only: bool = False):
-        key = str(Path(path).resolve())
-        with _LOCKS_GUARD:
-            self._lock = _LOCKS.setdefault(key, threading.RLock())
+        self._lock = _file_lock(path)
         self._lock.acquire()
         try:
             self._con = duckdb.connect(path, read_only=read_only)
@@ -135,8 +144,15 @@ class Workspace:
             if sign:
                 con.execute("INSERT OR REPLACE INTO smbcore_settings VALUES (?, ?)", [_currency_key(table), sign])
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(con)
+            if disk_is_full(exc):
+                _log.error("Saving the table '%s' into %s failed: the disk is full (%s)", table, self.path, exc)
+                raise DiskFullError(
+                    f"The disk is full, so your '{table}' table was not saved. Nothing you saved before was lost: "
+                    "the previous version of every table is still there. Free some space on the disk this app "
+                    "keeps its data on (or ask whoever runs it to), then save again."
+                ) from exc
             raise
         finally:
             con.close()
@@ -158,8 +174,7 @@ class Workspace:
         if table not in self.tables():
             raise MissingTableError(f"The workspace has no '{table}' table yet. Upload it on the Data page.")
         with self._connect() as con:
-            arrow = con.sql(f'SELECT * FROM "{table}"').to_arrow_table()
-        return _restore_types(arrow.to_pandas(types_mapper=_ARROW_TYPES.get))
+            return _read_table(con, table)
 
     def tables(self) -> list[str]:
         with self._connect() as con:
@@ -189,40 +204,103 @@ class Workspace:
             con.close()
 
     def forget_customer(self, customer_id: str, reason: str = "", decided_by: str = "owner") -> dict[str, int]:
-        """Delete every row about one customer from every table that has a customer_id, in one transaction, and
-        log it (the log keeps only that a deletion happened, how many rows and why). Returns rows removed per
-        table."""
+        """Erase one customer, in one transaction: delete their rows from every table that has a customer id
+        column (any table in the file with a column named `customer_id` or ending in `_customer_id`, campaign lists
+        included), and in the decisions log put a pseudonym ('erased-' and 12 random hex digits, the same in every
+        entry of this erasure, never derivable from the id) wherever the id stands alone in any text (subject,
+        decided_by, reason, the details' text...). The log then gets one entry saying a customer was deleted, how
+        many rows and which pseudonym now stands for them, without the id. Afterwards the workspace's cached
+        results are deleted and the file is compacted (`compact`), so its raw bytes no longer hold the id.
+
+        Returns rows removed per table. DiskFullError when the disk is too full (nothing is deleted if it fails
+        before the transaction commits; if only compacting fails, the message says to try again)."""
+        customer_id = str(customer_id)
+        pseudonym = "erased-" + secrets.token_hex(6)
         removed: dict[str, int] = {}
-        con = self._connect()
-        try:
-            con.execute("BEGIN TRANSACTION")
-            saved = [r[0] for r in con.execute("SELECT name FROM smbcore_tables").fetchall()]
-            for table in [t for t in saved if t in TABLES]:
-                columns = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
-                if "customer_id" not in columns:
-                    continue
-                frame = con.execute(f'SELECT * FROM "{table}"').df()
-                keep = frame["customer_id"].astype("string") != str(customer_id)
-                keep = keep.fillna(True).astype(bool)
-                if keep.all():
-                    continue
-                removed[table] = int((~keep).sum())
-                kept = _restore_types(frame[keep].reset_index(drop=True))
-                source = con.execute("SELECT source FROM smbcore_tables WHERE name = ?", [table]).fetchall()
-                self._write(con, table, kept, content_version(kept), source[0][0] if source else "")
-            con.execute(
-                "INSERT INTO smbcore_decisions (logged_at, model, subject, decision, action, reason, decided_by, "
-                "details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [_now(), "data", "a customer", "deleted customer data", "delete", reason, decided_by,
-                 json.dumps({"rows_removed": removed})],
-            )  # fmt: skip
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+        with _file_lock(self.path):
+            con = self._connect()
+            try:
+                con.execute("BEGIN TRANSACTION")
+                for table, columns in _customer_tables(con):
+                    match = " OR ".join(f'CAST("{c}" AS VARCHAR) = ?' for c in columns)
+                    count = con.execute(
+                        f'SELECT count(*) FROM "{table}" WHERE {match}', [customer_id] * len(columns)
+                    ).fetchone()[0]
+                    if not count:
+                        continue
+                    con.execute(f'DELETE FROM "{table}" WHERE {match}', [customer_id] * len(columns))
+                    removed[table] = int(count)
+                    kept = _read_table(con, table)
+                    con.execute(
+                        "UPDATE smbcore_tables SET version = ?, rows = ?, saved_at = ? WHERE name = ?",
+                        [content_version(kept), len(kept), _now(), table],
+                    )
+                renamed = _pseudonymise_log(con, customer_id, pseudonym)
+                con.execute(
+                    "INSERT INTO smbcore_decisions (logged_at, model, subject, decision, action, reason, "
+                    "decided_by, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [_now(), "data", "a customer", "deleted customer data", "delete",
+                     _replace_id(reason, customer_id, pseudonym), _replace_id(decided_by, customer_id, pseudonym),
+                     json.dumps({"rows_removed": removed, "pseudonym": pseudonym, "log_entries_renamed": renamed})],
+                )  # fmt: skip
+                con.execute("COMMIT")
+            except BaseException as exc:
+                _rollback(con)
+                if disk_is_full(exc):
+                    _log.error("Deleting a customer from %s failed: the disk is full (%s)", self.path, exc)
+                    raise DiskFullError(
+                        "The disk is full, so the customer was not deleted: nothing was changed. Free some space "
+                        "on the disk this app keeps its data on (or ask whoever runs it to), then delete again."
+                    ) from exc
+                raise
+            finally:
+                con.close()
+            cache.clear(self.path)
+            try:
+                self.compact()
+            except DiskFullError as exc:
+                raise DiskFullError(
+                    "The customer's rows were deleted and their id was taken out of the decisions log, but the disk "
+                    "is too full to rewrite the workspace file, so old copies may remain inside it. Free some space "
+                    "on the disk this app keeps its data on, then delete the same customer again to finish."
+                ) from exc
         return removed
+
+    def compact(self) -> None:
+        """Rewrite the workspace file so it holds only the current data. DuckDB keeps deleted and overwritten
+        rows in freed blocks of the file; this copies every table, the log and the settings into a new file
+        (`<name>.duckdb.compact`, needing as much free space as the data takes) and moves it into place with
+        os.replace, holding the file's lock, so other sessions of this server wait and then open the new file.
+        If it fails, the old file is left as it was. DiskFullError when the disk is too full for the copy."""
+        fresh = self.path.with_name(self.path.name + ".compact")
+        with _file_lock(self.path):
+            for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            try:
+                with self._connect() as con:
+                    con.execute("CHECKPOINT")
+                    name = con.execute("SELECT current_database()").fetchone()[0]
+                    target = str(fresh).replace("'", "''")
+                    con.execute(f"ATTACH '{target}' AS smbcore_compact")
+                    try:
+                        con.execute(f'COPY FROM DATABASE "{name}" TO smbcore_compact')
+                    finally:
+                        con.execute("DETACH smbcore_compact")
+                os.chmod(fresh, self.path.stat().st_mode & 0o7777)
+                with open(fresh, "rb") as handle:
+                    os.fsync(handle.fileno())
+                os.replace(fresh, self.path)
+                _fsync_folder(self.path.parent)
+            except BaseException as exc:
+                for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+                if disk_is_full(exc):
+                    _log.error("Compacting %s failed: the disk is full (%s)", self.path, exc)
+                    raise DiskFullError(
+                        "The disk is full, so the workspace file could not be rewritten; it is unchanged. Free "
+                        "some space on the disk this app keeps its data on, then try again."
+                    ) from exc
+                raise
 
     def log_decision(
         self,
@@ -371,6 +449,89 @@ class SampleView:
 
     def set_setting(self, key: str, value: str) -> None:
         self.notes.set_setting(key, value)
+
+
+def _rollback(con: _Connection) -> None:
+    """Undo an open transaction after a failure. When the failure was in COMMIT itself DuckDB has already ended
+    the transaction, and ROLLBACK would raise 'no transaction is active', hiding the real cause: ignored."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def _read_table(con, table: str) -> pd.DataFrame:
+    """A saved table as `load` returns it (the types its content version was computed on)."""
+    arrow = con.sql(f'SELECT * FROM "{table}"').to_arrow_table()
+    return _restore_types(arrow.to_pandas(types_mapper=_ARROW_TYPES.get))
+
+
+def _customer_tables(con) -> list[tuple[str, list[str]]]:
+    """Every table of the file (the app's own log, settings and catalog aside) with its customer id columns:
+    named `customer_id` or ending in `_customer_id`. Found from the file itself, so a table added later is
+    never missed."""
+    rows = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' "
+        "AND table_catalog = current_database() ORDER BY table_name, ordinal_position"
+    ).fetchall()
+    found: dict[str, list[str]] = {}
+    for table, column in rows:
+        if table not in _RESERVED and (column == "customer_id" or column.endswith("_customer_id")):
+            found.setdefault(table, []).append(column)
+    return list(found.items())
+
+
+def _replace_id(text, customer_id: str, pseudonym: str):
+    """`text` with every stand-alone `customer_id` (not part of a longer word or number) replaced."""
+    if not isinstance(text, str) or customer_id not in text:
+        return text
+    return re.sub(rf"(?<!\w){re.escape(customer_id)}(?!\w)", pseudonym, text)
+
+
+def _replace_in_json(value, customer_id: str, pseudonym: str):
+    if isinstance(value, dict):
+        return {
+            _replace_id(k, customer_id, pseudonym): _replace_in_json(v, customer_id, pseudonym)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_replace_in_json(v, customer_id, pseudonym) for v in value]
+    return _replace_id(value, customer_id, pseudonym)
+
+
+def _pseudonymise_log(con, customer_id: str, pseudonym: str) -> int:
+    """Put `pseudonym` for `customer_id` in every text column of the decisions log (the `details` JSON is read as
+    JSON, so an id written with escapes is found and numbers are never touched); returns entries changed."""
+    log = con.execute("SELECT * FROM smbcore_decisions").df()
+    texts = [c for c in log.columns if c not in ("id", "logged_at", "details")]
+    changed = 0
+    for row in log.to_dict("records"):
+        new = {c: _replace_id(row[c], customer_id, pseudonym) for c in texts}
+        try:
+            details = json.dumps(_replace_in_json(json.loads(row["details"]), customer_id, pseudonym))
+            if json.loads(details) == json.loads(row["details"]):
+                details = row["details"]
+        except (TypeError, ValueError):
+            details = _replace_id(row["details"], customer_id, pseudonym)
+        new["details"] = details
+        if any(new[c] != row[c] for c in new):
+            sets = ", ".join(f'"{c}" = ?' for c in new)
+            con.execute(f"UPDATE smbcore_decisions SET {sets} WHERE id = ?", [*new.values(), row["id"]])
+            changed += 1
+    return changed
 
 
 def _currency_key(table: str) -> str:
