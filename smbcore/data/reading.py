@@ -21,6 +21,8 @@ import openpyxl
 import pandas as pd
 import pyarrow as pa
 from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from smbcore.data.report import ROW_OFFSET, Problem
 from smbcore.errors import EMPTY_FILE, HEADER_ONLY, NOT_TABULAR
@@ -391,6 +393,42 @@ TOO_BIG_WORKBOOK = (
 )
 
 
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only sheet that is not read when the workbook opens. openpyxl sizes every sheet on opening from its
+    <dimension> element, and a sheet without one was read to its end (every sheet, however large: minutes and
+    hundreds of MB for a workbook whose first sheet has 20 rows); a made-up dimension ('A1:Z99999999') made it
+    yield millions of empty rows. Rows are yielded as the sheet holds them."""
+
+    def _get_size(self) -> None:
+        return None
+
+
+class _WorkbookReader(ExcelReader):
+    """openpyxl's reader (read-only) whose worksheets are _UnsizedSheet, so opening reads no sheet at all."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                worksheet = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                worksheet.sheet_state = sheet.state
+                self.wb._sheets.append(worksheet)
+
+
+def _open_workbook(data) -> openpyxl.Workbook:
+    """The workbook in read-only mode, values not formulas, no sheet read yet (see _UnsizedSheet)."""
+    reader = _WorkbookReader(io.BytesIO(data), read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def _rows_claimed(workbook, worksheet) -> int:
+    """The last row the sheet's <dimension> element names (Excel writes it at the top), 0 when there is none."""
+    with workbook._archive.open(worksheet._worksheet_path) as source:
+        head = source.read(4096)
+    found = re.search(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+    return int(found.group(1)) if found else 0
+
+
 def _too_big_part(data: bytes, name: str) -> str | None:
     """The refusal for a workbook part openpyxl would read whole (the shared-strings table: 10 million strings took
     1.75 GB) when it passes MAX_WORKBOOK_PART, checked from the zip's directory before anything is unpacked."""
@@ -427,7 +465,7 @@ def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame | None, list[Probl
     if (refusal := _too_big_part(data, name)) is not None:
         return None, [Problem("error", None, 0, [], refusal)], details
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = _open_workbook(data)
     except Exception as exc:  # openpyxl raises many types for damaged files
         message = (
             f"The Excel file '{name}' could not be opened ({exc}). Open it in Excel and save it again as .xlsx or CSV."
@@ -448,7 +486,7 @@ def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame | None, list[Probl
                     header = cells
                     continue
                 if len(labels) == MAX_ROWS:
-                    rows_about = max(worksheet.max_row or 0, number)
+                    rows_about = max(_rows_claimed(workbook, worksheet), number)  # the sheet is not read further
                     message = TOO_MANY_ROWS.format(name=name, rows=rows_about, limit=MAX_ROWS)
                     return None, [Problem("error", None, 0, [], message)], details
                 rows.append(cells)
