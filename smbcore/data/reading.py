@@ -573,10 +573,16 @@ def _unpack(read, done) -> bytearray:
 
 
 def _gunzip(data: bytes) -> bytearray:
-    """The gzip file unpacked, within the limits (see _unpack)."""
+    """The gzip file unpacked, within the limits (see _unpack). How far it has got, for the rows estimate, is told by
+    the size gzip records at the end (the unpacked size, for files under 4 GB), else by the compressed bytes read."""
     packed = io.BytesIO(data)
+    recorded = int.from_bytes(data[-4:], "little") if len(data) >= 4 else 0
+
+    def done(unpacked: int) -> float:
+        return unpacked / recorded if recorded >= unpacked else packed.tell() / max(len(data), 1)
+
     with gzip.GzipFile(fileobj=packed) as stream:
-        return _unpack(stream.read, lambda _: packed.tell() / max(len(data), 1))
+        return _unpack(stream.read, done)
 
 
 def _unzip_member(archive: zipfile.ZipFile, member: str) -> bytearray:
@@ -617,7 +623,7 @@ def _longest_line(data) -> tuple[int, int, int]:
         ends = np.flatnonzero(feed | ret)
         if not len(ends):
             continue
-        lengths = np.diff(ends + block, prepend=line_start)
+        lengths = np.diff(ends + block, prepend=line_start - 1) - 1  # without the line ends
         at = int(np.argmax(lengths))
         if lengths[at] > longest:
             before = ends[:at]
@@ -759,11 +765,12 @@ def _read_bytes(data, name: str) -> RawFile:
 
 
 def _long_line_message(name: str, data, row: int, start: int) -> str:
-    """A line over MAX_LINE: named as an oversize cell with its column when one value in it is, else as a line.
-    Only the first MAX_LINE bytes of that line and of the header are decoded."""
-    text = bytes(data[start : start + MAX_LINE + 1]).decode("utf-8", errors="replace")
+    """A line over MAX_LINE: named as an oversize cell with its column when one value in its first megabytes is,
+    else as a line. Only those megabytes of that line and of the header are decoded."""
+    window = max(MAX_LINE, 4 * MAX_CELL)
+    text = bytes(data[start : start + window + 1]).decode("utf-8", errors="replace")
     if row > 1:
-        header = bytes(data[:MAX_LINE]).decode("utf-8", errors="replace")
+        header = bytes(data[:window]).decode("utf-8", errors="replace")
         text = header[: _line_span(header, 1)[1]].rstrip("\r") + "\n" + text
     for delimiter in DELIMITERS:
         if _long_piece(text, *_line_span(text, min(row, 2)), delimiter) is not None:
