@@ -132,7 +132,7 @@ _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def _sheet_rows(rows: int, strings: int = 0):
+def _sheet_rows(rows: int, strings: int = 0, big_cell: int = 0):
     """Sheet XML in pieces: a header and `rows` order rows of inline values (or shared-string references)."""
     yield f'<?xml version="1.0" encoding="UTF-8"?><worksheet {_NS}><sheetData>'
     names = ["Name", "Created at", "Lineitem sku", "Lineitem quantity", "Lineitem price", "Email"]
@@ -149,10 +149,16 @@ def _sheet_rows(rows: int, strings: int = 0):
         if len(batch) == 20_000:
             yield "".join(batch)
             batch = []
-    yield "".join(batch) + "</sheetData></worksheet>"
+    yield "".join(batch)
+    if big_cell:
+        yield f'<row r="{rows + 2}"><c t="inlineStr"><is><t>'
+        for _ in range(big_cell // MB):
+            yield "x" * MB
+        yield "</t></is></c></row>"
+    yield "</sheetData></worksheet>"
 
 
-def workbook(path: Path, sheet_rows: list[int], strings: int = 0) -> None:
+def workbook(path: Path, sheet_rows: list[int], strings: int = 0, big_cell: int = 0) -> None:
     """An .xlsx written part by part (openpyxl's writer takes minutes for a million rows)."""
     sheets = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
@@ -192,7 +198,7 @@ def workbook(path: Path, sheet_rows: list[int], strings: int = 0) -> None:
         )
         for i, rows in enumerate(sheet_rows, start=1):
             with archive.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as out:
-                for piece in _sheet_rows(rows, strings if i == 1 else 0):
+                for piece in _sheet_rows(rows, strings if i == 1 else 0, big_cell if i == 1 else 0):
                     out.write(piece.encode())
         if strings:
             with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as out:
@@ -252,6 +258,11 @@ def cases(tmp: Path, scale: float, wanted):
         workbook(strings, [n(200_000)], strings=n(10_000_000))
         what = f"{strings.stat().st_size / MB:.1f} MB .xlsx"
         yield "workbook: 10M shared strings", what, "157 s, +1.75 GB", [("orders.xlsx", strings)]
+    if wanted("workbook: one 190 MB cell"):
+        cell = tmp / "one_cell.xlsx"
+        workbook(cell, [2], big_cell=n(190 * MB))
+        what = f"{cell.stat().st_size / MB:.1f} MB .xlsx, under the sheet limit"
+        yield "workbook: one 190 MB cell", what, "", [("orders.xlsx", cell)]
     for rows in (250_000, 500_000, 1_000_000):
         if wanted(f"till export, {n(rows):,} lines"):
             till = tmp / f"till_{rows}.csv"

@@ -204,3 +204,29 @@ def test_characters_that_cannot_be_decoded_are_reported_not_silently_replaced():
     assert warning.message.startswith(
         "1 character in 'orders.csv' could not be read as utf-16 text and show as '\ufffd' (first in row 4)."
     )
+
+
+def test_an_enormous_cell_in_a_workbook_is_refused_with_its_row_and_column_before_it_is_read():
+    """One 190 MB cell in a sheet took 1.3 GB and was read (openpyxl holds a cell's whole text). The sheet's XML
+    is scanned in chunks first; a cell longer than any Excel can make is refused by row and column. Scaled: a
+    300 KB cell (Excel, and openpyxl's writer, stop at 32,767 characters, so it is put into the XML directly)."""
+    rows = [["Order", "Description", "Qty"], [1, "Mug", 2], [2, "PLACEHOLDER", 1]]
+    data = _with_part_replaced(_workbook_bytes([("Orders", rows)]), b"PLACEHOLDER", b"x" * 300_000)
+    result, peak = _peak_mb(lambda: read_raw(data, "orders.xlsx"))
+    assert result.frame is None
+    assert result.problems[0].message.startswith(
+        "'orders.xlsx' has a cell of more than 131,072 characters in row 3, column B of the sheet 'Orders'"
+    )
+    assert peak < 3, f"{peak:.1f} MB used: the cell was read"
+    rows[2][1] = "Café " * 6_000  # 30,000 characters: Excel's own cells are read
+    assert read_raw(_workbook_bytes([("Orders", rows)]), "orders.xlsx").frame["Description"][1] == "Café " * 6_000
+
+
+def _with_part_replaced(data: bytes, old: bytes, new: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, content in parts.items():
+            archive.writestr(part, content.replace(old, new))
+    return out.getvalue()

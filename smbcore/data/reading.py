@@ -45,7 +45,7 @@ _DELIMITER_NAMES = {
 _SNIFF_LINES = 50
 MAX_CELL = 131_072  # characters in one cell (Python's csv limit); Excel itself stops at 32,767
 OVERSIZE_CELL = (
-    "'{name}' has a cell of more than {limit:,} characters in row {row}{column}, far longer than any shop's "
+    "'{name}' has a cell of more than {limit:,} characters in {where}, far longer than any shop's "
     "data (Excel itself stops at 32,767). Check that this is the export you meant; if it is, shorten or remove "
     "that cell and upload the file again."
 )
@@ -143,8 +143,8 @@ def _oversize_message(name: str, text: str, error: _OversizeCell, shown_row: int
             header = _piece(text, header_start, header_end, delim, long).strip().strip(chr(34))
             named = f" ('{header[:60]}')" if header else ""
         column = f", column {long}{named}"
-        return OVERSIZE_CELL.format(name=name, limit=MAX_CELL, row=row, column=column)
-    return OVERSIZE_CELL.format(name=name, limit=MAX_CELL, row=row, column="")
+        return OVERSIZE_CELL.format(name=name, limit=MAX_CELL, where=f"row {row}{column}")
+    return OVERSIZE_CELL.format(name=name, limit=MAX_CELL, where=f"row {row}")
 
 
 @dataclass
@@ -384,7 +384,7 @@ def _cell_text(value) -> str | None:
 
 
 MAX_WORKBOOK_PART = 50_000_000  # bytes of a workbook part read whole (the shared-strings table, styles)
-MAX_SHEET = 400_000_000  # bytes of the sheet read (streamed, but one enormous cell would be held whole)
+MAX_SHEET = 200_000_000  # bytes of the sheet read: streamed, but one enormous cell would be held whole
 _FRAME_BLOCK = 50_000  # rows of a sheet turned into compact text columns at a time
 TOO_BIG_WORKBOOK = (
     "'{name}' holds {what} that unpacks to more than {limit:,} MB, more than this app reads from one workbook. "
@@ -419,6 +419,30 @@ def _open_workbook(data) -> openpyxl.Workbook:
     reader = _WorkbookReader(io.BytesIO(data), read_only=True, data_only=True)
     reader.read()
     return reader.wb
+
+
+_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"')
+
+
+def _oversize_sheet_cell(workbook, worksheet) -> tuple[int, str] | None:
+    """(row, column letters) of the first cell whose text is longer than MAX_CELL bytes, found by streaming the
+    sheet's XML in chunks before it is parsed (openpyxl holds a cell's whole text: one 190 MB cell took 1.3 GB);
+    None when there is none. Excel's own cells (32,767 characters) are under MAX_CELL bytes even in UTF-8."""
+    run_start, offset, before = 0, 0, b""
+    with workbook._archive.open(worksheet._worksheet_path) as source:
+        while chunk := source.read(_CHUNK):
+            view = np.frombuffer(chunk, dtype=np.uint8)
+            marks = np.flatnonzero((view == 60) | (view == 62)) + offset  # '<' and '>'
+            ends = np.append(marks, offset + len(chunk))
+            lengths = np.diff(ends, prepend=run_start - 1) - 1
+            if (lengths > MAX_CELL).any():
+                start = int(ends[int(np.argmax(lengths > MAX_CELL))] - lengths[int(np.argmax(lengths > MAX_CELL))])
+                context = before + chunk[: max(0, start - offset)]
+                refs = _CELL_REF.findall(context[-65_536:])
+                return (int(refs[-1][1]), refs[-1][0].decode()) if refs else (0, "")
+            run_start = int(marks[-1]) + 1 if len(marks) else run_start
+            offset, before = offset + len(chunk), chunk[-65_536:]
+    return None
 
 
 def _rows_claimed(workbook, worksheet) -> int:
@@ -476,6 +500,11 @@ def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame | None, list[Probl
             if workbook._archive.getinfo(worksheet._worksheet_path).file_size > MAX_SHEET:
                 what = f"a sheet ('{worksheet.title}')"
                 message = TOO_BIG_WORKBOOK.format(name=name, what=what, limit=MAX_SHEET // 1_000_000)
+                return None, [Problem("error", None, 0, [], message)], details
+            if (cell := _oversize_sheet_cell(workbook, worksheet)) is not None:
+                sheet = f"the sheet '{worksheet.title}'"
+                where = f"row {cell[0]}, column {cell[1]} of {sheet}" if cell[0] else sheet
+                message = OVERSIZE_CELL.format(name=name, limit=MAX_CELL, where=where)
                 return None, [Problem("error", None, 0, [], message)], details
             header, rows, blocks, labels = None, [], [], []
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
