@@ -118,8 +118,22 @@ def _workbook_bytes(sheets, shared_strings: list[str] = ()) -> bytes:
     workbook.save(buffer)
     if not shared_strings:
         return buffer.getvalue()
-    with zipfile.ZipFile(buffer) as archive:
+    return _rezipped(buffer.getvalue(), lambda parts: _add_shared_strings(parts, shared_strings))
+
+
+def _rezipped(data: bytes, edit) -> bytes:
+    """The zip `data` with its parts (name -> bytes) changed by `edit`."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    edit(parts)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, content in parts.items():
+            archive.writestr(part, content)
+    return out.getvalue()
+
+
+def _add_shared_strings(parts: dict, shared_strings: list[str]) -> None:
     main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     items = "".join(f"<si><t>{text}</t></si>" for text in shared_strings)
     parts["xl/sharedStrings.xml"] = b'<sst xmlns="%s" count="%d">%s</sst>' % (main, len(shared_strings), items.encode())
@@ -132,11 +146,6 @@ def _workbook_bytes(sheets, shared_strings: list[str] = ()) -> bytes:
         b"</Relationships>",
         b'<Relationship Id="rIdS" Type="%s" Target="sharedStrings.xml"/></Relationships>' % relation,
     )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for part, data in parts.items():
-            archive.writestr(part, data)
-    return out.getvalue()
 
 
 def test_a_workbook_with_an_oversize_table_of_texts_is_refused_before_it_is_read(monkeypatch):
@@ -211,7 +220,11 @@ def test_an_enormous_cell_in_a_workbook_is_refused_with_its_row_and_column_befor
     is scanned in chunks first; a cell longer than any Excel can make is refused by row and column. Scaled: a
     300 KB cell (Excel, and openpyxl's writer, stop at 32,767 characters, so it is put into the XML directly)."""
     rows = [["Order", "Description", "Qty"], [1, "Mug", 2], [2, "PLACEHOLDER", 1]]
-    data = _with_part_replaced(_workbook_bytes([("Orders", rows)]), b"PLACEHOLDER", b"x" * 300_000)
+    sheet = "xl/worksheets/sheet1.xml"
+    data = _rezipped(
+        _workbook_bytes([("Orders", rows)]),
+        lambda parts: parts.update({sheet: parts[sheet].replace(b"PLACEHOLDER", b"x" * 300_000)}),
+    )
     result, peak = _peak_mb(lambda: read_raw(data, "orders.xlsx"))
     assert result.frame is None
     assert result.problems[0].message.startswith(
@@ -220,13 +233,3 @@ def test_an_enormous_cell_in_a_workbook_is_refused_with_its_row_and_column_befor
     assert peak < 3, f"{peak:.1f} MB used: the cell was read"
     rows[2][1] = "Café " * 6_000  # 30,000 characters: Excel's own cells are read
     assert read_raw(_workbook_bytes([("Orders", rows)]), "orders.xlsx").frame["Description"][1] == "Café " * 6_000
-
-
-def _with_part_replaced(data: bytes, old: bytes, new: bytes) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        parts = {info.filename: archive.read(info) for info in archive.infolist()}
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for part, content in parts.items():
-            archive.writestr(part, content.replace(old, new))
-    return out.getvalue()

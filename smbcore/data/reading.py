@@ -436,7 +436,8 @@ def _oversize_sheet_cell(workbook, worksheet) -> tuple[int, str] | None:
             ends = np.append(marks, offset + len(chunk))
             lengths = np.diff(ends, prepend=run_start - 1) - 1
             if (lengths > MAX_CELL).any():
-                start = int(ends[int(np.argmax(lengths > MAX_CELL))] - lengths[int(np.argmax(lengths > MAX_CELL))])
+                first = int(np.argmax(lengths > MAX_CELL))
+                start = int(ends[first] - lengths[first])
                 context = before + chunk[: max(0, start - offset)]
                 refs = _CELL_REF.findall(context[-65_536:])
                 return (int(refs[-1][1]), refs[-1][0].decode()) if refs else (0, "")
