@@ -6,7 +6,7 @@ Generates each file in a temporary folder (nothing big is kept or committed): gz
 1.2 GB (order lines, as in the issue), one 999 MB line (a single enormous cell, gzip), two bombs uploaded together,
 a workbook whose small first sheet sits beside two 1,000,000-row sheets, a workbook of 10 million shared strings,
 and realistic order exports at and under the limits (a till export of 250,000 to 1,000,000 lines, a Shopify export
-of about 200 MB, a 200,000-row Excel sheet). Each case runs in a fresh Python process that reads the file's bytes
+of about 200 MB, a 200,000-row Excel sheet), and a gzip just under the limits (the largest file accepted). Each case runs in a fresh Python process that reads the file's bytes
 (as an upload arrives), resets its peak-memory mark, then runs `read_table(bytes, "transactions")` as the Data page
 does (two threads for "two at once", as two owners in one server). Reported: the process's peak RSS above what it
 held before reading (Linux VmHWM after writing 5 to /proc/self/clear_refs), the time, and what the owner is told.
@@ -239,6 +239,12 @@ def cases(tmp: Path, scale: float, wanted):
             "over 11 GB",
             [("a.csv.gz", bomb), ("b.csv.gz", bomb)],
         )
+    if wanted("gzip just under the limits"):
+        under = tmp / "orders_199mb.csv.gz"
+        lines = gzip_orders(under, n(199 * MB))
+        what = f"{under.stat().st_size / MB:.1f} MB gzip, {lines:,} lines ({n(199 * MB) / MB:,.0f} MB) unpacked"
+        yield "gzip just under the limits", what, "", [("orders.csv.gz", under)]
+        yield "2 of those at once", "two threads", "", [("a.csv.gz", under), ("b.csv.gz", under)]
     if wanted("gzip 1.2 GB"):
         big = tmp / "orders_1200mb.csv.gz"
         gzip_orders(big, n(1200 * MB))
