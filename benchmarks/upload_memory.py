@@ -64,6 +64,12 @@ print(json.dumps({{"seconds": seconds, "before_mb": before, "peak_mb": status("V
     "limits": [reading.MAX_EXPANDED, reading.MAX_ROWS]}}))
 """
 
+NOTE = (
+    "The limits are chosen so that the largest files still accepted (the till export at the row limit, th"
+    "e Shopify export and the gzip just under the size limit) add no more than about 1 GB, and two upload"
+    "s at once are read one after the other (the second waits for its turn), so together they need about "
+    "what one needs. Files over the limits are refused after unpacking at most the limit."
+)
 HEADER = "Name,Email,Created at,Lineitem sku,Lineitem name,Lineitem quantity,Lineitem price,Billing Country,Notes\n"
 
 
@@ -327,6 +333,8 @@ def main() -> None:
         + ". Each case: a fresh process reads the file's bytes, resets its peak-memory mark, then runs "
         "`read_table(bytes, 'transactions')` (two threads for two uploads at once). *Peak added* is the peak RSS "
         "(VmHWM) above the RSS before reading; the uploaded bytes themselves are counted in *before*.",
+        "",
+        NOTE,
         "",
         "| case | file | before this change (issue 14) | peak added MB | peak RSS MB | time s | what the owner is told |",
         "|:--|:--|:--|--:|--:|--:|:--|",
