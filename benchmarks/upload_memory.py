@@ -65,10 +65,10 @@ print(json.dumps({{"seconds": seconds, "before_mb": before, "peak_mb": status("V
 """
 
 NOTE = (
-    "The limits are chosen so that the largest files still accepted (the till export at the row limit, th"
-    "e Shopify export and the gzip just under the size limit) add no more than about 1 GB, and two upload"
-    "s at once are read one after the other (the second waits for its turn), so together they need about "
-    "what one needs. Files over the limits are refused after unpacking at most the limit."
+    "The limits are chosen so that the largest files still accepted (the till export at the row limit, the "
+    "Shopify export and the gzip just under the size limit) add no more than about 1 GB, and two uploads at once "
+    "are read one after the other (the second waits for its turn), so together they need about what one needs. "
+    "Files over the limits are refused after unpacking at most the limit."
 )
 HEADER = "Name,Email,Created at,Lineitem sku,Lineitem name,Lineitem quantity,Lineitem price,Billing Country,Notes\n"
 
