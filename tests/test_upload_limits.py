@@ -193,6 +193,7 @@ def test_a_large_file_waits_for_another_owners_large_file_and_small_ones_do_not(
         assert raw.problems[0].message.startswith(
             "The app is busy reading another large file and 'orders.csv.gz' waited 0 minutes for its turn."
         )
+        assert raw.details == {"busy": True}  # so the Data page does not keep it as the file's reading
         assert not read_table(gzip.compress(small), "transactions", name="orders.csv.gz").ok
         assert len(read_raw(small, "orders.csv").frame) == 3
     finally:

@@ -717,8 +717,9 @@ def read_raw(source: Source, name: str | None = None) -> RawFile:
     try:
         with large_file_turn(float("inf") if is_compressed(data) else len(data)):
             return _read_bytes(data, name)
-    except Busy:
-        return _unreadable(name, BUSY.format(name=name, minutes=round(BUSY_WAIT / 60)))
+    except Busy:  # details['busy']: not the file's fault, so a caller keeping results should read it again later
+        message = BUSY.format(name=name, minutes=round(BUSY_WAIT / 60))
+        return RawFile(name, None, [Problem("error", None, 0, [], message)], {"busy": True})
 
 
 def _read_bytes(data, name: str) -> RawFile:
