@@ -51,7 +51,10 @@ def _raw(uploaded):
     if uploaded.file_id not in cache:
         with st.spinner(f"Reading {plain_text(uploaded.name)}..."):
             cache.clear()  # keep only the current file in memory
-            cache[uploaded.file_id] = read_raw(uploaded.getvalue(), name=uploaded.name)
+            raw = read_raw(uploaded.getvalue(), name=uploaded.name)
+            if raw.details.get("busy"):  # the app was reading other large files: try again on the next run
+                return raw
+            cache[uploaded.file_id] = raw
     return cache[uploaded.file_id]
 
 

@@ -11,7 +11,17 @@ from smbcore.data.canonical import build_canonical
 from smbcore.data.contracts import PRESETS, table_spec
 from smbcore.data.mapping import detect_preset, guess_mapping
 from smbcore.data.parsing import DateOrder
-from smbcore.data.reading import RawFile, Source, read_raw
+from smbcore.data.reading import (
+    BUSY,
+    BUSY_WAIT,
+    Busy,
+    RawFile,
+    Source,
+    _as_bytes,
+    is_compressed,
+    large_file_turn,
+    read_raw,
+)
 from smbcore.data.report import Problem, report_frame
 from smbcore.errors import SmbcoreError
 
@@ -99,6 +109,22 @@ def read_table(
             "the day first (31/12/2024) or the month first (12/31/2024), or 'auto' to have it worked out."
         )
     spec = table_spec(table)
+    if isinstance(source, RawFile):
+        size = source.details.get("bytes", 0)
+    else:
+        source, default_name = _as_bytes(source)
+        name, size = name or default_name, float("inf") if is_compressed(source) else len(source)
+    try:
+        with large_file_turn(size):  # a large file is read and checked in one turn (see reading.large_file_turn)
+            return _read_table(source, spec, mapping, date_order, name)
+    except Busy:
+        shown = source.name if isinstance(source, RawFile) else name
+        message = BUSY.format(name=shown, minutes=round(BUSY_WAIT / 60))
+        return LoadResult(table, None, [Problem("error", None, 0, [], message)], mapping or {})
+
+
+def _read_table(source, spec, mapping, date_order, name) -> LoadResult:
+    table = spec.name
     raw = source if isinstance(source, RawFile) else read_raw(source, name=name)
     if raw.frame is None:
         return LoadResult(table, None, list(raw.problems), mapping or {}, None, raw.details)
