@@ -338,6 +338,10 @@ async def sign_out_page(request: Request) -> Response:
 
 
 refuse_to_start_if_open()
+# The table toolbar's own "Download as CSV" exports cells as they are (a live formula included): off, even when
+# the server is started from another folder and .streamlit/config.toml is not found. The app's own downloads
+# neutralise formulas.
+config.set_option("client.disableDataExport", True, "smbcore server.py")
 sessions.mark_guarded()
 
 app = st.App(

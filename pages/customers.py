@@ -32,7 +32,7 @@ from smbcore.customers import SEGMENT_RULES, check_words
 from smbcore.data import read_table
 from smbcore.formatting import is_known, number, percent, plural
 from smbcore.labels import plain_frame
-from smbcore.safety import csv_bytes, plain_text
+from smbcore.safety import csv_bytes, plain_text, visible_text
 
 require_app()
 
@@ -150,7 +150,9 @@ def lookup_section() -> None:
     c = currency()
     prof = compute("transactions", "customers.analyse").profile
     ids = prof.sort_values("monetary", ascending=False).index.tolist()
-    customer = st.selectbox("Customer (largest spend first; type to search)", ids, key="lookup_customer")
+    customer = st.selectbox(
+        "Customer (largest spend first; type to search)", ids, format_func=visible_text, key="lookup_customer"
+    )
     if customer is None:
         return
     row = prof.loc[customer]
@@ -196,7 +198,9 @@ def recommendations_section() -> None:
     model = recommender()
     top = compute("transactions", "overview.top_products", "buyers", 200)
     labels = dict(zip(top["product_id"], top["product_name"], strict=True))
-    product = st.selectbox("Product", list(labels), format_func=lambda p: f"{labels[p]} ({p})", key="together")
+    product = st.selectbox(
+        "Product", list(labels), format_func=lambda p: visible_text(f"{labels[p]} ({p})"), key="together"
+    )
     together = model.similar(product, k=10)
     if together.empty:
         st.info("Too few orders with this product to say what goes with it.")
@@ -225,7 +229,10 @@ def plan_section() -> None:
     f1, f2, f3, f4 = st.columns(4)
     segments = f1.multiselect("Segments", sorted(plan["segment"].unique()), key="plan_segments")
     countries = f2.multiselect(
-        "Countries", sorted(plan["country"].dropna().unique()) if "country" in plan else [], key="plan_countries"
+        "Countries",
+        sorted(plan["country"].dropna().unique()) if "country" in plan else [],
+        format_func=visible_text,
+        key="plan_countries",
     )
     minimum = f3.number_input(f"Minimum net spend ({c})", min_value=0.0, value=0.0, step=50.0, key="plan_min")
     control = f4.slider(

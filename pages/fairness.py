@@ -29,7 +29,7 @@ from smbcore import customers, explain, fairness, overrides, targeting
 from smbcore.errors import SmbcoreError
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_name, value_words
-from smbcore.safety import csv_bytes, plain_text
+from smbcore.safety import csv_bytes, plain_text, visible_text
 from smbcore.targeting import SENSITIVE_NAMES
 
 require_app()
@@ -108,7 +108,9 @@ def plan_decision() -> None:
     analysis = compute("transactions", "customers.analyse")
     profile = analysis.profile
     st.markdown("**One customer's email-plan action**")
-    who = st.selectbox("Customer", profile.index.astype(str).tolist()[:5000], key="why_plan_customer")
+    who = st.selectbox(
+        "Customer", profile.index.astype(str).tolist()[:5000], format_func=visible_text, key="why_plan_customer"
+    )
     row = profile.loc[who]
     risk = percent(row["churn_risk"], unknown="")
     st.markdown(
@@ -160,7 +162,7 @@ def why_tab() -> None:
     show_chart(chart, width="stretch")
     st.markdown("**One decision**")
     ids = now["customer_id"].astype(str).tolist()
-    who = st.selectbox("Customer", ids[:5000], key="why_customer")
+    who = st.selectbox("Customer", ids[:5000], format_func=visible_text, key="why_customer")
     row = now[now["customer_id"].astype(str) == who].head(1)
     selection = model.select(now, len(now) * 0.2, 1.0)
     threshold = float(selection.loc[selection["contact"], "probability"].min())
@@ -307,9 +309,11 @@ def targeting_bias(model, now, sensitive) -> None:
         + ". Under 0.05 is small, over 0.2 large."
     )
     st.markdown("**Make it fairer, knowing the cost**")
-    column = st.selectbox("Equalise contact rates across", sensitive, key="fair_mitigate_by")
+    column = st.selectbox("Equalise contact rates across", sensitive, format_func=visible_text, key="fair_mitigate_by")
     result = fairness.mitigate(model, audit_frame, column)
     trade = result["tradeoff"]
+    if result["not_fitted"]:
+        st.caption(plain_text(result["not_fitted"]))
     show_table(
         trade,
         hide_index=True,

@@ -29,7 +29,7 @@ from pages._shared import (
 from smbcore import forecast as fc
 from smbcore.data import SAMPLES
 from smbcore.overview import WEEKDAYS
-from smbcore.safety import plain_text
+from smbcore.safety import plain_text, visible_text
 
 require_app()
 
@@ -167,7 +167,7 @@ def choose_history() -> Choice | None:
         c1, c2, c3 = st.columns(3)
         measure = c1.selectbox("Forecast", list(MEASURES), format_func=MEASURES.get, key="fc_measure")
         levels = [k for k, v in LEVELS.items() if v is None or v in tx]
-        level = c2.selectbox("For", levels, key="fc_level")
+        level = c2.selectbox("For", levels, format_func=visible_text, key="fc_level")
         period = c3.segmented_control("Per", ["Day", "Week"], default="Day", key="fc_period") or "Day"
         freq = "D" if period == "Day" else "W"
         include = one_offs_choice()
@@ -224,7 +224,9 @@ def outside_factors(by: str | None) -> tuple[pd.DataFrame | None, list[str]]:
     numeric = [
         c for c in external.columns if c not in ("date", "store_id") and pd.api.types.is_numeric_dtype(external[c])
     ]
-    offered = st.multiselect("Outside factors to consider", numeric, default=numeric, key="fc_factors")
+    offered = st.multiselect(
+        "Outside factors to consider", numeric, default=numeric, format_func=visible_text, key="fc_factors"
+    )
     if not offered:
         return None, []
     keep = ["date", *offered]
@@ -481,7 +483,7 @@ def draw(history: pd.DataFrame, result: pd.DataFrame, unit: str, days_per_period
     """The chart of the chosen series; returns which series it shows."""
     recent = history[history["date"] >= history["date"].max() - pd.Timedelta(days=180 * days_per_period)]
     series = list(result["series_id"].unique())
-    shown = st.selectbox("Series", series, key="fc_series") if len(series) > 1 else series[0]
+    shown = st.selectbox("Series", series, format_func=visible_text, key="fc_series") if len(series) > 1 else series[0]
     past = recent[recent["series_id"] == shown].assign(kind="History")
     ahead = result[result["series_id"] == shown]
     base = alt.Chart(ahead)

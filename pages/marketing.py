@@ -27,7 +27,7 @@ from smbcore import fairness, overrides
 from smbcore.consent import consent_counts, contactable, customer_consent, unknown_words, with_consent
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_frame, plain_name
-from smbcore.safety import csv_bytes, plain_text
+from smbcore.safety import csv_bytes, plain_text, visible_text
 from smbcore.targeting import ORDERS_SOURCE, RULE_WORDS, VISITS_SOURCE
 
 require_app()
@@ -59,9 +59,10 @@ def page() -> None:
             "Sensitive attributes (kept for the fairness check, not used to decide)",
             candidates,
             default=[c for c in base.sensitive if c in candidates],
+            format_func=visible_text,
             key="tg_sensitive",
         )
-        exclude = st.multiselect("Leave out as well", candidates, key="tg_exclude")
+        exclude = st.multiselect("Leave out as well", candidates, format_func=visible_text, key="tg_exclude")
         use_sensitive = st.toggle(
             "Use the sensitive attributes to decide (not recommended)", False, key="tg_use_sensitive"
         )

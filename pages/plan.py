@@ -30,7 +30,7 @@ from smbcore import allocate
 from smbcore import forecast as fc
 from smbcore.errors import SmbcoreError
 from smbcore.requirements import REQUIREMENTS
-from smbcore.safety import csv_bytes, plain_text
+from smbcore.safety import csv_bytes, plain_text, visible_text
 
 require_app()
 
@@ -167,7 +167,7 @@ def _stock_tab(fragment: bool = False) -> None:
     others = st.multiselect(
         "Add products beyond the top 200 by revenue",
         list(names),
-        format_func=lambda p: f"{names[p]} ({p})",
+        format_func=lambda p: visible_text(f"{names[p]} ({p})"),
         key="plan_extra_products",
         placeholder="any product",
     )

@@ -186,7 +186,12 @@ def mitigate(
     `share` is contacted with the same share of every group, so the cost in responses is like for like.
     Returns {"before", "after" (optimizer), "same_share": FairnessReport; "tradeoff": DataFrame (version,
     selected, responders_reached, precision, gap); "thresholds": the fitted optimizer; "selected": the three
-    decisions}. `gap` is the demographic parity difference (or equalized odds difference) for `column`."""
+    decisions; "not_fitted": None, or why the optimizer was left out}. `gap` is the demographic parity
+    difference (or equalized odds difference) for `column`.
+
+    The optimizer needs responders and non-responders in every group; when a group has only one kind (a small
+    group, or one with no responders at all), it is left out ("after" and "thresholds" are None, the table has
+    the two other versions) and "not_fitted" names the groups."""
     from fairlearn.postprocessing import ThresholdOptimizer
 
     from smbcore.targeting import _as_model_frame, _inputs
@@ -195,15 +200,26 @@ def mitigate(
     y = frame[model.target].astype(int).to_numpy()
     groups = _groups(frame, column).to_numpy()
     data = _as_model_frame(_inputs(frame, model.inputs), model.categorical)
-    optimizer = ThresholdOptimizer(
-        estimator=model.pipeline,
-        constraints=constraint,
-        objective="balanced_accuracy_score",
-        prefit=True,
-        predict_method="predict_proba",
-    )
-    optimizer.fit(data, y, sensitive_features=groups)
-    after = optimizer.predict(data, sensitive_features=groups, random_state=0).astype(bool)
+    one_outcome = sorted(str(g) for g in np.unique(groups) if np.unique(y[groups == g]).size < 2)
+    optimizer, after, report_after, not_fitted = None, None, None, None
+    if one_outcome:
+        names = ", ".join(f"'{g}'" for g in one_outcome)
+        verb = "has" if len(one_outcome) == 1 else "have"
+        not_fitted = (
+            "fairlearn's ThresholdOptimizer needs people who responded and people who did not in every "
+            f"{column} group; {names} {verb} only one kind here, so it is left out."
+        )
+    else:
+        optimizer = ThresholdOptimizer(
+            estimator=model.pipeline,
+            constraints=constraint,
+            objective="balanced_accuracy_score",
+            prefit=True,
+            predict_method="predict_proba",
+        )
+        optimizer.fit(data, y, sensitive_features=groups)
+        after = optimizer.predict(data, sensitive_features=groups, random_state=0).astype(bool)
+        report_after = audit(model, frame, [column], selected=after)
     before = _selected(model, frame, share)
     # The budget-bound version of the same idea: contact the same number, the same share of every group
     # (each group's best-scored first).
@@ -214,7 +230,6 @@ def mitigate(
         take = int(round(share * len(members)))
         same_share[members[np.argsort(-score[members], kind="stable")[:take]]] = True
     report_before = audit(model, frame, [column], share)
-    report_after = audit(model, frame, [column], selected=after)
     report_share = audit(model, frame, [column], selected=same_share)
     key = "demographic_parity_difference" if constraint == "demographic_parity" else "equalized_odds_difference"
     rows = []
@@ -223,6 +238,8 @@ def mitigate(
         ("same share of every group, same number contacted", same_share, report_share),
         ("fairlearn ThresholdOptimizer (its own number)", after, report_after),
     ):
+        if chosen is None:  # the optimizer could not be fitted (see not_fitted)
+            continue
         rows.append(
             {
                 "version": name,
@@ -239,6 +256,7 @@ def mitigate(
         "tradeoff": pd.DataFrame(rows),
         "thresholds": optimizer,
         "selected": {"as ranked": before, "same share": same_share, "optimizer": after},
+        "not_fitted": not_fitted,
     }
 
 

@@ -207,3 +207,22 @@ def test_what_would_change_names_inputs_in_plain_words_with_units():
     assert value_words("recency_days", 1.2) == "1 day" and value_words("avg_gap_days", 11.6) == "12 days"
     card = explain.model_card(model)
     assert "spend_90d" not in card["inputs"] and "Spend, last 90 days" in card["inputs"]
+
+
+def test_mitigation_leaves_out_the_optimizer_when_a_group_has_only_one_outcome_and_says_which():
+    """fairlearn's ThresholdOptimizer raises 'Degenerate labels' when a group has only responders or only
+    non-responders (the bank sample's first 3,000 rows: nobody aged 60+ responded); the page showed 'Something
+    went wrong'. The other two versions are still compared, and the words name the group."""
+    frame = campaign(n=3000, seed=5, age_bias=1.0)
+    model = targeting.fit(frame, "responded")
+    holdout = model.holdout.copy()
+    oldest = fairness._groups(holdout, "age") == fairness._groups(holdout, "age").max()
+    holdout.loc[oldest, "responded"] = False
+    result = fairness.mitigate(model, holdout, "age")
+    assert result["after"] is None and result["thresholds"] is None
+    assert list(result["tradeoff"]["version"]) == [
+        "as the model ranks",
+        "same share of every group, same number contacted",
+    ]
+    assert "only one kind" in result["not_fitted"]
+    assert f"'{fairness._groups(holdout, 'age').max()}'" in result["not_fitted"]
