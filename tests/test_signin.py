@@ -363,6 +363,26 @@ def test_sign_in_from_another_web_site_is_refused(servers):
 
 
 @pytest.mark.slow
+def test_the_sign_in_form_lets_browsers_say_it_posts_to_its_own_site(servers):
+    """Under `Referrer-Policy: no-referrer` browsers send `Origin: null` with the form's own post (Fetch standard,
+    'serializing a request origin'), which the same-site check refuses: nobody could sign in from a real browser
+    (found by tests/test_browser_two_owners.py). Under `same-origin` the browser names the app's own address,
+    and nothing of it goes to another site."""
+    url, _, _ = servers
+    form = Browser(url).request("GET", "/account/sign-in")
+    assert form.getheader("Referrer-Policy") == "same-origin"
+    ann = Browser(url)
+    assert ann.sign_in("ann", PASSWORD).status == 303 and ann.cookie  # what the browser then sends
+    sandboxed = Browser(url).request(  # `null` still says nothing about where the post comes from: refused
+        "POST",
+        "/account/sign-in",
+        urlencode({"name": "ann", "password": PASSWORD}).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded", "Origin": "null"},
+    )
+    assert sandboxed.status == 403 and sandboxed.getheader("set-cookie") is None
+
+
+@pytest.mark.slow
 def test_too_many_failed_sign_ins_are_refused_like_a_wrong_password_and_logged(tmp_path):
     home = tmp_path / "home"
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115
