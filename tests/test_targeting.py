@@ -4,6 +4,7 @@ Bank Marketing sample."""
 import re
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -136,14 +137,16 @@ def test_the_decisions_log_never_loses_a_row_when_the_process_is_killed(tmp_path
     script = (
         "import sys; sys.path.insert(0, sys.argv[2]); from smbcore.data import Workspace\n"
         "w = Workspace(sys.argv[1])\n"
-        "for i in range(100000): w.log_decision('targeting', f'C{i}', 'contested', reason='load')\n"
+        "for i in range(100000):\n"
+        "    w.log_decision('targeting', f'C{i}', 'contested', reason='load')\n"
+        "    if i == 0: print('writing', flush=True)\n"
     )
-    writer = subprocess.Popen([sys.executable, "-c", script, str(path), str(ROOT)])
-    try:
-        writer.wait(timeout=4)
-    except subprocess.TimeoutExpired:
-        writer.kill()
-        writer.wait()
+    writer = subprocess.Popen([sys.executable, "-c", script, str(path), str(ROOT)], stdout=subprocess.PIPE, text=True)
+    # Kill it while it writes: after its first row (its imports can take seconds on a busy machine), not before.
+    assert writer.stdout.readline().strip() == "writing"
+    time.sleep(1.0)
+    writer.kill()
+    writer.wait()
     log = Workspace(path).decisions()
     assert log.iloc[0]["reason"] == "before the crash"
     assert log["id"].is_monotonic_increasing and log["id"].is_unique and len(log) > 1
