@@ -138,19 +138,29 @@ def cash_split(plan: allocate.WholePlan, c: str) -> None:
     )
 
 
+def _ask_to_save() -> None:
+    """Button callback (runs before the page, so the click is never lost to a rerun): the name to save the
+    current settings under, for scenarios_section to save once the plan is made."""
+    name = st.session_state.get("plan_scenario_name", "").strip()
+    if name:
+        st.session_state["plan_scenario_request"] = name
+    else:
+        st.session_state["plan_scenario_message"] = ("warning", "Type a name for the scenario first.")
+
+
 def scenarios_section(plan: allocate.WholePlan) -> None:
     """Name the current settings, keep them (the policies and the headline results) in the workspace, and compare
     saved scenarios side by side."""
     st.markdown("**Scenarios**")
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    name = c1.text_input("Name these settings", key="plan_scenario_name", placeholder="e.g. busy December").strip()
-    if c2.button("Save scenario", key="plan_save_scenario"):
-        if name:
-            label = f"{name} ({source_label(active_source())})"
-            allocate.save_scenario(own_workspace(), label, plan.policies, plan.results())
-            st.success(plain_text(f"Saved '{name}'."))
-        else:
-            st.warning("Type a name for the scenario first.")
+    c1.text_input("Name these settings", key="plan_scenario_name", placeholder="e.g. busy December")
+    c2.button("Save scenario", key="plan_save_scenario", on_click=_ask_to_save)
+    if name := st.session_state.pop("plan_scenario_request", None):
+        allocate.save_scenario(own_workspace(), f"{name} ({source_label(active_source())})", plan.policies,
+                               plan.results())  # fmt: skip
+        st.session_state["plan_scenario_message"] = ("success", f"Saved '{name}'.")
+    if message := st.session_state.pop("plan_scenario_message", None):
+        (st.success if message[0] == "success" else st.warning)(plain_text(message[1]))
     table = allocate.scenarios(own_workspace())
     if table.empty:
         st.caption("No scenarios saved yet.")
