@@ -36,21 +36,12 @@ def timed(function, *args, **kwargs):
 
 def stock_calls(inputs, settings: dict) -> None:
     """What the Stock tab runs when a slider moves: the plan and the service-level curve."""
-    items = inputs.items.assign(unit_cost=inputs.items["price"] * settings.pop("cost_share"))
-    demand = inputs.demand
-    shock = settings.pop("shock")
-    allocate.inventory_plan(demand, items=items, demand_shock=shock, **settings)
-    allocate.service_curve(demand, items=items, demand_shock=shock, **settings)
+    allocate.stock_plan(inputs, allocate.StockPolicy(**settings)).service_curve()
 
 
 def staff_calls(inputs, settings: dict) -> None:
     """What the Staff tab runs: the demand shock, the rota and the cost-against-service curve."""
-    forecast = allocate.with_shock(inputs.forecast, settings.pop("shock"))
-    plan_for = settings.pop("plan_for")
-    args = (forecast, inputs.profile, settings["productivity"], settings["min_staff"], (8, 18), settings["shift"],
-            settings["wage"])  # fmt: skip
-    allocate.staffing_plan(*args, plan_for=plan_for)
-    allocate.staffing_tradeoff(*args)
+    allocate.rota(inputs, allocate.StaffPolicy(open_hours=(8, 18), **settings)).tradeoff()
 
 
 def budget_calls(segments, settings: dict) -> None:
@@ -66,7 +57,7 @@ def budget_calls(segments, settings: dict) -> None:
 
 STOCK = dict(service_level=0.95, lead_time_days=7, review_days=7, holding_cost_rate=0.25, order_cost=20.0,
              cost_share=0.6, shock=0.0)  # fmt: skip
-STAFF = dict(productivity=10.0, wage=12.0, min_staff=1, shift=4, plan_for="forecast", shock=0.0)
+STAFF = dict(orders_per_staff_hour=10.0, hourly_wage=12.0, min_staff=1, shift_hours=4, plan_for="forecast", shock=0.0)
 BUDGET = dict(budget=1000.0, uplift=0.02, touches=3)
 SLIDERS = {
     "service level": ("stock", "service_level", [0.8 + 0.0125 * i for i in range(16)]),
@@ -75,13 +66,13 @@ SLIDERS = {
     "holding cost": ("stock", "holding_cost_rate", [0.05 + 0.03 * i for i in range(16)]),
     "ordering cost": ("stock", "order_cost", [5.0 * i for i in range(16)]),
     "cost share": ("stock", "cost_share", [0.3 + 0.04 * i for i in range(16)]),
-    "stock demand shock": ("stock", "shock", [-0.5 + 0.1 * i for i in range(16)]),
-    "staff productivity": ("staff", "productivity", [2.0 + 3 * i for i in range(16)]),
-    "hourly wage": ("staff", "wage", [6.0 + 2 * i for i in range(16)]),
+    "stock demand shock": ("stock", "shock", [-50.0 + 10 * i for i in range(16)]),
+    "staff productivity": ("staff", "orders_per_staff_hour", [2.0 + 3 * i for i in range(16)]),
+    "hourly wage": ("staff", "hourly_wage", [6.0 + 2 * i for i in range(16)]),
     "fewest on duty": ("staff", "min_staff", [0, 1, 2, 3, 4, 5] * 3),
-    "shift length": ("staff", "shift", list(range(2, 13)) * 2),
+    "shift length": ("staff", "shift_hours", list(range(2, 13)) * 2),
     "plan staff for": ("staff", "plan_for", list(allocate.PLAN_FOR) * 5),
-    "staff demand shock": ("staff", "shock", [-0.5 + 0.1 * i for i in range(16)]),
+    "staff demand shock": ("staff", "shock", [-50.0 + 10 * i for i in range(16)]),
     "marketing budget": ("budget", "budget", [500.0 * i for i in range(16)]),
     "response estimate": ("budget", "uplift", [0.005 + 0.01 * i for i in range(16)]),
     "contacts per customer": ("budget", "touches", list(range(1, 11)) * 2),
@@ -125,11 +116,12 @@ def main() -> None:
     median_all = statistics.median(r["median_ms"] for r in rows)
     # Did the plan pay off? Replays with the default settings (8 weeks of stock, 4 weeks of rota).
     replay = allocate.stock_replay_inputs(tx, 200, 56)
-    items = replay.items.assign(unit_cost=replay.items["price"] * 0.6)
-    stock_replay = allocate.backtest_policy(replay.history, 56, items=items, forecast=replay.forecast)
+    items = allocate.priced_items(replay.items, allocate.StockPolicy())
+    stock_replay = allocate.backtest_policy(replay.history, allocate.StockPolicy(), 56, items=items,
+                                            forecast=replay.forecast)  # fmt: skip
     staff_replay_inputs = allocate.staff_replay_inputs(tx, 28)
-    rota_replay = allocate.backtest_rota(tx, staff_replay_inputs.forecast, staff_replay_inputs.profile, 10.0, 1,
-                                         (8, 18), 4, 12.0)  # fmt: skip
+    rota_replay = allocate.backtest_rota(tx, staff_replay_inputs.forecast, staff_replay_inputs.profile,
+                                         allocate.StaffPolicy(open_hours=(8, 18)))  # fmt: skip
     lines = ["# What-if speed (Plan page)", "", "`.venv/bin/python benchmarks/whatif.py`", "",
              "Online Retail sample, top 200 products. Times of the smbcore calls the page makes (no drawing).", "",
              "## First full plan (fits included)", "", "| step | seconds |", "|:--|--:|"]  # fmt: skip

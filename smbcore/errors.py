@@ -78,3 +78,19 @@ def require_customer_ids(transactions, what: str, error: type[SmbcoreError] = No
     figure (`what`, e.g. 'Products suggested for each customer') needs them."""
     if "customer_id" not in transactions or transactions["customer_id"].isna().all():
         raise error(NO_CUSTOMER_IDS.format(what=what))
+
+
+class PolicyError(SmbcoreError):
+    """A plan setting (stock, staff or marketing budget policy) outside what a plan can use, e.g. a closing hour
+    before the opening hour; the message names the setting, its value and the range it needs."""
+
+
+class DecisionLogError(SmbcoreError):
+    """A contest or override of a decision that cannot be logged as given (no reason); the message says what to add."""
+
+
+class ScenarioError(SmbcoreError):
+    """A what-if scenario that cannot be saved as given (no name); the message says what to add."""
+
+
+__all__ += ["PolicyError", "DecisionLogError", "ScenarioError"]

@@ -1,11 +1,15 @@
 """Stock, staff and budget plans against textbook answers, and replays on realistic histories."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm
 
 from smbcore.allocate import (
+    StaffPolicy,
+    StockPolicy,
     backtest_policy,
     backtest_rota,
     budget_plan,
@@ -49,16 +53,9 @@ def items(products=("A",), price=10.0, cost=6.0) -> pd.DataFrame:
 
 
 def test_normal_demand_gives_the_textbook_safety_stock_reorder_point_and_eoq():
-    plan = inventory_plan(
-        normal_forecast(),
-        service_level=0.95,
-        lead_time_days=7,
-        review_days=7,
-        holding_cost_rate=0.25,
-        order_cost=20,
-        items=items(),
-        max_weeks=None,  # the textbook EOQ, uncapped (10 a day: 312 units is 31 days of sales)
-    ).iloc[0]
+    policy = StockPolicy(service_level=0.95, lead_time_days=7, review_days=7, holding_cost_rate=0.25, order_cost=20,
+                         max_weeks=None)  # fmt: skip  # the textbook EOQ, uncapped (10 a day: 312 units is 31 days of sales)
+    plan = inventory_plan(normal_forecast(), policy, items=items()).iloc[0]
     safety = norm.ppf(0.95) * 3.0 * np.sqrt(14)
     assert plan["safety_stock"] == pytest.approx(safety)
     assert plan["reorder_point"] == pytest.approx(140 + safety)
@@ -71,7 +68,7 @@ def test_normal_demand_gives_the_textbook_safety_stock_reorder_point_and_eoq():
 def test_a_higher_service_level_never_lowers_stock():
     forecast = normal_forecast(products=("A", "B"))
     levels = [0.5, 0.8, 0.9, 0.95, 0.99, 0.999]
-    points = [inventory_plan(forecast, service_level=s)["reorder_point"].to_numpy() for s in levels]
+    points = [inventory_plan(forecast, StockPolicy(service_level=s))["reorder_point"].to_numpy() for s in levels]
     assert np.all(np.diff(np.array(points), axis=0) >= 0)
 
 
@@ -82,10 +79,10 @@ def test_stock_on_hand_and_a_budget_cap_shape_the_order():
     plan = inventory_plan(forecast, items=shop, stock=stock).set_index("product_id")
     assert not plan.loc["A", "order_now"] and plan.loc["A", "order_units"] == 0  # well above the reorder point
     assert plan.loc["C", "order_units"] == np.ceil(plan.loc["C", "reorder_point"] + plan.loc["C", "order_quantity"])
-    capped = inventory_plan(forecast, items=shop, stock=stock, budget=1000).set_index("product_id")
+    capped = inventory_plan(forecast, StockPolicy(budget=1000), items=shop, stock=stock).set_index("product_id")
     assert (capped["order_units"] * 6).sum() <= 1000
     assert capped.loc["C", "order_units"] > capped.loc["B", "order_units"]  # C earns 3x the margin per unit
-    nothing = inventory_plan(forecast, items=shop, stock=stock, budget=0)
+    nothing = inventory_plan(forecast, StockPolicy(budget=0), items=shop, stock=stock)
     assert (nothing["order_units"] == 0).all()
 
 
@@ -106,14 +103,14 @@ def test_doubling_productivity_halves_staff_floored_at_the_minimum():
     profile = hourly_profile(tx)
     assert profile.groupby("weekday")["share"].sum().round(6).eq(1).all()
     forecast = normal_forecast(mean=400, sd=40, days=14)
-    one = staffing_plan(forecast, profile, orders_per_staff_hour=5, min_staff=1, open_hours=(8, 20))
-    two = staffing_plan(forecast, profile, orders_per_staff_hour=10, min_staff=1, open_hours=(8, 20))
+    one = staffing_plan(forecast, profile, StaffPolicy(orders_per_staff_hour=5, min_staff=1, open_hours=(8, 20)))
+    two = staffing_plan(forecast, profile, StaffPolicy(orders_per_staff_hour=10, min_staff=1, open_hours=(8, 20)))
     expected = np.maximum(np.ceil(one["staff"] / 2), 1)
     assert (two["staff"] <= expected).all() and (two["staff"] >= np.maximum(np.floor(one["staff"] / 2), 1)).all()
     assert two["staff"].sum() == pytest.approx(one["staff"].sum() / 2, rel=0.15)
-    floor = staffing_plan(forecast, profile, orders_per_staff_hour=10_000, min_staff=2, open_hours=(8, 20))
+    floor = staffing_plan(forecast, profile, StaffPolicy(orders_per_staff_hour=10_000, min_staff=2, open_hours=(8, 20)))
     assert (floor["staff"] == 2).all()
-    busier = staffing_plan(forecast, profile, 5, 1, (8, 20), plan_for="very busy day (95% upper)")
+    busier = staffing_plan(forecast, profile, StaffPolicy(5, 1, (8, 20), plan_for="very busy day (95% upper)"))
     assert busier["staff"].sum() >= one["staff"].sum()
 
 
@@ -169,7 +166,7 @@ def test_replaying_stationary_demand_the_plan_keeps_products_in_stock():
         ],
         ignore_index=True,
     )
-    table = backtest_policy(history, test_days=56, service_level=0.98).set_index("policy")
+    table = backtest_policy(history, StockPolicy(service_level=0.98), test_days=56).set_index("policy")
     ours, naive = table.iloc[0], table.iloc[1]
     assert ours["fill_rate"] >= 0.98
     assert ours["fill_rate"] >= naive["fill_rate"]
@@ -180,7 +177,7 @@ def test_closed_days_get_no_shifts():
     tx = shop_orders()
     forecast = normal_forecast(mean=200, sd=20, days=7)
     forecast.loc[forecast["date"].dt.day_name() == "Saturday", ["yhat", "yhat_lo_80", "yhat_hi_80"]] = 0.0
-    rota = staffing_plan(forecast, hourly_profile(tx), 10, min_staff=2)
+    rota = staffing_plan(forecast, hourly_profile(tx), StaffPolicy(10, min_staff=2))
     assert "Saturday" not in set(rota["weekday"]) and rota["date"].nunique() == 6
 
 
@@ -205,13 +202,15 @@ def test_checks_flag_emails_for_products_about_to_run_out_and_thin_peaks():
     campaign = pd.DataFrame({"customer_id": ["c1", "c2"], "product_ids": ["A | X", "B"], "action": "Thank you"})
     tx = shop_orders()
     orders = normal_forecast(mean=300, sd=60, days=14)
-    rota = staffing_plan(orders, hourly_profile(tx), 10, open_hours=(8, 20))
-    checks = consistency_checks(stock, campaign, rota, orders, 10, hourly_profile(tx), (8, 20))
+    policy = StaffPolicy(10, open_hours=(8, 20))
+    rota = staffing_plan(orders, hourly_profile(tx), policy)
+    checks = consistency_checks(stock, campaign, rota, orders, hourly_profile(tx), policy)
     email = checks[0]
     assert email["level"] == "warning" and email["customers"] == ["c1"] and "1 planned emails" in email["text"]
     assert checks[1]["level"] == "warning" and "busiest forecast days" in checks[1]["text"]
-    safer = staffing_plan(orders, hourly_profile(tx), 10, open_hours=(8, 20), plan_for="very busy day (95% upper)")
-    assert consistency_checks(stock, None, safer, orders, 10, hourly_profile(tx), (8, 20))[-1]["level"] == "ok"
+    busy = StaffPolicy(10, open_hours=(8, 20), plan_for="very busy day (95% upper)")
+    safer = staffing_plan(orders, hourly_profile(tx), busy)
+    assert consistency_checks(stock, None, safer, orders, hourly_profile(tx), busy)[-1]["level"] == "ok"
 
 
 def test_the_split_matches_a_general_solver_on_random_segments():
@@ -255,11 +254,42 @@ def test_stock_levels_from_an_owners_file_say_what_was_left_out():
     assert nothing is None and "needs a column with the product code" in why[0] and "name, price" in why[0]
 
 
-def test_replaying_a_rota_compares_it_with_a_flat_one_of_about_the_same_hours():
+def _short_hours_by_loop(tx, rota, dates, open_hours, people_on) -> tuple[int, int]:
+    """The slow, obvious count: for every open hour of every replayed date, the orders that began in it and the
+    people on (people_on(date, hour)); short when the orders need more people than were on."""
+    sales = tx[~tx["is_return"].fillna(False).astype(bool)]
+    starts = sales.groupby("order_id")["timestamp"].min()
+    short = orders_in_them = 0
+    for date in dates:
+        for hour in range(*open_hours):
+            orders = int(((starts.dt.normalize() == date) & (starts.dt.hour == hour)).sum())
+            if orders > people_on(date, hour) * rota.orders_per_staff_hour:
+                short, orders_in_them = short + 1, orders_in_them + orders
+    return short, orders_in_them
+
+
+def test_replaying_a_rota_counts_the_hours_whose_real_orders_outran_the_people_on():
+    """The replay's hours short of people, checked hour by hour against the orders that really came."""
     tx = shop_orders()
     inputs = staff_replay_inputs(tx, 28)
-    table = backtest_rota(tx, inputs.forecast, inputs.profile, orders_per_staff_hour=3, open_hours=(8, 20))
+    policy = StaffPolicy(orders_per_staff_hour=1, open_hours=(8, 20))
+    table = backtest_rota(tx, inputs.forecast, inputs.profile, policy)
     ours, flat = table.iloc[0], table.iloc[1]
     open_hours = 12 * len(open_days(inputs.forecast))
     assert abs(flat["staff_hours"] - ours["staff_hours"]) <= open_hours / 2  # whole people: within half a person
-    assert flat["rota"].startswith("flat rota, ") and ours["short_hours"] >= 0
+    planned = staffing_plan(inputs.forecast, inputs.profile, policy).set_index(["date", "shift"])["staff"]
+
+    def on_rota(date, hour):
+        start = 8 + (hour - 8) // 4 * 4
+        return planned.get((date, f"{start:02d}:00-{min(start + 4, 20):02d}:00"), 0)
+
+    dates = pd.DatetimeIndex(inputs.forecast["date"].unique())
+    shifts = set(planned.index.get_level_values("date"))
+    people = int(flat["rota"].removeprefix("flat rota, ").split()[0])
+    expected_ours = _short_hours_by_loop(tx, policy, dates, (8, 20), on_rota)
+    expected_flat = _short_hours_by_loop(tx, policy, dates, (8, 20), lambda d, h: people if d in shifts else 0)
+    assert expected_ours[0] > 0  # one order an hour per person: some hours are short, so the count is tested
+    assert (ours["short_hours"], ours["orders_in_short_hours"]) == expected_ours
+    assert (flat["short_hours"], flat["orders_in_short_hours"]) == expected_flat
+    plenty = backtest_rota(tx, inputs.forecast, inputs.profile, replace(policy, min_staff=500))
+    assert plenty.iloc[0]["short_hours"] == 0 and plenty.iloc[0]["orders_in_short_hours"] == 0

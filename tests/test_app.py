@@ -382,11 +382,11 @@ def test_a_rota_override_changes_that_shift_and_its_hours(monkeypatch, tmp_path)
     workspace = Workspace(home / "workspace.duckdb")
     workspace.save("transactions", generate_transactions(n_lines=8_000, n_customers=300, days=240, seed=31))
     app = open_tab(start(monkeypatch, home, page="pages/plan.py"), "Staff")
-    before = app.session_state["plan_rota"].reset_index(drop=True)
+    before = next(t.value for t in app.dataframe if "shift" in t.value.columns).reset_index(drop=True)
     first = before.iloc[0]
     subject = f"{first['date']:%Y-%m-%d} {first['shift']}"
     overrides.override(workspace, "rota", subject, str(int(first["staff"]) + 3), "trade fair")
-    after = app.run().session_state["plan_rota"].reset_index(drop=True)
+    after = next(t.value for t in app.run().dataframe if "shift" in t.value.columns).reset_index(drop=True)
     hours = int(first["shift"][6:8]) - int(first["shift"][:2])  # a shift label is 'HH:00-HH:00'
     assert after.loc[0, "staff"] == first["staff"] + 3 and after.loc[0, "overridden"]
     assert after.loc[0, "staff_hours"] == before.loc[0, "staff_hours"] + 3 * hours

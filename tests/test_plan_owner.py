@@ -35,14 +35,15 @@ def test_a_quiet_shop_gets_the_minimum_on_duty_and_an_override_keeps_hours_and_c
     hours x wage raised "TypeError: Can only string multiply by an integer"."""
     inputs = allocate.staff_inputs(few_orders_shop(), 28)
     assert inputs.forecast["yhat"].max() < 1
-    rota = allocate.staffing_plan(inputs.forecast, allocate.even_profile((9, 17)), 10.0, 1, (9, 17), 4, 12.0)
+    policy = allocate.StaffPolicy(10.0, 1, (9, 17), 4, 12.0)
+    rota = allocate.staffing_plan(inputs.forecast, allocate.even_profile((9, 17)), policy)
     assert len(rota) and (rota["staff"] == 1).all()
     workspace = Workspace(tmp_path / "workspace.duckdb")
     first = rota.iloc[0]
     override(workspace, "rota", f"{first['date']:%Y-%m-%d} {first['shift']}", "3", "stocktake")
-    changed = allocate.rota_with_overrides(rota, workspace, (9, 17), 4, 12.0)
+    changed = allocate.rota_with_overrides(rota, workspace, policy)
     assert changed.loc[0, "staff"] == 3 and changed.loc[0, "staff_hours"] == 12 and changed.loc[0, "cost"] == 144.0
-    empty = allocate.rota_with_overrides(rota.iloc[:0], workspace, (9, 17), 4, 12.0)
+    empty = allocate.rota_with_overrides(rota.iloc[:0], workspace, policy)
     assert pd.api.types.is_numeric_dtype(empty["staff_hours"]) and pd.api.types.is_float_dtype(empty["cost"])
     assert empty["cost"].sum() == 0
 
@@ -52,7 +53,7 @@ def test_dates_without_times_make_no_hour_claims():
     inputs = allocate.staff_inputs(tx, 28)
     assert not inputs.timed
     profile = allocate.even_profile((10, 18))
-    rota = allocate.staffing_plan(inputs.forecast, profile, 10.0, 1, (10, 18), 4, 12.0)
+    rota = allocate.staffing_plan(inputs.forecast, profile, allocate.StaffPolicy(10.0, 1, (10, 18), 4, 12.0))
     assert set(rota["shift"]) == {"10:00-14:00", "14:00-18:00"}  # never '00:00-01:00'
     shares = allocate.hourly_profile(tx)
     assert shares.loc[shares["hour"] == 0, "share"].sum() == 0  # no orders put at midnight
@@ -63,10 +64,11 @@ def test_checks_on_a_rota_without_shifts_say_so():
     tx = few_orders_shop()
     inputs = allocate.staff_inputs(tx, 28)
     shut = inputs.forecast.assign(yhat=0.0, yhat_hi_80=0.0, yhat_hi_95=0.0)
-    rota = allocate.staffing_plan(shut, inputs.profile, 10.0, 1, (9, 17), 4, 12.0)
+    policy = allocate.StaffPolicy(10.0, 1, (9, 17), 4, 12.0)
+    rota = allocate.staffing_plan(shut, inputs.profile, policy)
     assert rota.empty
     stock = allocate.inventory_plan(allocate.stock_inputs(tx, 20, 28).demand)
-    checks = allocate.consistency_checks(stock, None, rota, shut, 10.0, inputs.profile, (9, 17))
+    checks = allocate.consistency_checks(stock, None, rota, shut, inputs.profile, policy)
     assert checks[-1]["level"] == "warning" and "no shifts" in checks[-1]["text"]
 
 
@@ -126,7 +128,7 @@ def test_the_rota_gives_no_shift_on_closed_weekdays_and_the_shops_own_public_hol
     assert tx["timestamp"].max() < pd.Timestamp("2024-12-11")
     inputs = allocate.staff_inputs(tx, 28)
     assert inputs.country == calendar  # the country name in the data, as the ISO code of its calendar
-    rota = allocate.staffing_plan(inputs.forecast, inputs.profile, 10.0, 1, (8, 20), 4, 12.0)
+    rota = allocate.staffing_plan(inputs.forecast, inputs.profile, allocate.StaffPolicy(10.0, 1, (8, 20), 4, 12.0))
     dates = set(rota["date"])
     assert not {pd.Timestamp(d) for d in shut} & dates
     assert {pd.Timestamp(d) for d in open_} <= dates
@@ -154,6 +156,11 @@ def shown(app: AppTest) -> list[str]:
     parts += [w.value for w in app.warning] + [s.value for s in app.success]
     parts += [f"{m.label} {m.value}" for m in app.metric]
     return parts
+
+
+def shown_table(app: AppTest, column: str) -> pd.DataFrame:
+    """The first table on the page with `column` (e.g. the rota: 'shift'; the stock plan: 'reorder_point')."""
+    return next(t.value for t in app.dataframe if column in t.value.columns)
 
 
 def assert_truthful(app: AppTest, tab: str) -> None:
@@ -193,7 +200,7 @@ def test_plan_page_on_a_quiet_dates_only_shop_with_six_weeks_of_history(monkeypa
     assert "your file has dates but no times, so staff are spread over your opening hours" in texts.lower()
     assert "09:00 to 17:00" in texts and "Public holidays of United Kingdom are used" in texts
     assert "closed on Sundays" in texts
-    rota = app.session_state["plan_rota"]
+    rota = shown_table(app, "shift")
     assert len(rota) and set(rota["shift"]) == {"09:00-13:00", "13:00-17:00"} and "Sunday" not in set(rota["weekday"])
     assert "fewer than one order a day" in texts
 
@@ -210,7 +217,7 @@ def test_stock_entered_gives_the_order_as_before(monkeypatch, tmp_path):
     tx = generate_transactions(n_lines=3_000, n_customers=150, n_products=15, days=180, seed=4)
     home = tmp_path / "home"
     app = start(monkeypatch, home, tx)
-    products = app.session_state["plan_stock_result"]["product_id"].tolist()
+    products = shown_table(app, "reorder_point")["product_id"].tolist()
     import json
 
     Workspace(home / "workspace.duckdb").set_setting(
@@ -247,12 +254,13 @@ def test_orders_round_the_clock_get_a_working_day_and_wages_far_above_sales_are_
     assert round_the_clock and hours == allocate.OPEN_HOURS
     waiting = allocate.within_hours(inputs.profile, hours)
     assert waiting.groupby("weekday")["share"].sum().round(6).eq(1).all()  # no order lost: they wait
-    rota = allocate.staffing_plan(inputs.forecast, waiting, 10.0, 1, hours, 4, 12.0)
+    rota = allocate.staffing_plan(inputs.forecast, waiting, allocate.StaffPolicy(10.0, 1, hours, 4, 12.0))
     assert rota["expected_orders"].sum() == pytest.approx(inputs.forecast["yhat"].sum(), rel=1e-6)
     assert rota["staff_hours"].sum() <= 8 * 28
-    all_day = allocate.staffing_plan(inputs.forecast, inputs.profile, 10.0, 1, (0, 24), 4, 12.0)
+    round_the_clock_policy = allocate.StaffPolicy(10.0, 1, (0, 24), 4, 12.0)
+    all_day = allocate.staffing_plan(inputs.forecast, inputs.profile, round_the_clock_policy)
     checks = allocate.consistency_checks(
-        None, None, all_day, inputs.forecast, 10.0, inputs.profile, (0, 24), inputs.sales_per_order, "$"
+        None, None, all_day, inputs.forecast, inputs.profile, round_the_clock_policy, inputs.sales_per_order, "$"
     )
     wages = [c for c in checks if "wages" in c]
     assert (
@@ -267,7 +275,9 @@ def test_a_bakery_shut_on_saturday_afternoons_gets_nobody_then(tmp_path):
     inputs = allocate.staff_inputs(tx, 28)
     hours, round_the_clock = allocate.default_open_hours(inputs.profile)
     assert hours == (6, 18) and not round_the_clock
-    rota = allocate.staffing_plan(inputs.forecast, allocate.within_hours(inputs.profile, hours), 10.0, 1, hours, 4)
+    rota = allocate.staffing_plan(
+        inputs.forecast, allocate.within_hours(inputs.profile, hours), allocate.StaffPolicy(10.0, 1, hours, 4)
+    )
     people = rota.groupby(["weekday", "shift"])["staff"].min()
     assert people[("Saturday", "14:00-18:00")] == 0 and people[("Saturday", "10:00-14:00")] >= 1
     assert people[("Friday", "14:00-18:00")] >= 1
@@ -283,7 +293,9 @@ def test_stock_orders_are_capped_at_weeks_of_sales_and_files_without_products_ge
     plan = allocate.inventory_plan(inputs.demand, items=items).set_index("product_name")
     assert (plan["order_quantity"] <= 4 * 7 * plan["daily_demand"] + 1e-6).all()
     assert plan.loc["Brötchen", "method"] == "capped at 4 weeks of sales"
-    uncapped = allocate.inventory_plan(inputs.demand, items=items, max_weeks=None).set_index("product_name")
+    uncapped = allocate.inventory_plan(inputs.demand, allocate.StockPolicy(max_weeks=None), items).set_index(
+        "product_name"
+    )
     assert uncapped.loc["Brötchen", "order_quantity"] > 8 * 7 * uncapped.loc["Brötchen", "daily_demand"]
     with pytest.raises(NotEnoughDataError, match="Stock planning needs product codes.*'product_id'"):
         allocate.stock_inputs(corpus_orders("purchase_log.csv", tmp_path))

@@ -119,7 +119,7 @@ def test_a_random_shop_keeps_every_invariant(shop):
 
     try:
         inputs = allocate.staff_inputs(tx, 28)
-        rota = allocate.staffing_plan(inputs.forecast, inputs.profile, 10.0, 1, (9, 17), 4, 12.0)
+        rota = allocate.staffing_plan(inputs.forecast, inputs.profile, allocate.StaffPolicy(10.0, 1, (9, 17), 4, 12.0))
     except SmbcoreError:
         rota = None
     if rota is not None and len(rota):

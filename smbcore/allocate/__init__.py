@@ -13,14 +13,37 @@ from smbcore.allocate.budget import (
 from smbcore.allocate.cash import split_cash
 from smbcore.allocate.checks import WAGE_SHARE_LIMIT, consistency_checks
 from smbcore.allocate.inventory import (
-    MAX_WEEKS,
     DemandOverTime,
     demand_over_time,
     expected_sold,
     inventory_plan,
     item_table,
     order_size_words,
+    planned_demand,
     service_curve,
+)
+from smbcore.allocate.plans import (
+    NO_STOCK,
+    MarketingPlan,
+    Rota,
+    StockPlan,
+    WholePlan,
+    channel_segments,
+    marketing_plan,
+    priced_items,
+    rota,
+    stock_plan,
+    whole_plan,
+)
+from smbcore.allocate.policies import (
+    DEFAULT_CHANNELS,
+    MAX_WEEKS,
+    OPEN_HOURS,
+    PLAN_FOR,
+    BudgetPolicy,
+    Channel,
+    StaffPolicy,
+    StockPolicy,
 )
 from smbcore.allocate.policy import backtest_policy, backtest_rota
 from smbcore.allocate.prepare import (
@@ -37,23 +60,51 @@ from smbcore.allocate.prepare import (
     stock_inputs,
     stock_replay_inputs,
 )
-from smbcore.allocate.scenarios import delete_scenario, save_scenario, scenarios, with_shock
+from smbcore.allocate.scenarios import delete_scenario, save_scenario, saved_scenarios, scenarios, with_shock
 from smbcore.allocate.staffing import (
-    OPEN_HOURS,
-    PLAN_FOR,
     default_open_hours,
     even_profile,
     hourly_profile,
     open_days,
+    planned_orders,
     rota_with_overrides,
     shift_blocks,
     staffing_plan,
     staffing_tradeoff,
     within_hours,
 )
-from smbcore.allocate.stocklevels import read_stock_levels
+from smbcore.allocate.stocklevels import (
+    keep_stock_levels,
+    read_stock_levels,
+    stock_levels_table,
+    stock_on_hand,
+    with_counted,
+)
 
 __all__ = [
+    "StockPolicy",
+    "StaffPolicy",
+    "BudgetPolicy",
+    "Channel",
+    "DEFAULT_CHANNELS",
+    "StockPlan",
+    "Rota",
+    "MarketingPlan",
+    "WholePlan",
+    "NO_STOCK",
+    "priced_items",
+    "stock_plan",
+    "rota",
+    "channel_segments",
+    "marketing_plan",
+    "whole_plan",
+    "planned_demand",
+    "planned_orders",
+    "saved_scenarios",
+    "keep_stock_levels",
+    "stock_levels_table",
+    "stock_on_hand",
+    "with_counted",
     "MAX_WEEKS",
     "WAGE_SHARE_LIMIT",
     "WORTH_SPENDING",

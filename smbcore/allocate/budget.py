@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
+from smbcore.errors import PolicyError
+
 __all__ = [
     "budget_plan",
     "budget_curve",
@@ -139,7 +141,10 @@ def budget_plan(
     why = why_no_money(segments, least_return)
     budget = float(max(total_budget, 0))
     if budget < low.sum():
-        raise ValueError(f"The budget ({budget:,.0f}) is below the minimum spends, which add up to {low.sum():,.0f}.")
+        raise PolicyError(
+            f"The budget ({budget:,.0f}) is below the minimum spends, which add up to {low.sum():,.0f}: raise the "
+            "budget or lower the minimum spends."
+        )
     budget = min(budget, high.sum())  # money past every segment's cap would buy nothing
 
     spend = _best_split(most, scale, low, high, budget) if budget > 0 and len(segments) else np.zeros(len(segments))

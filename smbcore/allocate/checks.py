@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smbcore.allocate.policies import StaffPolicy
+
 __all__ = ["consistency_checks", "WAGE_SHARE_LIMIT"]
 
 WAGE_SHARE_LIMIT = 0.5  # wages above this share of the sales forecast for the same days are flagged
@@ -15,9 +17,8 @@ def consistency_checks(
     campaign: pd.DataFrame | None,
     rota: pd.DataFrame,
     staff_forecast: pd.DataFrame,
-    orders_per_staff_hour: float,
     hourly_profile: pd.DataFrame,
-    open_hours: tuple[int, int],
+    policy: StaffPolicy,
     sales_per_order: float | None = None,
     symbol: str = "",
 ) -> list[dict]:
@@ -26,7 +27,7 @@ def consistency_checks(
     stock: inventory plan (product_id, product_name, stock, demand_lead_review, order_units, order_quantity,
     reorder_point). campaign: the email plan (customer_id, product_ids joined with ' | ', action) or None.
     rota: staffing_plan output (may be empty: no open day). staff_forecast: date, yhat, yhat_hi_80 of orders per
-    day. open_hours: the rota's (opening hour, closing hour), as given to staffing_plan. stock may be None (no
+    day. hourly_profile and policy: as given to staffing_plan (productivity, opening hours). stock may be None (no
     stock plan: the email check is left out). sales_per_order: the shop's average sales per order (money); with
     it, wages above WAGE_SHARE_LIMIT of the forecast sales on the rota's days are flagged. symbol: the money
     sign for amounts in the text.
@@ -66,8 +67,8 @@ def consistency_checks(
     days = days[days.index.isin(rota["date"])]  # days the shop is open
     out += _wages_against_sales(rota, days["yhat"].sum(), sales_per_order, symbol)
     peaks = days[days["yhat"] >= days["yhat"].quantile(0.9)]
-    capacity = rota.groupby("date")["staff_hours"].sum() * orders_per_staff_hour
-    open_share = _open_share(rota, hourly_profile, open_hours)
+    capacity = rota.groupby("date")["staff_hours"].sum() * policy.orders_per_staff_hour
+    open_share = _open_share(rota, hourly_profile, policy.open_hours)
     short_days = [d for d, row in peaks.iterrows() if capacity.get(d, 0) < row["yhat_hi_80"] * open_share.get(d, 1)]
     if short_days:
         listed = ", ".join(pd.Timestamp(d).strftime("%a %d %b") for d in short_days[:5])

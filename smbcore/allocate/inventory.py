@@ -12,15 +12,19 @@ and spread per product once; `inventory_plan` is then arithmetic on those arrays
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from smbcore.allocate.policies import MAX_WEEKS, StockPolicy
+from smbcore.allocate.scenarios import with_shock
+
 __all__ = [
     "DemandOverTime",
     "demand_over_time",
+    "planned_demand",
     "inventory_plan",
     "item_table",
     "expected_sold",
@@ -30,8 +34,6 @@ __all__ = [
     "MAX_WEEKS",
     "order_size_words",
 ]
-
-MAX_WEEKS = 4  # an order is at most this many weeks of forecast demand unless the owner says otherwise
 
 _Z80 = norm.ppf(0.9)  # the 80% band spans the forecast +- this many standard deviations
 
@@ -55,6 +57,11 @@ class DemandOverTime:
         variance = self.variance[:, whole - 1] + extra * self.variance[:, -1] / horizon
         return mean, np.sqrt(variance)
 
+    def scaled(self, factor: float) -> DemandOverTime:
+        """The same demand times `factor` (1.2 for 20% more): means and daily rates x factor, spreads too."""
+        factor = max(float(factor), 0.0)
+        return DemandOverTime(self.products, self.mean * factor, self.variance * factor**2, self.daily * factor)
+
 
 def demand_over_time(forecast: pd.DataFrame) -> DemandOverTime:
     """forecast: series_id (product), date, yhat, yhat_lo_80, yhat_hi_80 (daily, as smbcore.forecast gives).
@@ -73,6 +80,16 @@ def demand_over_time(forecast: pd.DataFrame) -> DemandOverTime:
         variance=np.cumsum(sd.to_numpy() ** 2, axis=1),
         daily=mean.to_numpy().mean(axis=1),
     )
+
+
+def planned_demand(forecast: pd.DataFrame, demand: DemandOverTime, policy: StockPolicy) -> DemandOverTime:
+    """The demand a stock plan uses: `demand` (the DemandOverTime of `forecast`) with the policy's demand shock,
+    on every date (a cheap rescaling) or only in its shock months (rebuilt from the shocked forecast)."""
+    if not policy.shock:
+        return demand
+    if policy.shock_months:
+        return demand_over_time(with_shock(forecast, policy.shock, list(policy.shock_months)))
+    return demand.scaled(1 + policy.shock / 100)
 
 
 def item_table(history_transactions: pd.DataFrame, products: pd.Index, cost_share: float = 0.6) -> pd.DataFrame:
@@ -102,55 +119,45 @@ def expected_sold(mean: np.ndarray, sd: np.ndarray, quantity: np.ndarray) -> np.
 
 
 def inventory_plan(
-    forecast: pd.DataFrame | DemandOverTime,
-    history: pd.DataFrame | None = None,
-    service_level: float = 0.95,
-    lead_time_days: float = 7,
-    review_days: float = 7,
-    holding_cost_rate: float = 0.25,
-    order_cost: float = 20.0,
+    demand: pd.DataFrame | DemandOverTime,
+    policy: StockPolicy | None = None,
     items: pd.DataFrame | None = None,
     stock: pd.Series | None = None,
     perishable: set | None = None,
-    budget: float | None = None,
-    demand_shock: float = 0.0,
-    max_weeks: float | None = MAX_WEEKS,
 ) -> pd.DataFrame:
     """The stock plan per product.
 
-    forecast: daily demand forecast per product (see `demand_over_time`), or its DemandOverTime.
-    history: series_id, date, y (past daily units); only used for items' names when `items` is None.
+    demand: daily demand forecast per product (see `demand_over_time`), or its DemandOverTime, as planned: the
+    policy's demand shock is applied by `planned_demand`, not here.
+    policy: (default StockPolicy()) service level, lead time, review period, holding and order costs, budget (cap on the money spent on
+    this order) and max_weeks (an order size is at most this many weeks of forecast demand; the economic order
+    quantity of a cheap, steady seller can be months of sales, more than fits the shelf or stays fresh).
     items: index product_id with price and unit_cost (and optionally product_name); default price 1, cost 0.6.
-    service_level: chance of not running out in a replenishment cycle. holding_cost_rate: yearly cost of
-    keeping one unit as a share of its cost. order_cost: cost of placing one order. stock: units on hand per
-    product (unknown -> no order now for that product: only its reorder point and order size). perishable: products sold within one
-    cycle (newsvendor). budget: cap on the money spent on this order. demand_shock: +0.2 for 20% more demand.
-    max_weeks: an order size is at most this many weeks of forecast demand (None: no cap); the economic order
-    quantity of a cheap, steady seller can be months of sales, more than fits the shelf or stays fresh.
+    stock: units on hand per product (unknown -> no order now for that product: only its reorder point and
+    order size). perishable: products sold within one cycle (newsvendor).
 
     Returns one row per product: product_id, product_name, daily_demand, demand_lead_review, demand_sd (its
     spread), safety_stock, reorder_point, order_quantity (EOQ or newsvendor), method, stock, order_now,
     order_units, price, unit_cost, order_cost_value (money), expected_stockout_units (per year), holding_cost
     (per year), expected_margin (of this order).
     """
-    demand = forecast if isinstance(forecast, DemandOverTime) else demand_over_time(forecast)
+    policy = policy or StockPolicy()
+    demand = demand if isinstance(demand, DemandOverTime) else demand_over_time(demand)
     products = demand.products
+    lead_time_days, review_days, max_weeks = policy.lead_time_days, policy.review_days, policy.max_weeks
     if items is None:
         items = pd.DataFrame({"price": 1.0, "unit_cost": 0.6, "product_name": products}, index=products)
     items = items.reindex(products)
     price = items["price"].fillna(0.0).to_numpy(dtype=float)
     cost = items["unit_cost"].fillna(0.0).to_numpy(dtype=float)
-    scale = 1 + demand_shock
-    cover = lead_time_days + review_days
-    mean, sd = demand.over(cover)
-    mean, sd = mean * scale, sd * scale
-    daily = demand.daily * scale
-    z = norm.ppf(min(max(service_level, 0.5), 0.9999))
+    mean, sd = demand.over(lead_time_days + review_days)
+    daily = demand.daily
+    z = norm.ppf(min(max(policy.service_level, 0.5), 0.9999))
     safety = z * sd
     reorder_point = mean + safety
     yearly = daily * 365
-    holding = holding_cost_rate * np.maximum(cost, 1e-9)
-    eoq = np.sqrt(2 * yearly * order_cost / holding)
+    holding = policy.holding_cost_rate * np.maximum(cost, 1e-9)
+    eoq = np.sqrt(2 * yearly * policy.order_cost / holding)
     fresh = products.isin(list(perishable or ()))
     # Newsvendor for perishables: stock for one cycle at the critical ratio of margin to margin + waste.
     ratio = np.clip((price - cost) / np.maximum(price, 1e-9), 0.01, 0.99)
@@ -170,8 +177,8 @@ def inventory_plan(
     target = np.where(fresh, quantity, reorder_point + quantity)
     order_now = np.where(fresh, position < target, position <= reorder_point) & known
     order_units = np.ceil(np.where(order_now, np.maximum(target - position, 0), 0))
-    if budget is not None:
-        order_units = _fit_budget(order_units, position, mean, sd, daily, price, cost, budget)
+    if policy.budget is not None:
+        order_units = _fit_budget(order_units, position, mean, sd, daily, price, cost, policy.budget)
     cycles = np.where(quantity > 0, yearly / np.maximum(quantity, 1e-9), 0)
     short_per_cycle = sd * (norm.pdf(z) - z * norm.sf(z))
     gain, _, _ = order_slices(position, order_units, mean, sd, daily, price - cost, cost)
@@ -244,13 +251,15 @@ def _fit_budget(units, position, mean, sd, daily, price, cost, budget: float) ->
 SERVICE_LEVELS = (0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
 
 
-def service_curve(demand: DemandOverTime, levels=SERVICE_LEVELS, **settings) -> pd.DataFrame:
-    """What each service level costs: the inventory plan at every level in `levels` with the other
-    `settings` (as for inventory_plan). Returns service_level, holding_cost, stockout_units (a year, summed
-    over products), order_value."""
-    rows = []
+def service_curve(
+    demand: DemandOverTime, policy: StockPolicy | None = None, levels=SERVICE_LEVELS, **data
+) -> pd.DataFrame:
+    """What each service level costs: the inventory plan at every level in `levels` with the rest of `policy`
+    and the same `data` (items, stock, perishable, as for inventory_plan). Returns service_level, holding_cost,
+    stockout_units (a year, summed over products), order_value."""
+    policy, rows = policy or StockPolicy(), []
     for level in levels:
-        plan = inventory_plan(demand, **(settings | {"service_level": level}))
+        plan = inventory_plan(demand, replace(policy, service_level=level), **data)
         rows.append(
             {
                 "service_level": level,

@@ -8,10 +8,13 @@ about the same paid hours spread evenly.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from smbcore.allocate.inventory import demand_over_time, inventory_plan
+from smbcore.allocate.policies import MAX_WEEKS, StaffPolicy, StockPolicy
 from smbcore.allocate.staffing import shift_blocks, staffing_plan
 from smbcore.errors import NotEnoughDataError
 
@@ -26,12 +29,8 @@ def _split(history: pd.DataFrame, test_days: int) -> tuple[pd.DataFrame, pd.Data
 
 def backtest_policy(
     history: pd.DataFrame,
+    policy: StockPolicy | None = None,
     test_days: int = 56,
-    service_level: float = 0.95,
-    lead_time_days: int = 7,
-    review_days: int = 7,
-    holding_cost_rate: float = 0.25,
-    order_cost: float = 20.0,
     items: pd.DataFrame | None = None,
     forecast: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -39,11 +38,13 @@ def backtest_policy(
 
     history: series_id (product), date, y (daily units sold, missing days = 0). items: index product_id with
     price and unit_cost (default 1 and 0.6). forecast: the daily forecast made before the test window (made
-    here with smbcore.forecast when None). Both policies start each product with the stock the last 4 weeks
+    here with smbcore.forecast when None). policy: the stock settings (its budget and demand shock are not
+    replayed, and orders are capped at MAX_WEEKS of sales: the replay meets the demand that really came). Both policies start each product with the stock the last 4 weeks
     before the window would need over lead time plus review.
     Returns one row per policy: policy, orders, stockout_units, fill_rate, average_stock_units,
     holding_cost, ordering_cost, lost_margin, total_cost.
     """
+    policy = policy or StockPolicy()
     train, test, days = _split(history, test_days)
     if train.empty:
         raise NotEnoughDataError(
@@ -73,15 +74,8 @@ def backtest_policy(
         .to_numpy()
         / 28
     )
-    plan = inventory_plan(
-        demand,
-        service_level=service_level,
-        lead_time_days=lead_time_days,
-        review_days=review_days,
-        holding_cost_rate=holding_cost_rate,
-        order_cost=order_cost,
-        items=items,
-    )
+    plan = inventory_plan(demand, replace(policy, budget=None, max_weeks=MAX_WEEKS, shock=0.0), items=items)
+    lead_time_days, review_days = int(policy.lead_time_days), int(policy.review_days)
     if items is None:
         items = pd.DataFrame({"price": 1.0, "unit_cost": 0.6}, index=products)
     items = items.reindex(products)
@@ -101,7 +95,7 @@ def backtest_policy(
     rows = []
     for name, result in (("recommended (reorder point)", ours), ("rule of thumb (last 4 weeks)", naive)):
         on_hand, short, orders = result
-        holding = (on_hand * cost[:, None]).sum() * holding_cost_rate / 365
+        holding = (on_hand * cost[:, None]).sum() * policy.holding_cost_rate / 365
         lost = (short * (price - cost)[:, None]).sum()
         demand_total = actual.sum()
         rows.append(
@@ -112,9 +106,9 @@ def backtest_policy(
                 "fill_rate": float(1 - short.sum() / demand_total) if demand_total else 1.0,
                 "average_stock_units": float(on_hand.sum(axis=0).mean()),
                 "holding_cost": float(holding),
-                "ordering_cost": float(orders * order_cost),
+                "ordering_cost": float(orders * policy.order_cost),
                 "lost_margin": float(lost),
-                "total_cost": float(holding + orders * order_cost + lost),
+                "total_cost": float(holding + orders * policy.order_cost + lost),
             }
         )
     return pd.DataFrame(rows)
@@ -140,14 +134,7 @@ def _simulate(actual: np.ndarray, start: np.ndarray, lead: int, rule) -> tuple[n
 
 
 def backtest_rota(
-    transactions: pd.DataFrame,
-    forecast: pd.DataFrame,
-    hourly_profile: pd.DataFrame,
-    orders_per_staff_hour: float,
-    min_staff: int = 1,
-    open_hours: tuple[int, int] = (9, 17),
-    shift_hours: int = 4,
-    hourly_wage: float = 12.0,
+    transactions: pd.DataFrame, forecast: pd.DataFrame, hourly_profile: pd.DataFrame, policy: StaffPolicy
 ) -> pd.DataFrame:
     """The forecast rota against a flat one with about the same paid hours, on the orders that really came.
 
@@ -156,9 +143,8 @@ def backtest_rota(
     need more people than were on. Returns one row per rota: rota, staff_hours, cost, short_hours,
     orders_in_short_hours.
     """
-    rota = staffing_plan(
-        forecast, hourly_profile, orders_per_staff_hour, min_staff, open_hours, shift_hours, hourly_wage
-    )
+    rota = staffing_plan(forecast, hourly_profile, replace(policy, plan_for="forecast"))
+    open_hours, min_staff, per_hour = policy.open_hours, policy.min_staff, policy.orders_per_staff_hour
     sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
     first = sales.groupby("order_id")["timestamp"].min()
     dates = pd.DatetimeIndex(forecast["date"].unique())
@@ -166,7 +152,7 @@ def backtest_rota(
     hours = pd.DataFrame({"date": first.dt.normalize(), "hour": first.dt.hour}).value_counts().rename("orders")
     grid = pd.MultiIndex.from_product([dates, range(open_hours[0], open_hours[1])], names=["date", "hour"])
     real = hours.reindex(grid, fill_value=0).reset_index()
-    starts, labels, _ = shift_blocks(open_hours, shift_hours)
+    starts, labels, _ = shift_blocks(open_hours, policy.shift_hours)
     real["shift"] = np.asarray(labels)[np.searchsorted(starts, real["hour"].to_numpy(), side="right") - 1]
     # Days the plan expects the shop shut have nobody on, in both rotas; the flat one has the same whole number
     # of people every open hour of the other days, as near the forecast rota's paid hours as whole people allow.
@@ -176,12 +162,12 @@ def backtest_rota(
     flat = np.where(open_day, float(people), 0.0)
     rows = []
     for name, staff in (("forecast rota", planned.to_numpy(dtype=float)), (f"flat rota, {people} on all day", flat)):
-        short = real["orders"].to_numpy() > staff * orders_per_staff_hour
+        short = real["orders"].to_numpy() > staff * per_hour
         rows.append(
             {
                 "rota": name,
                 "staff_hours": float(staff.sum()),
-                "cost": float(staff.sum() * hourly_wage),
+                "cost": float(staff.sum() * policy.hourly_wage),
                 "short_hours": int(short.sum()),
                 "orders_in_short_hours": int(real["orders"].to_numpy()[short].sum()),
             }

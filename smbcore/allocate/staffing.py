@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smbcore.allocate.policies import OPEN_HOURS, PLAN_FOR, StaffPolicy
+from smbcore.allocate.scenarios import with_shock
 from smbcore.timing import has_times
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "default_open_hours",
     "within_hours",
     "open_days",
+    "planned_orders",
     "rota_with_overrides",
     "staffing_plan",
     "staffing_tradeoff",
@@ -28,8 +31,6 @@ __all__ = [
     "OPEN_HOURS",
 ]
 
-PLAN_FOR = {"forecast": "yhat", "busy day (80% upper)": "yhat_hi_80", "very busy day (95% upper)": "yhat_hi_95"}
-OPEN_HOURS = (9, 17)  # opening hours assumed when the owner has not said and the file has no times
 ALL_HOURS_SPAN = 14  # orders spread over more hours of the day than this: they come in at all hours (online shop)
 CLOSED_BELOW = 0.05  # orders a day: a forecast this low is a day the shop is shut (closed weekday, holiday)
 
@@ -126,49 +127,45 @@ def _profile_matrix(hourly_profile: pd.DataFrame) -> np.ndarray:
     return matrix
 
 
-def _staff_grid(day_orders, weekdays, shares, productivity, min_staff, open_hours, shift_hours):
+def _staff_grid(day_orders, weekdays, shares, policy: StaffPolicy):
     """People per day x shift for `day_orders` per day: each hour needs orders / productivity (rounded up, at
-    least the minimum in hours the weekday has had orders), a shift the most any of its hours needs. Returns (staff, orders per day x hour)."""
+    least the minimum in hours the weekday has had orders), a shift the most any of its hours needs. Returns
+    (staff, orders per day x hour)."""
+    open_hours = policy.open_hours
     hours = np.arange(open_hours[0], open_hours[1])
     orders = day_orders[:, None] * shares[weekdays][:, hours]
     opened = shares[weekdays][:, hours] > 0  # the weekday has had orders in that hour: the shop is open then
-    need = np.maximum(np.ceil(orders / productivity - 1e-9), np.where(opened, min_staff, 0))
-    starts, _, _ = shift_blocks(open_hours, shift_hours)
+    need = np.maximum(np.ceil(orders / policy.orders_per_staff_hour - 1e-9), np.where(opened, policy.min_staff, 0))
+    starts, _, _ = shift_blocks(open_hours, policy.shift_hours)
     return np.maximum.reduceat(need, starts - open_hours[0], axis=1), orders
 
 
-def staffing_plan(
-    forecast: pd.DataFrame,
-    hourly_profile: pd.DataFrame,
-    orders_per_staff_hour: float,
-    min_staff: int = 1,
-    open_hours: tuple[int, int] = (9, 17),
-    shift_hours: int = 4,
-    hourly_wage: float = 12.0,
-    plan_for: str = "forecast",
-    demand_shock: float = 0.0,
-) -> pd.DataFrame:
+def planned_orders(forecast: pd.DataFrame, policy: StaffPolicy) -> pd.DataFrame:
+    """The orders forecast a rota is planned on: `forecast` (date, yhat and bands of orders per day) with the
+    policy's demand shock, on every date or only in its shock months (see scenarios.with_shock)."""
+    return with_shock(forecast, policy.shock, list(policy.shock_months) or None)
+
+
+def staffing_plan(forecast: pd.DataFrame, hourly_profile: pd.DataFrame, policy: StaffPolicy) -> pd.DataFrame:
     """The rota: people per day and shift.
 
     forecast: date, yhat (and yhat_hi_80 / yhat_hi_95) of orders per day; several series on a date are added.
-    hourly_profile: weekday, hour, share (see `hourly_profile`). open_hours: (opening hour, closing hour).
-    plan_for: a key of PLAN_FOR (plan for the forecast or for a busier day than forecast). Days the forecast
+    The policy's demand shock is applied by `planned_orders`, not here.
+    hourly_profile: weekday, hour, share (see `hourly_profile`). policy: productivity, fewest on duty, opening
+    hours, shift length, wage and plan_for (the forecast or a busier day than forecast). Days the forecast
     expects the shop shut (see `open_days`) get no shifts; a quiet open day still gets the minimum on duty, but
     only in hours its weekday has had orders (share > 0), so a shift after a Saturday's early closing gets
     nobody. Returns one row per date and shift:
     date, weekday, shift ('09:00-13:00'), expected_orders, staff, staff_hours, cost, orders_per_person (the
     load per person per hour at the shift's busiest hour).
     """
-    if orders_per_staff_hour <= 0:
-        raise ValueError("Orders one person handles per hour must be above 0.")
-    opening, closing = open_hours
-    if closing <= opening:
-        raise ValueError(f"Closing hour ({closing}) must be after opening hour ({opening}).")
+    open_hours, shift_hours = policy.open_hours, policy.shift_hours
+    opening = open_hours[0]
     days = _daily(forecast)
     weekdays = days.index.day_of_week.to_numpy()
     shares = _profile_matrix(hourly_profile)
-    planned = days[PLAN_FOR[plan_for]].to_numpy() * (1 + demand_shock)
-    staff, orders = _staff_grid(planned, weekdays, shares, orders_per_staff_hour, min_staff, open_hours, shift_hours)
+    planned = days[PLAN_FOR[policy.plan_for]].to_numpy()
+    staff, orders = _staff_grid(planned, weekdays, shares, policy)
     starts, labels, lengths = shift_blocks(open_hours, shift_hours)
     offsets = starts - opening
     expected = np.add.reduceat(orders, offsets, axis=1)
@@ -184,48 +181,38 @@ def staffing_plan(
             "staff_hours": (staff * lengths).ravel().astype(int),
         }
     )
-    rota["cost"] = rota["staff_hours"].to_numpy(dtype=float) * float(hourly_wage)
+    rota["cost"] = rota["staff_hours"].to_numpy(dtype=float) * float(policy.hourly_wage)
     rota["orders_per_person"] = peak.ravel() / np.maximum(staff.ravel(), 1)
     return rota
 
 
-def staffing_tradeoff(
-    forecast: pd.DataFrame,
-    hourly_profile: pd.DataFrame,
-    orders_per_staff_hour: float,
-    min_staff: int = 1,
-    open_hours: tuple[int, int] = (9, 17),
-    shift_hours: int = 4,
-    hourly_wage: float = 12.0,
-    demand_shock: float = 0.0,
-) -> pd.DataFrame:
+def staffing_tradeoff(forecast: pd.DataFrame, hourly_profile: pd.DataFrame, policy: StaffPolicy) -> pd.DataFrame:
     """Cost against service for each PLAN_FOR choice: how many open hours are expected to be short of people
     when actual orders vary as the forecast's band says (an hour is short when its orders need more people
-    than planned). Returns plan_for, cost, staff_hours, short_hours (expected), short_share."""
+    than planned). forecast and hourly_profile as for `staffing_plan`; the policy's own plan_for is not used.
+    Returns plan_for, cost, staff_hours, short_hours (expected), short_share."""
     from scipy.stats import norm
 
     days = _daily(forecast)
     weekdays = days.index.day_of_week.to_numpy()
     shares = _profile_matrix(hourly_profile)
-    hours = np.arange(open_hours[0], open_hours[1])
-    scale = 1 + demand_shock
-    mean = days["yhat"].to_numpy() * scale
-    sd = (days["yhat_hi_80"].to_numpy() - days["yhat"].to_numpy()) / norm.ppf(0.9) * scale
+    hours = np.arange(*policy.open_hours)
+    mean = days["yhat"].to_numpy()
+    sd = (days["yhat_hi_80"].to_numpy() - days["yhat"].to_numpy()) / norm.ppf(0.9)
     hour_mean = mean[:, None] * shares[weekdays][:, hours]
     hour_sd = np.maximum(sd[:, None] * shares[weekdays][:, hours], 1e-9)
-    starts, _, lengths = shift_blocks(open_hours, shift_hours)
+    starts, _, lengths = shift_blocks(policy.open_hours, policy.shift_hours)
     shift_of_hour = np.searchsorted(starts, hours, side="right") - 1
     rows = []
     for label, column in PLAN_FOR.items():
-        planned = days[column].to_numpy() * scale
-        staff, _ = _staff_grid(planned, weekdays, shares, orders_per_staff_hour, min_staff, open_hours, shift_hours)
-        capacity = staff[:, shift_of_hour] * orders_per_staff_hour
+        staff, _ = _staff_grid(days[column].to_numpy(), weekdays, shares, policy)
+        capacity = staff[:, shift_of_hour] * policy.orders_per_staff_hour
         chance = norm.sf((capacity - hour_mean) / hour_sd)  # chance the hour's orders outrun the people on
         staff_hours = float((staff * lengths).sum())
         rows.append(
             {
                 "plan_for": label,
-                "cost": staff_hours * hourly_wage,
+                "cost": staff_hours * policy.hourly_wage,
                 "staff_hours": staff_hours,
                 "short_hours": float(chance.sum()),
                 "short_share": float(chance.mean()) if chance.size else 0.0,
@@ -234,22 +221,20 @@ def staffing_tradeoff(
     return pd.DataFrame(rows)
 
 
-def rota_with_overrides(
-    rota: pd.DataFrame, workspace, open_hours: tuple[int, int], shift_hours: int, hourly_wage: float
-) -> pd.DataFrame:
+def rota_with_overrides(rota: pd.DataFrame, workspace, policy: StaffPolicy) -> pd.DataFrame:
     """The rota with the owner's overrides (recorded on the Fairness page as model 'rota', subject
     'YYYY-MM-DD HH:00-HH:00', action the people on that shift), its staff hours and cost worked out again.
 
-    rota: staffing_plan output for these open_hours and shift_hours (may be empty). Adds overridden and
-    override_reason; staff and staff_hours stay whole numbers and cost is money, also on an empty rota."""
+    rota: staffing_plan output for this policy's opening hours and shift length (may be empty). Adds overridden
+    and override_reason; staff and staff_hours stay whole numbers and cost is money, also on an empty rota."""
     from smbcore.overrides import apply_overrides
 
     keyed = rota.assign(key=rota["date"].dt.strftime("%Y-%m-%d").astype(object) + " " + rota["shift"].astype(object))
     out = apply_overrides(keyed, workspace, "rota", "staff", key="key").drop(columns="key")
-    _, labels, lengths = shift_blocks(tuple(open_hours), shift_hours)
+    _, labels, lengths = shift_blocks(policy.open_hours, policy.shift_hours)
     length = out["shift"].map(dict(zip(labels, lengths.tolist(), strict=True)))
     people = pd.to_numeric(out["staff"], errors="coerce").fillna(0).round().clip(lower=0)
     out["staff"] = people.to_numpy(dtype=int)
     out["staff_hours"] = (people * pd.to_numeric(length, errors="coerce").fillna(0)).to_numpy(dtype=int)
-    out["cost"] = out["staff_hours"].to_numpy(dtype=float) * float(hourly_wage)
+    out["cost"] = out["staff_hours"].to_numpy(dtype=float) * float(policy.hourly_wage)
     return out

@@ -1,13 +1,16 @@
-"""Stock on hand from the owner's own file (a stock count or a till/warehouse export)."""
+"""Stock on hand: from the owner's own file (a stock count or a till/warehouse export), and the owner's stock
+levels and perishable lines kept in their workspace, per data source."""
 
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 
 from smbcore.data.parsing import parse_numbers
 from smbcore.data.reading import read_raw
 
-__all__ = ["read_stock_levels"]
+__all__ = ["read_stock_levels", "stock_levels_table", "with_counted", "keep_stock_levels", "stock_on_hand"]
 
 _PRODUCT = ("product_id", "product id", "product code", "sku", "stockcode", "stock code", "item code", "code",
             "product", "item", "variant sku")  # fmt: skip
@@ -52,3 +55,58 @@ def read_stock_levels(source, name: str | None = None) -> tuple[pd.Series | None
     if levels.empty:
         return None, [*messages, f"No usable stock levels were found in '{raw.name}'."]
     return levels, messages
+
+
+def _key(source: str) -> str:
+    return f"stock_levels:{source}"  # the owner's stock levels for one data source do not leak into another
+
+
+def _saved(workspace, source: str) -> dict:
+    return json.loads(workspace.setting(_key(source), "{}") or "{}")
+
+
+def stock_levels_table(workspace, source: str, products: pd.DataFrame) -> pd.DataFrame:
+    """The stock levels kept for `source` ('own' or a sample's name) for the planned products (product_id,
+    product_name). Returns product_id, product_name, stock (units; None where not known), perishable (bool)."""
+    saved = _saved(workspace, source)
+    ids = products["product_id"]
+    return pd.DataFrame(
+        {
+            "product_id": ids,
+            "product_name": products["product_name"],
+            "stock": [saved.get(p, {}).get("stock") for p in ids],
+            "perishable": [bool(saved.get(p, {}).get("perishable", False)) for p in ids],
+        }
+    )
+
+
+def with_counted(table: pd.DataFrame, levels: pd.Series) -> tuple[pd.DataFrame, int]:
+    """`table` (see stock_levels_table) with the units of a stock count (`levels`, see read_stock_levels) where
+    the count has the product; others keep their stock. Returns (table, products of the table the count had)."""
+    known = levels[levels.index.isin(table["product_id"])]
+    counted = table["product_id"].map(known)
+    return table.assign(stock=counted.where(counted.notna(), table["stock"])), len(known)
+
+
+def keep_stock_levels(workspace, source: str, table: pd.DataFrame) -> tuple[pd.Series | None, set]:
+    """Keep the owner's edited stock levels for `source` (table: product_id, stock, perishable; rows without
+    stock and not perishable are not kept); written only when changed. Returns stock_on_hand of what is kept."""
+    current = {
+        str(r.product_id): {"stock": None if pd.isna(r.stock) else float(r.stock), "perishable": bool(r.perishable)}
+        for r in table[["product_id", "stock", "perishable"]].itertuples(index=False)
+        if not pd.isna(r.stock) or r.perishable
+    }
+    if current != _saved(workspace, source):
+        workspace.set_setting(_key(source), json.dumps(current))
+    return _on_hand(current)
+
+
+def stock_on_hand(workspace, source: str) -> tuple[pd.Series | None, set]:
+    """The kept stock levels for `source`: (units on hand by product_id, or None when none is known; the
+    product_ids marked perishable or seasonal)."""
+    return _on_hand(_saved(workspace, source))
+
+
+def _on_hand(saved: dict) -> tuple[pd.Series | None, set]:
+    stock = pd.Series({p: v["stock"] for p, v in saved.items() if v.get("stock") is not None}, dtype=float)
+    return (stock if len(stock) else None), {p for p, v in saved.items() if v.get("perishable")}
