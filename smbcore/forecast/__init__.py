@@ -28,6 +28,7 @@ from smbcore.forecast.explain import TREND_DAYS, closed_days_words, drivers, fac
 from smbcore.forecast.factors import (
     BETTER_BY,
     OWN_EVENTS,
+    changeable,
     choose_factors,
     factor_steps,
     fill_future_factors,
@@ -74,6 +75,7 @@ __all__ = [
     "future_values",
     "future_after_what_if",
     "factor_steps",
+    "changeable",
     "choose_factors",
     "period_flags",
     "with_events",

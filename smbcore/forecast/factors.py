@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from smbcore.forecast.calendar import period_flags
+from smbcore.forecast.calendar import HOLIDAY, period_flags
 from smbcore.forecast.losses import mase
 from smbcore.forecast.models import base_forecast
 from smbcore.forecast.series import Prepared, factor_columns, infer_freq, prepare, season_length
@@ -26,6 +26,7 @@ __all__ = [
     "choose_among",
     "fill_future_factors",
     "round_step",
+    "changeable",
     "factor_steps",
     "future_values",
     "future_after_what_if",
@@ -211,6 +212,12 @@ def round_step(spread: float) -> float:
         return 1.0
     magnitude = 10 ** np.floor(np.log10(spread))
     return float(min((1, 2, 5, 10), key=lambda f: abs(np.log(f * magnitude / spread))) * magnitude)
+
+
+def changeable(factors: list[str]) -> list[str]:
+    """The outside factors among `factors` (not the holiday or the owner's events flags): those a what-if can
+    change and the simple rule cannot use."""
+    return [name for name in factors if name not in (HOLIDAY, OWN_EVENTS)]
 
 
 def factor_steps(external: pd.DataFrame, factors: list[str]) -> dict[str, float]:
