@@ -56,6 +56,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smbcore.forecast import mase as scaled_error
+
 __all__ = [
     "DATA_DIR",
     "CASES",
@@ -159,30 +161,20 @@ def split(history: pd.DataFrame, horizon: int) -> tuple[pd.DataFrame, pd.DataFra
     return hist[from_end >= horizon].reset_index(drop=True), hist[from_end < horizon].reset_index(drop=True)
 
 
-def _scale(y: np.ndarray, season: int) -> float:
-    """In-sample mean abs seasonal-naive error of `y` (lag `season`, else lag 1); NaN when both are 0."""
-    if len(y) > season:
-        d = np.mean(np.abs(y[season:] - y[:-season]))
-        if d > 0:
-            return float(d)
-    d = np.mean(np.abs(np.diff(y))) if len(y) > 1 else 0.0
-    return float(d) if d > 0 else np.nan
-
-
 def mase(train: pd.DataFrame, test: pd.DataFrame, forecast: pd.DataFrame, season: int) -> pd.DataFrame:
-    """Mean absolute scaled error per series.
+    """Mean absolute scaled error per series, by the app's own rule (`smbcore.forecast.mase`).
 
     In: train, test DataFrame[series_id, date, y]; forecast DataFrame[series_id, date, yhat, ...].
     Out: DataFrame[series_id, mase], one row per test series. NaN where the scale is 0 (constant training
     series) or where the forecast misses a test date.
     """
-    scale = {sid: _scale(g.to_numpy(), season) for sid, g in train.groupby("series_id")["y"]}
+    history = {sid: g.to_numpy() for sid, g in train.groupby("series_id")["y"]}
     merged = test.merge(forecast[["series_id", "date", "yhat"]], on=["series_id", "date"], how="left")
-    merged["ae"] = (merged["y"] - merged["yhat"]).abs()
-    mae = merged.groupby("series_id")["ae"].agg(lambda s: s.mean() if s.notna().all() else np.nan)
-    out = mae.rename("mae").reset_index()
-    out["mase"] = out["mae"] / out["series_id"].map(scale)
-    return out[["series_id", "mase"]]
+    rows = [
+        (sid, scaled_error(g["y"], g["yhat"], history.get(sid, []), season))
+        for sid, g in merged.groupby("series_id", sort=True)
+    ]
+    return pd.DataFrame(rows, columns=["series_id", "mase"])
 
 
 def coverage(

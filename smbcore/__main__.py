@@ -175,34 +175,65 @@ def _recommend(args: argparse.Namespace) -> int:
     return 0
 
 
-def _forecast(args: argparse.Namespace) -> int:
-    from smbcore import forecast
-
-    if not Path(args.file).is_file():
-        raise CommandError(f"There is no file '{args.file}': check the name and the folder.")
+def _forecast_table(args: argparse.Namespace) -> str:
+    """Which table a forecast file holds: its columns' guess, or the daily totals when the owner's --map names
+    only columns of that table."""
     raw = read_raw(args.file)
     table = guess_table(list(raw.frame.columns), raw.frame) if raw.frame is not None else "transactions"
     mapped = {pair.partition("=")[0].strip() for pair in args.map or []}
     demand_only = mapped and all(m in {c.name for c in TABLES["demand"].columns} for m in mapped)
     table = "demand" if demand_only and not mapped <= {c.name for c in TABLES["transactions"].columns} else table
-    table, result = _read(args, args.file, table if table in ("transactions", "demand") else "transactions")
+    return table if table in ("transactions", "demand") else "transactions"
+
+
+def _forecast_history(args: argparse.Namespace) -> pd.DataFrame:
+    """The sales history (series_id, date, y) of the file, by the app's rule (forecast.sales_history); says when
+    one-off orders are left out."""
+    from smbcore import forecast
+
+    if not Path(args.file).is_file():
+        raise CommandError(f"There is no file '{args.file}': check the name and the folder.")
+    table, result = _read(args, args.file, _forecast_table(args))
     frame = _ready(result, args.file)
-    freq = "D" if args.per == "day" else "W-MON"
-    if table == "transactions":
-        history = forecast.series_from_transactions(
-            frame, args.measure, None, "D" if args.per == "day" else "W", include_one_offs=args.include_one_offs
+    period = "D" if args.per == "day" else "W"
+    history = forecast.sales_history(frame, args.measure, None, period, include_one_offs=args.include_one_offs)
+    one_offs = overview.one_off_orders(frame)[0] if table == "transactions" else ()
+    if len(one_offs) and not args.include_one_offs:
+        print(
+            f"{len(one_offs):,} one-off orders far larger than usual (largest {formatting.number(one_offs['value'].max())} in the file's money) "
+            "are left out, so they do not drive the forecast; add --include-one-offs to count them."
         )
-        one_offs = overview.one_off_orders(frame)[0]
-        if len(one_offs) and not args.include_one_offs:
-            print(
-                f"{len(one_offs):,} one-off orders far larger than usual (largest {formatting.number(one_offs['value'].max())} in the file's money) "
-                "are left out, so they do not drive the forecast; add --include-one-offs to count them."
-            )
+    return history
+
+
+def _print_check(history: pd.DataFrame, horizon: int, freq: str, holidays, unit: str) -> None:
+    """How accurate the forecast was on the last `horizon` periods, or why that cannot be said."""
+    from smbcore import forecast
+
+    try:
+        check = forecast.backtest(history, horizon, freq, holidays=holidays)
+    except SmbcoreError as exc:
+        print(f"The forecast could not be checked on past {unit}: {_sentence(exc)}")
+        return
+    missed, inside = check["mase"].mean(), check["coverage_80"].mean()
+    if math.isfinite(missed):
+        print(
+            f"On the last {horizon} {unit} the forecast missed {formatting.number(missed, 2)} times as much as "
+            f"'same as one season ago'; {formatting.percent(inside)} of actual values fell inside the 80% band."
+        )
     else:
-        history = frame.assign(series_id=frame.get("series_id", "All sales"))
-        if args.per == "week":
-            history = history.assign(date=history["date"].dt.to_period("W").dt.start_time)
-    history = history[["series_id", "date", "y"]]
+        print(
+            f"On the last {horizon} {unit} sales did not change from one season to the next, so the "
+            f"forecast cannot be compared with 'same as one season ago'; {formatting.percent(inside)} of actual "
+            "values fell inside the 80% band."
+        )
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    from smbcore import forecast
+
+    history = _forecast_history(args)
+    freq = "D" if args.per == "day" else "W-MON"
     holidays = None
     if args.country:
         years = range(history["date"].min().year, history["date"].max().year + 2)
@@ -213,23 +244,7 @@ def _forecast(args: argparse.Namespace) -> int:
     _write(out, args.out)
     unit = "days" if args.per == "day" else "weeks"
     print(f"Wrote {len(out):,} forecast rows ({args.horizon} {unit} ahead) to {args.out}.")
-    try:
-        check = forecast.backtest(history, args.horizon, freq, holidays=holidays)
-    except (forecast.ForecastError, SmbcoreError) as exc:
-        print(f"The forecast could not be checked on past {unit}: {_sentence(exc)}")
-        return 0
-    missed, inside = check["mase"].mean(), check["coverage_80"].mean()
-    if math.isfinite(missed):
-        print(
-            f"On the last {args.horizon} {unit} the forecast missed {formatting.number(missed, 2)} times as much as "
-            f"'same as one season ago'; {formatting.percent(inside)} of actual values fell inside the 80% band."
-        )
-    else:
-        print(
-            f"On the last {args.horizon} {unit} sales did not change from one season to the next, so the "
-            f"forecast cannot be compared with 'same as one season ago'; {formatting.percent(inside)} of actual "
-            "values fell inside the 80% band."
-        )
+    _print_check(history, args.horizon, freq, holidays, unit)
     return 0
 
 

@@ -234,3 +234,20 @@ def test_problems_are_one_plain_sentence_and_status_2(tmp_path):
     empty.write_text("")
     no_traceback(out := run("summary", str(empty)))
     assert "is empty" in out.stderr
+
+
+def test_a_forecast_error_is_one_line_naming_what_to_change(tmp_path):
+    """smbcore.forecast's errors are SmbcoreErrors: a horizon of 0 or daily totals with one date print the
+    forecast's own sentence (what to change), exit 2, no traceback, and write nothing."""
+    tx = generate_transactions(n_lines=400, n_customers=30, days=60, seed=5)
+    path = tmp_path / "orders.csv"
+    path.write_text(raw_orders_csv(tx))
+    no_traceback(out := run("forecast", str(path), "--horizon", "0", "--out", str(tmp_path / "f.csv")))
+    assert out.stderr.strip() == "The horizon must be at least 1 period, not 0."
+    one_day = tmp_path / "totals.csv"
+    one_day.write_text("date,y\n2024-03-01,120\n")
+    no_traceback(
+        out := run("forecast", str(one_day), "--map", "date=date", "--map", "y=y", "--out", str(tmp_path / "f.csv"))
+    )
+    assert "needs at least two" in out.stderr
+    assert not (tmp_path / "f.csv").exists()

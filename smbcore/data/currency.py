@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["SYMBOLS", "symbol_for", "currency_counts", "table_symbol"]
+__all__ = ["SYMBOLS", "symbol_for", "currency_counts", "table_symbol", "currency_country"]
 
 # ISO code -> the sign shown before an amount ('CHF 12', '€12').
 SYMBOLS = {
@@ -61,3 +61,19 @@ def table_symbol(frame: pd.DataFrame) -> str | None:
         return None
     counts = currency_counts(frame["currency"])
     return symbol_for(counts.index[0]) if len(counts) else None
+
+
+# Currencies that belong to one country. The euro, the dollar or yen sign alone and other shared currencies say
+# nothing about the country (the owner is asked).
+_ONE_COUNTRY = {"GBP": "GB", "USD": "US", "CHF": "CH", "CAD": "CA", "AUD": "AU", "NZD": "NZ", "SEK": "SE",
+                "NOK": "NO", "DKK": "DK", "PLN": "PL", "CZK": "CZ", "HUF": "HU", "JPY": "JP", "INR": "IN",
+                "ZAR": "ZA"}  # fmt: skip
+_SHARED_SIGNS = {"$", "¥", "DOLLAR"}  # written as one code above, but used by several countries
+
+
+def currency_country(value: str | None) -> str | None:
+    """The ISO country code of a currency code or sign that belongs to one country ('GBP' or '£' -> 'GB',
+    'US$' -> 'US'); None for shared ones ('EUR', '$', '¥') and unknown ones."""
+    if value is None or str(value).strip().upper() in _SHARED_SIGNS:
+        return None
+    return _ONE_COUNTRY.get(_code(value))
