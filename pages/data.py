@@ -208,6 +208,9 @@ def upload_section() -> None:
 
 
 def saved_section() -> None:
+    removed = st.session_state.pop("remove_message", None)
+    if removed:
+        st.success(removed)
     workspace = own_workspace()
     catalog = workspace.catalog()
     if catalog.empty:
@@ -235,11 +238,16 @@ def saved_section() -> None:
         disabled=st.session_state.get("data_source") == OWN,
     )
     with st.expander("Remove a saved table"):
-        table = st.selectbox("Table", list(catalog["name"]), key="remove_table")
+        st.selectbox("Table", list(catalog["name"]), key="remove_table")
         sure = st.checkbox("Yes, remove it (the decisions log is kept)", key="remove_sure")
-        if st.button("Remove", disabled=not sure, key="remove_button"):
-            workspace.remove(table)
-            st.success(f"Removed {TABLE_WORDS.get(table, table)}.")
+        st.button("Remove", disabled=not sure, key="remove_button", on_click=_remove)
+
+
+def _remove() -> None:
+    """Button callback (runs before the page, so the list below no longer shows the table)."""
+    table = st.session_state["remove_table"]
+    own_workspace().remove(table)
+    st.session_state["remove_message"] = f"Removed {TABLE_WORDS.get(table, table)}."
 
 
 def samples_section() -> None:
