@@ -22,11 +22,6 @@ new_vs_returning = cached_on("transactions")(overview.new_vs_returning)
 sales_by_country = cached_on("transactions")(overview.sales_by_country)
 orders_by_weekday_hour = cached_on("transactions")(overview.orders_by_weekday_hour)
 orders_by_weekday = cached_on("transactions")(overview.orders_by_weekday)
-visit_kpis = cached_on("sessions")(browsing.visit_kpis)
-conversion_by_page_type = cached_on("sessions")(browsing.conversion_by_page_type)
-visit_columns = cached_on("sessions")(browsing.visit_columns)
-conversion_by = cached_on("sessions")(browsing.conversion_by)
-leaving_by = cached_on("sessions")(browsing.leaving_by)
 
 st.title("How your shop is doing")
 st.caption(f"Showing: {source_label(active_source())}. Change it in the sidebar.")
@@ -240,6 +235,14 @@ def busy_weekdays() -> None:
         f"Busiest day: {peak['weekday']}s, with {int(peak['orders']):,} orders in the period. Your file has dates "
         "but no times of day, so there is no hour-by-hour picture."
     )
+
+
+# Website visit figures (smbcore.browsing), cached per content version of the sessions table.
+visit_kpis = cached_on("sessions")(browsing.visit_kpis)
+conversion_by_page_type = cached_on("sessions")(browsing.conversion_by_page_type)
+visit_columns = cached_on("sessions")(browsing.visit_columns)
+conversion_by = cached_on("sessions")(browsing.conversion_by)
+leaving_by = cached_on("sessions")(browsing.leaving_by)
 
 
 def visits_section() -> None:
