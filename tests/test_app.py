@@ -1,25 +1,21 @@
 """The app without a browser (streamlit AppTest): every page renders on every sample, and widgets do what they say."""
 
-from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from smbcore import browsing, formatting, health, overview
-from smbcore.data import SAMPLES, Workspace, sample_workspace
-from smbcore.data.workspace import content_version
-from smbcore.labels import plain_frame
-from smbcore.safety import csv_bytes, plain_text
+from smbcore.data import Workspace
 from smbcore.synthetic import generate_transactions
 
-from .conftest import ROOT
+from .app_checks import SOURCES, open_tab, start, texts
+
+__all__ = ["open_tab", "start", "texts"]  # other test modules start the app through these
 
 # Pages checked here for rendering without an error on every source; Overview, Health and Your data have
-# behaviour tests below that check what they show on every source.
+# behaviour tests (tests/test_app_pages.py) that check what they show on every source.
 PAGES = [
     "pages/customers.py",
     "pages/forecast.py",
@@ -27,56 +23,12 @@ PAGES = [
     "pages/marketing.py",
     "pages/fairness.py",
 ]
-SOURCES = ["online_retail", "online_shoppers", "bank_marketing", "bike_sharing", "own"]
 
 
 @pytest.fixture(scope="module")
 def shared_home(tmp_path_factory) -> Path:
     """One SMBCORE_HOME for the module, so each sample is prepared once."""
     return tmp_path_factory.mktemp("app_home")
-
-
-def start(monkeypatch, home: Path, source: str | None = None, page: str | None = None) -> AppTest:
-    monkeypatch.setenv("SMBCORE_HOME", str(home))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    if source:
-        app.session_state["data_source"] = source
-    app.run()
-    if page:
-        app.switch_page(page).run()
-    return app
-
-
-@pytest.fixture()
-def downloads(monkeypatch) -> dict:
-    """What each download button drawn since the fixture started serves: {key: (file name, bytes)} (a spy on
-    st.download_button; the button itself is drawn as usual)."""
-    served: dict = {}
-    real = st.download_button
-
-    def spy(label, data, *args, key=None, file_name=None, **options):
-        served[key] = (file_name, data)
-        return real(label, data, *args, key=key, file_name=file_name, **options)
-
-    monkeypatch.setattr(st, "download_button", spy)
-    return served
-
-
-def shown_tables(home: Path, source: str) -> tuple[dict, str]:
-    """The tables of the data `source` (read straight from the workspace, not through the app) and its currency."""
-    workspace = Workspace(home / "workspace.duckdb") if source == "own" else sample_workspace(source, home)
-    tables = {name: workspace.load(name) for name in workspace.tables()}
-    return tables, workspace.currency("transactions" if "transactions" in tables else next(iter(tables), "x"))
-
-
-def as_downloaded(frame: pd.DataFrame, symbol: str) -> bytes:
-    """The bytes a table's plain download holds (no page-specific column names)."""
-    return csv_bytes(plain_frame(frame, symbol))
-
-
-def texts(app: AppTest) -> str:
-    parts = [m.value for m in app.markdown] + [i.value for i in app.info] + [s.value for s in app.success]
-    return "\n".join(parts + [c.value for c in app.caption])
 
 
 # Pages whose tabs run only when open: (session key of the open tab, tab labels).
@@ -88,11 +40,6 @@ PAGE_TABS = {
     "pages/plan.py": ("plan_tab", ["Staff", "Marketing budget", "One plan"]),
     "pages/fairness.py": ("fairness_tab", ["Why this decision", "Bias checks", "Contest and override", "Data ethics"]),
 }
-
-
-def open_tab(app: AppTest, name: str, key: str = "plan_tab") -> AppTest:
-    app.session_state[key] = name
-    return app.run()
 
 
 @pytest.mark.slow
@@ -107,133 +54,6 @@ def test_every_page_renders_on_every_source(monkeypatch, shared_home, page, sour
         open_tab(app, label, key)
         assert not app.exception, (label, app.exception)
         assert not app.error, (label, [e.value for e in app.error])
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("source", SOURCES)
-def test_overview_shows_smbcore_figures_and_downloads_on_every_source(monkeypatch, shared_home, downloads, source):
-    """Headline figures, headings and the rows of each download are smbcore's, worked out here from the same
-    tables read straight from the workspace; a table the data lacks is named, with the samples that have it."""
-    app = start(monkeypatch, shared_home, source, "pages/overview.py")
-    assert not app.exception and not app.error, [e.value for e in app.error]
-    assert [t.value for t in app.title] == ["How your shop is doing"]
-    label = "Your own data" if source == "own" else SAMPLES[source]["label"]
-    assert f"Showing: {label}." in texts(app)
-    tables, c = shown_tables(shared_home, source)
-    metrics = {m.label: m.value for m in app.metric}
-    tx = tables.get("transactions")
-    if tx is None:
-        assert "This needs **orders (transactions)**" in texts(app) and "Orders" not in metrics
-    else:
-        k = overview.kpis(tx)
-        assert metrics["Orders"] == f"{k['orders']:,}"
-        assert metrics["Net revenue"] == formatting.money(k["net_revenue"], c, compact=True)
-        assert metrics["Customers"] == (f"{k['customers']:,}" if k["customers"] else "—")
-        assert metrics["Returns"] == (f"{k['returns_share']:.1%}" if k["returns_value"] > 0 else "0%")
-        assert f"Orders from {k['first_date']:%d %b %Y} to {k['last_date']:%d %b %Y}." in texts(app)
-        assert {"Sales over time", "What sells", "Who buys"} <= {h.value for h in app.subheader}
-        weekly = overview.sales_over_time(tx, "W")
-        assert downloads["dl_sales_over_time"] == ("sales_per_week.csv", as_downloaded(weekly, c))
-        top = overview.top_products(tx, "revenue", 10)
-        assert downloads["dl_top_revenue"] == ("top_products_by_revenue.csv", as_downloaded(top, c))
-        assert downloads["dl_countries"][1] == as_downloaded(overview.sales_by_country(tx), c)
-        best = weekly.loc[weekly["net_revenue"].idxmax()]
-        assert f"Best week: starting {best['period_start']:%d %b %Y}" in texts(app)
-    visits = tables.get("sessions")
-    if visits is None:
-        assert "This needs **website visits (sessions)**" in texts(app) and "Visits" not in metrics
-    else:
-        k = browsing.visit_kpis(visits)
-        assert metrics["Visits"] == f"{k['visits']:,}" and metrics["Conversion rate"] == f"{k['conversion_rate']:.1%}"
-        pages = browsing.conversion_by_page_type(visits)
-        if not pages.empty:
-            assert downloads["dl_pages"] == ("conversion_by_page_type.csv", as_downloaded(pages, c))
-
-
-def test_overview_adds_up_by_month_when_asked(monkeypatch, shared_home, downloads):
-    app = start(monkeypatch, shared_home, "online_retail")
-    app.session_state["overview_freq"] = "Month"
-    app.run()
-    tables, c = shown_tables(shared_home, "online_retail")
-    monthly = overview.sales_over_time(tables["transactions"], "M")
-    assert downloads["dl_sales_over_time"] == ("sales_per_month.csv", as_downloaded(monthly, c))
-    best = monthly.loc[monthly["net_revenue"].idxmax()]
-    assert f"Best month: starting {best['period_start']:%d %b %Y}" in texts(app)
-    assert any(h.value == "What sells" for h in app.subheader)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("source", SOURCES)
-def test_health_page_shows_the_check_of_every_table_on_every_source(monkeypatch, shared_home, downloads, source):
-    """The headlines, each capability's readiness and every finding are smbcore.health.check's on the same
-    tables; both tables download whole."""
-    app = start(monkeypatch, shared_home, source, "pages/health.py")
-    assert not app.exception and not app.error, [e.value for e in app.error]
-    tables, c = shown_tables(shared_home, source)
-    if not tables:
-        assert "There is no data to check yet" in texts(app)
-        return
-    report = health.check(tables, c)
-    assert [s.value for s in app.success] == [plain_text(line) for line in report.headlines]
-    assert [h.value for h in app.subheader] == ["What your data is ready for", "Findings"]
-    words = {"ready": "Ready", "limited": "Limited", "not yet": "Not yet"}
-    for row in report.readiness.itertuples():
-        assert any(f"**{row.capability}: {words[row.status]}.**" in m.value for m in app.markdown), row.capability
-    name, data = downloads["dl_readiness"]
-    readiness = pd.read_csv(BytesIO(data), encoding="utf-8-sig")
-    assert name == "data_readiness.csv" and list(readiness.columns) == ["Capability", "Status", "Why"]
-    assert readiness["Capability"].tolist() == report.readiness["capability"].tolist()
-    assert readiness["Status"].tolist() == report.readiness["status"].map(words).tolist()
-    assert downloads["dl_health"] == ("data_health_findings.csv", as_downloaded(report.findings, c))
-
-
-def test_data_page_reads_checks_saves_in_the_chosen_currency_and_removes(monkeypatch, tmp_path):
-    """An orders export is read, its columns matched, every row checked and previewed; saving keeps it whole as
-    the version the page names, in the currency picked, and every page shows it; removing takes it away."""
-    home = tmp_path / "home"
-    tx = generate_transactions(n_lines=1_500, n_customers=100, days=120, seed=7)
-    app = start(monkeypatch, home, page="pages/data.py")
-    assert [t.value for t in app.title] == ["Your data"]
-    assert "Nothing saved yet" in texts(app)
-    app.file_uploader(key="upload_file").set_value(("march.csv", tx.to_csv(index=False).encode(), "text/csv")).run()
-    assert not app.exception and not app.error, [e.value for e in app.error]
-    assert f"Read 1,500 rows and {tx.shape[1]} columns" in texts(app)
-    assert next(s for s in app.selectbox if s.label == "What does this file hold?").value == "transactions"
-    assert {"What we found", "Preview of what will be saved"} <= {h.value for h in app.subheader}
-    assert "1,500 rows of 1,500 in your file; first 50 shown." in texts(app)
-    preview = app.dataframe[0].value
-    assert len(preview) == 50 and preview["order_id"].astype(str).tolist() == tx["order_id"].astype(str)[:50].tolist()
-    app.selectbox(key="upload_currency").set_value("€").run()
-    app.button(key="save_upload").click().run()
-    workspace = Workspace(home / "workspace.duckdb")
-    saved = workspace.load("transactions")
-    version = workspace.version("transactions")
-    assert version == content_version(saved) and len(saved) == 1_500 and workspace.currency("transactions") == "€"
-    message = " ".join(s.value for s in app.success)
-    assert f"Saved 1,500 rows as your orders (transactions) table (version {version})." in message, message
-    assert app.session_state["data_source"] == "own"
-    listed = next(d.value for d in app.dataframe if "saved_at" in d.value.columns)  # the 'Saved' tab's table
-    assert listed["name"].tolist() == ["orders (transactions)"] and listed["rows"].tolist() == [1_500]
-    assert listed["source"].tolist() == ["march.csv"]
-    app.switch_page("pages/overview.py").run()
-    assert {m.label: m.value for m in app.metric}["Net revenue"].startswith("€")
-    app.switch_page("pages/data.py").run()
-    app.selectbox(key="remove_table").set_value("transactions")
-    app.checkbox(key="remove_sure").check().run()
-    app.button(key="remove_button").click().run()
-    assert "Removed orders (transactions)." in " ".join(s.value for s in app.success)
-    assert workspace.tables() == [] and "Nothing saved yet" in texts(app)
-
-
-def test_data_page_samples_tab_switches_what_every_page_shows(monkeypatch, shared_home):
-    app = start(monkeypatch, shared_home, "online_retail", "pages/data.py")
-    for name, meta in SAMPLES.items():
-        assert any(m.value.startswith(f"**{meta['label']}**") for m in app.markdown), name
-        assert app.button(key=f"use_sample_{name}").disabled == (name == "online_retail")
-    app.button(key="use_sample_bike_sharing").click().run()
-    assert app.session_state["data_source"] == "bike_sharing"
-    assert "Pages now show: Bike rentals and weather (sample)." in texts(app)
-    assert app.button(key="use_sample_bike_sharing").disabled
 
 
 def test_opens_on_the_online_retail_sample(monkeypatch, tmp_path):
@@ -275,18 +95,6 @@ def test_own_saved_data_is_shown_by_default(monkeypatch, tmp_path):
     app.switch_page("pages/health.py").run()
     buyers = tx.loc[~tx["is_return"].astype(bool), "customer_id"].nunique()
     assert f"12 months of orders from {buyers:,} customers" in texts(app)
-
-
-def test_health_page_on_the_sample(monkeypatch, shared_home):
-    app = start(monkeypatch, shared_home, "online_retail", "pages/health.py")
-    assert "12 months of orders from 4,339 customers" in texts(app)
-    readiness = app.dataframe[0].value
-    assert set(readiness["capability"]) >= {"Churn risk", "Forecasts", "Staffing plan"}
-
-
-def test_empty_workspace_health_page_points_to_upload(monkeypatch, tmp_path):
-    app = start(monkeypatch, tmp_path / "home", "own", "pages/health.py")
-    assert "There is no data to check yet" in texts(app)
 
 
 def test_customers_page_on_a_small_shop(monkeypatch, tmp_path):
