@@ -4,7 +4,8 @@ import logging
 
 import streamlit as st
 
-from pages._shared import _oidc_configured, mark_run_through_app, run_finished, sign_in, source_picker
+from pages._signin import mark_run_through_app, oidc_configured, run_finished, sign_in
+from pages._source import source_picker
 from smbcore.accounts import users
 from smbcore.network import REFUSAL, open_to_other_computers
 
@@ -12,7 +13,7 @@ st.set_page_config(page_title="smbcore: your shop's data, decided", page_icon=":
 
 # Listening beyond this computer needs sign-in: without it, anyone on the network would see the owner's data.
 _address = st.get_option("server.address")
-if open_to_other_computers(_address) and not (users() or _oidc_configured()):
+if open_to_other_computers(_address) and not (users() or oidc_configured()):
     _where = _address or "every network address (server.address is not set)"
     logging.getLogger("smbcore.app").error("Refusing to show the app: listening on %s without sign-in.", _where)
     st.title("smbcore is not open to other computers without sign-in")

@@ -40,6 +40,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.runtime import Runtime
 from streamlit.runtime.pages_manager import PagesManager
 
+from pages._signin import oidc_configured
 from smbcore import sessions
 from smbcore.accounts import users
 from smbcore.network import REFUSAL, open_to_other_computers
@@ -57,18 +58,11 @@ _MAX_FORM_BYTES = 8192
 PagesManager.uses_pages_directory = False
 
 
-def _oidc_configured() -> bool:
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all: Streamlit raises rather than saying 'no'
-        return False
-
-
 def refuse_to_start_if_open() -> None:
     """Stop the server before it listens when it would be reachable from other computers (server.address)
     while nobody has to sign in, saying how to fix it (smbcore.network.REFUSAL)."""
     address = config.get_option("server.address")
-    if open_to_other_computers(address) and not (users() or _oidc_configured()):
+    if open_to_other_computers(address) and not (users() or oidc_configured()):
         where = address or "every network address (server.address is not set)"
         print(
             "smbcore did not start.\n" + REFUSAL.format(address=where).replace("**", "").replace("`", "'"),
@@ -174,7 +168,7 @@ class Guard:
             return await self.app(scope, receive, send)
         if users():
             return await self._accounts(scope, receive, send, path)
-        if _oidc_configured():
+        if oidc_configured():
             return await self._identity_provider(scope, receive, send, path)
         return await self.app(scope, receive, send)
 

@@ -4,16 +4,10 @@ import logging
 
 import streamlit as st
 
-from pages._shared import (
-    OWN,
-    TABLE_WORDS,
-    own_workspace,
-    plain_errors,
-    require_app,
-    show_table,
-    source_label,
-    use_source,
-)
+from pages._errors import plain_errors
+from pages._signin import require_app
+from pages._source import OWN, TABLE_WORDS, own_workspace, source_label, use_source
+from pages._tables import show_table
 from smbcore.data import SAMPLES, TABLES, detect_preset, guess_mapping, guess_table, read_raw, read_table
 from smbcore.data.contracts import PRESETS
 from smbcore.data.currency import table_symbol
@@ -102,6 +96,35 @@ def _mapping_widgets(raw, table: str, file_id: str) -> dict:
     return mapping
 
 
+def show_report(report) -> None:
+    """The check of every row (read_table's report: level, column, message, examples, rows, row_numbers)."""
+    st.subheader("What we found")
+    if report.empty:
+        st.success("No problems found.")
+    for row in report.itertuples():
+        where = f" in **{plain_text(row.column)}**" if row.column else ""
+        examples = f" Examples: {plain_text(row.examples)}." if row.examples else ""
+        rows = f" Rows in your file: {row.row_numbers}{'...' if row.rows > 10 else ''}." if row.row_numbers else ""
+        st.markdown(f"{LEVEL_ICONS[row.level]}{where}: {plain_text(row.message)}{examples}{rows}")
+
+
+def currency_choice(result, table: str) -> None:
+    """The currency the table is saved in: from the file's currency column when it has one, else the owner picks
+    it (starting at the currency the saved table has)."""
+    from_file = table_symbol(result.frame)
+    if from_file:
+        st.session_state.pop("upload_currency", None)
+        st.caption(f"Currency from your file's '{plain_text(result.mapping['currency'])}' column: {from_file.strip()}")
+        return
+    saved = own_workspace().currency(table)
+    st.selectbox(
+        "Currency of the prices",
+        CURRENCIES,
+        key="upload_currency",
+        index=CURRENCIES.index(saved) if saved in CURRENCIES else 0,
+    )
+
+
 def upload_section() -> None:
     message = st.session_state.pop("save_message", None)
     if message:
@@ -158,15 +181,7 @@ def upload_section() -> None:
             key=date_key,
             index=None,
         )
-    st.subheader("What we found")
-    report = result.report
-    if report.empty:
-        st.success("No problems found.")
-    for row in report.itertuples():
-        where = f" in **{plain_text(row.column)}**" if row.column else ""
-        examples = f" Examples: {plain_text(row.examples)}." if row.examples else ""
-        rows = f" Rows in your file: {row.row_numbers}{'...' if row.rows > 10 else ''}." if row.row_numbers else ""
-        st.markdown(f"{LEVEL_ICONS[row.level]}{where}: {plain_text(row.message)}{examples}{rows}")
+    show_report(result.report)
     if not result.ok:
         st.warning(
             "This file cannot be saved yet: fix the problems above (map the missing columns or "
@@ -179,20 +194,8 @@ def upload_section() -> None:
     show_table(result.frame.head(50), hide_index=True, width="stretch")
     st.session_state["pending_result"] = result
     left, right = st.columns([1, 3])
-    from_file = table_symbol(result.frame)
-    if from_file:
-        st.session_state.pop("upload_currency", None)
-        left.caption(
-            f"Currency from your file's '{plain_text(result.mapping['currency'])}' column: {from_file.strip()}"
-        )
-    else:
-        saved = own_workspace().currency(table)
-        left.selectbox(
-            "Currency of the prices",
-            CURRENCIES,
-            key="upload_currency",
-            index=CURRENCIES.index(saved) if saved in CURRENCIES else 0,
-        )
+    with left:
+        currency_choice(result, table)
     replaces = table in own_workspace().tables()
     right.write("")
     right.button(
@@ -205,6 +208,9 @@ def upload_section() -> None:
 
 
 def saved_section() -> None:
+    removed = st.session_state.pop("remove_message", None)
+    if removed:
+        st.success(removed)
     workspace = own_workspace()
     catalog = workspace.catalog()
     if catalog.empty:
@@ -232,11 +238,16 @@ def saved_section() -> None:
         disabled=st.session_state.get("data_source") == OWN,
     )
     with st.expander("Remove a saved table"):
-        table = st.selectbox("Table", list(catalog["name"]), key="remove_table")
+        st.selectbox("Table", list(catalog["name"]), key="remove_table")
         sure = st.checkbox("Yes, remove it (the decisions log is kept)", key="remove_sure")
-        if st.button("Remove", disabled=not sure, key="remove_button"):
-            workspace.remove(table)
-            st.success(f"Removed {TABLE_WORDS.get(table, table)}.")
+        st.button("Remove", disabled=not sure, key="remove_button", on_click=_remove)
+
+
+def _remove() -> None:
+    """Button callback (runs before the page, so the list below no longer shows the table)."""
+    table = st.session_state["remove_table"]
+    own_workspace().remove(table)
+    st.session_state["remove_message"] = f"Removed {TABLE_WORDS.get(table, table)}."
 
 
 def samples_section() -> None:

@@ -2,18 +2,11 @@
 
 import streamlit as st
 
-from pages._shared import (
-    TABLE_WORDS,
-    active_source,
-    active_workspace,
-    currency,
-    load_table,
-    plain_errors,
-    require_app,
-    source_label,
-    table_with_download,
-    version,
-)
+from pages._cached import cached_on
+from pages._errors import plain_errors
+from pages._signin import require_app
+from pages._source import TABLE_WORDS, active_source, currency, source_label, versions
+from pages._tables import table_with_download
 from smbcore import health
 from smbcore.safety import plain_text
 
@@ -32,10 +25,8 @@ LEVEL = {
 }
 
 
-@st.cache_data(max_entries=8, show_spinner="Checking your data...")
-def _check(path: str, versions: tuple, symbol: str) -> health.HealthReport:
-    tables = {name: load_table(path, name, table_version) for name, table_version in versions}
-    return health.check(tables, symbol)
+# smbcore.health.check on every table of the data shown, cached per content version (pages/_cached.py).
+check = cached_on(every_table=True, spinner="Checking your data...", max_entries=8)(health.check)
 
 
 st.title("Data health check")
@@ -45,13 +36,11 @@ st.caption(
 )
 
 with plain_errors("checking your data"):
-    workspace = active_workspace()
-    versions = tuple((t, version(t)) for t in workspace.tables())
-    if not versions:
+    if not versions():
         st.info("There is no data to check yet. Upload a file on 'Your data', or pick a sample in the sidebar.")
         st.page_link("pages/data.py", label="Go to Your data", icon=":material/upload:")
         st.stop()
-    report = _check(str(workspace.path), versions, currency())
+    report = check(currency())
     for line in report.headlines:
         st.success(plain_text(line))
     st.subheader("What your data is ready for")

@@ -3,24 +3,25 @@
 import altair as alt
 import streamlit as st
 
-from pages._shared import (
-    active_source,
-    compute,
-    currency,
-    load,
-    money,
-    needs_table,
-    plain_errors,
-    require_app,
-    show_chart,
-    source_label,
-    table_with_download,
-)
-from smbcore import formatting
+from pages._cached import cached_on
+from pages._errors import plain_errors
+from pages._signin import require_app
+from pages._source import active_source, currency, load, needs_table, source_label
+from pages._tables import money, show_chart, table_with_download
+from smbcore import browsing, formatting, overview
 from smbcore.safety import plain_text
 from smbcore.timing import has_times
 
 require_app()
+
+# smbcore's figures on the data shown, cached per content version of the table they read (pages/_cached.py).
+kpis = cached_on("transactions")(overview.kpis)
+sales_over_time = cached_on("transactions")(overview.sales_over_time)
+top_products = cached_on("transactions")(overview.top_products)
+new_vs_returning = cached_on("transactions")(overview.new_vs_returning)
+sales_by_country = cached_on("transactions")(overview.sales_by_country)
+orders_by_weekday_hour = cached_on("transactions")(overview.orders_by_weekday_hour)
+orders_by_weekday = cached_on("transactions")(overview.orders_by_weekday)
 
 st.title("How your shop is doing")
 st.caption(f"Showing: {source_label(active_source())}. Change it in the sidebar.")
@@ -30,7 +31,7 @@ sales_tab, visits_tab = st.tabs(["Sales and customers", "Website visits"])
 
 def sales_section() -> None:
     c = currency()
-    k = compute("transactions", "overview.kpis")
+    k = kpis()
     st.caption(f"Orders from {k['first_date']:%d %b %Y} to {k['last_date']:%d %b %Y}.")
     cols = st.columns(6)
     cols[0].metric(
@@ -66,7 +67,7 @@ def sales_section() -> None:
     st.subheader("Sales over time")
     freq_label = st.segmented_control("Add up by", ["Day", "Week", "Month"], default="Week", key="overview_freq")
     freq = {"Day": "D", "Week": "W", "Month": "M"}[freq_label or "Week"]
-    over_time = compute("transactions", "overview.sales_over_time", freq)
+    over_time = sales_over_time(freq)
     chart = (
         alt.Chart(over_time, title=f"Net revenue per {(freq_label or 'Week').lower()} ({c})")
         .mark_bar(color="#1f6f8b")
@@ -98,8 +99,8 @@ def sales_section() -> None:
 
     st.subheader("What sells")
     left, right = st.columns(2)
-    by_revenue = compute("transactions", "overview.top_products", "revenue", 10)
-    by_buyers = compute("transactions", "overview.top_products", "buyers", 10)
+    by_revenue = top_products("revenue", 10)
+    by_buyers = top_products("buyers", 10)
     with left:
         show_chart(
             alt.Chart(by_revenue, title=f"Top 10 products by net revenue ({c})")
@@ -124,7 +125,7 @@ def sales_section() -> None:
     st.caption("Postage, fees and manual adjustments are not counted as products.")
 
     st.subheader("Who buys")
-    newret = compute("transactions", "overview.new_vs_returning")
+    newret = new_vs_returning()
     if newret.empty:
         st.caption("New and returning customers need customer ids, which your file does not have.")
     else:
@@ -147,7 +148,7 @@ def sales_section() -> None:
         )
     left, right = st.columns(2)
     with left:
-        countries = compute("transactions", "overview.sales_by_country")
+        countries = sales_by_country()
         show_chart(
             alt.Chart(countries, title=f"Net sales by country ({c})")
             .mark_bar(color="#1f6f8b")
@@ -195,7 +196,7 @@ def top_by_buyers(by_buyers) -> None:
 
 def busy_hours() -> None:
     """Orders per weekday and hour, for files that record the time of day."""
-    heat = compute("transactions", "overview.orders_by_weekday_hour")
+    heat = orders_by_weekday_hour()
     open_hours = heat[heat["orders"] > 0]["hour"]
     shown = heat[heat["hour"].between(open_hours.min(), open_hours.max())] if len(open_hours) else heat
     show_chart(
@@ -218,7 +219,7 @@ def busy_hours() -> None:
 
 def busy_weekdays() -> None:
     """Orders per weekday, for files with dates but no times of day (no hour is claimed)."""
-    days = compute("transactions", "overview.orders_by_weekday")
+    days = orders_by_weekday()
     show_chart(
         alt.Chart(days, title="When orders come in (orders per weekday)")
         .mark_bar(color="#1f6f8b")
@@ -236,14 +237,22 @@ def busy_weekdays() -> None:
     )
 
 
+# Website visit figures (smbcore.browsing), cached per content version of the sessions table.
+visit_kpis = cached_on("sessions")(browsing.visit_kpis)
+conversion_by_page_type = cached_on("sessions")(browsing.conversion_by_page_type)
+visit_columns = cached_on("sessions")(browsing.visit_columns)
+conversion_by = cached_on("sessions")(browsing.conversion_by)
+leaving_by = cached_on("sessions")(browsing.leaving_by)
+
+
 def visits_section() -> None:
-    k = compute("sessions", "browsing.visit_kpis")
+    k = visit_kpis()
     cols = st.columns(3)
     cols[0].metric("Visits", f"{k['visits']:,}")
     cols[1].metric("Visits with a purchase", f"{k['purchases']:,}")
     cols[2].metric("Conversion rate", f"{k['conversion_rate']:.1%}", help="Share of visits that ended in a purchase.")
 
-    pages = compute("sessions", "browsing.conversion_by_page_type")
+    pages = conversion_by_page_type()
     if not pages.empty:
         st.subheader("Which pages lead to a purchase")
         long = pages.melt(
@@ -281,9 +290,9 @@ def visits_section() -> None:
         ("visitor_type", "visitor type", right, "dl_visitor"),
     ):
         with holder:
-            if column not in compute("sessions", "browsing.visit_columns"):
+            if column not in visit_columns():
                 continue
-            frame = compute("sessions", "browsing.conversion_by", column)
+            frame = conversion_by(column)
             show_chart(
                 alt.Chart(frame, title=f"Conversion by {title}")
                 .mark_bar(color="#1f6f8b")
@@ -296,10 +305,10 @@ def visits_section() -> None:
             )
             table_with_download(frame, f"conversion_by_{column}.csv", key=key)
 
-    columns = compute("sessions", "browsing.visit_columns")
+    columns = visit_columns()
     if {"bounce_rate", "exit_rate", "visitor_type", "month"} <= set(columns):
         st.subheader("Where visitors leave")
-        leaving = compute("sessions", "browsing.leaving_by", ["visitor_type", "month"])
+        leaving = leaving_by(["visitor_type", "month"])
         months = list(dict.fromkeys(leaving["month"]))
         long = leaving.melt(
             ["visitor_type", "month", "visits"], ["bounce_rate", "exit_rate"], var_name="rate", value_name="value"

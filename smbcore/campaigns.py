@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from smbcore.errors import MissingTableError
+from smbcore.errors import MissingTableError, SmbcoreError
 
 __all__ = [
     "hold_out_control",
@@ -32,7 +32,10 @@ def hold_out_control(plan: pd.DataFrame, control_share: float = 0.10, seed: int 
     both groups. Returns the contactable rows with an added column `group` ('send' or 'control').
     """
     if not 0 <= control_share < 1:
-        raise ValueError(f"control_share must be from 0 to under 1, not {control_share}.")
+        raise SmbcoreError(
+            f"The share held back as control must be from 0% to under 100%, not {control_share:.0%}: pick a "
+            "smaller share (10% is usual)."
+        )
     rng = np.random.default_rng(seed)
     rows = plan[plan["action"] != "No contact"].copy()
     group = pd.Series("send", index=rows.index, dtype="string")

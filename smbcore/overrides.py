@@ -8,7 +8,19 @@ import pandas as pd
 
 from smbcore.errors import DecisionLogError
 
-__all__ = ["contest", "override", "overrides", "apply_overrides", "open_contests", "equal_share_key"]
+__all__ = [
+    "contest",
+    "override",
+    "overrides",
+    "apply_overrides",
+    "open_contests",
+    "equal_share_key",
+    "NO_CONTEST_REASON",
+    "NO_OVERRIDE_REASON",
+]
+
+NO_CONTEST_REASON = "Say why the decision is contested: the log keeps the reason. Nothing was recorded."
+NO_OVERRIDE_REASON = "Say why the decision is overridden: the log keeps the reason. Nothing was changed."
 
 
 def equal_share_key(source: str) -> str:
@@ -22,14 +34,14 @@ def equal_share_key(source: str) -> str:
 def contest(workspace, model: str, subject: str, reason: str, raised_by: str = "customer") -> int:
     """Record that `subject` (e.g. a customer id) contests `model`'s decision about them, and why."""
     if not reason.strip():
-        raise DecisionLogError("Say why the decision is contested: the log keeps the reason.")
+        raise DecisionLogError(NO_CONTEST_REASON)
     return workspace.log_decision(model, str(subject), "contested", reason=reason.strip(), decided_by=raised_by)
 
 
 def override(workspace, model: str, subject: str, action: str, reason: str, decided_by: str = "owner") -> int:
     """Replace `model`'s decision about `subject` with `action` (e.g. 'contact', 'do not contact', a segment)."""
     if not reason.strip():
-        raise DecisionLogError("Say why the decision is overridden: the log keeps the reason.")
+        raise DecisionLogError(NO_OVERRIDE_REASON)
     return workspace.log_decision(model, str(subject), "override", action=action, reason=reason.strip(),
                                   decided_by=decided_by)  # fmt: skip
 

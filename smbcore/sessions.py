@@ -33,6 +33,7 @@ from pathlib import Path
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from smbcore.data.workspace import default_home
+from smbcore.errors import SmbcoreError
 
 __all__ = [
     "COOKIE",
@@ -69,7 +70,7 @@ def _seconds_from_env(name: str, default: float, unit: str = "minutes") -> float
     except ValueError:
         amount = -1
     if not amount > 0:
-        raise ValueError(f"{name} must be a positive number of {unit}, not {text!r}.")
+        raise SmbcoreError(f"{name} must be a positive number of {unit}, not {text!r}: set it to one, or unset it.")
     return amount * (3600 if unit == "hours" else 60)
 
 
@@ -155,7 +156,7 @@ class SessionStore:
             if text:
                 return bytes.fromhex(text)
             time.sleep(0.02)
-        raise RuntimeError(f"{path} is empty: delete it and start the app again.")
+        raise SmbcoreError(f"{path} is empty: delete it and start the app again.")
 
     def _signer(self) -> URLSafeTimedSerializer:
         if self._serializer is None:

@@ -10,41 +10,25 @@ from streamlit.testing.v1 import AppTest
 from smbcore.data import Workspace
 from smbcore.synthetic import generate_transactions
 
-from .conftest import ROOT
+from .app_checks import SOURCES, open_tab, start, texts
 
+__all__ = ["open_tab", "start", "texts"]  # other test modules start the app through these
+
+# Pages checked here for rendering without an error on every source; Overview, Health and Your data have
+# behaviour tests (tests/test_app_pages.py) that check what they show on every source.
 PAGES = [
-    "pages/overview.py",
     "pages/customers.py",
     "pages/forecast.py",
     "pages/plan.py",
     "pages/marketing.py",
     "pages/fairness.py",
-    "pages/data.py",
-    "pages/health.py",
 ]
-SOURCES = ["online_retail", "online_shoppers", "bank_marketing", "bike_sharing", "own"]
 
 
 @pytest.fixture(scope="module")
 def shared_home(tmp_path_factory) -> Path:
     """One SMBCORE_HOME for the module, so each sample is prepared once."""
     return tmp_path_factory.mktemp("app_home")
-
-
-def start(monkeypatch, home: Path, source: str | None = None, page: str | None = None) -> AppTest:
-    monkeypatch.setenv("SMBCORE_HOME", str(home))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    if source:
-        app.session_state["data_source"] = source
-    app.run()
-    if page:
-        app.switch_page(page).run()
-    return app
-
-
-def texts(app: AppTest) -> str:
-    parts = [m.value for m in app.markdown] + [i.value for i in app.info] + [s.value for s in app.success]
-    return "\n".join(parts + [c.value for c in app.caption])
 
 
 # Pages whose tabs run only when open: (session key of the open tab, tab labels).
@@ -56,11 +40,6 @@ PAGE_TABS = {
     "pages/plan.py": ("plan_tab", ["Staff", "Marketing budget", "One plan"]),
     "pages/fairness.py": ("fairness_tab", ["Why this decision", "Bias checks", "Contest and override", "Data ethics"]),
 }
-
-
-def open_tab(app: AppTest, name: str, key: str = "plan_tab") -> AppTest:
-    app.session_state[key] = name
-    return app.run()
 
 
 @pytest.mark.slow
@@ -116,18 +95,6 @@ def test_own_saved_data_is_shown_by_default(monkeypatch, tmp_path):
     app.switch_page("pages/health.py").run()
     buyers = tx.loc[~tx["is_return"].astype(bool), "customer_id"].nunique()
     assert f"12 months of orders from {buyers:,} customers" in texts(app)
-
-
-def test_health_page_on_the_sample(monkeypatch, shared_home):
-    app = start(monkeypatch, shared_home, "online_retail", "pages/health.py")
-    assert "12 months of orders from 4,339 customers" in texts(app)
-    readiness = app.dataframe[0].value
-    assert set(readiness["capability"]) >= {"Churn risk", "Forecasts", "Staffing plan"}
-
-
-def test_empty_workspace_health_page_points_to_upload(monkeypatch, tmp_path):
-    app = start(monkeypatch, tmp_path / "home", "own", "pages/health.py")
-    assert "There is no data to check yet" in texts(app)
 
 
 def test_customers_page_on_a_small_shop(monkeypatch, tmp_path):

@@ -119,13 +119,13 @@ def test_tables_and_charts_show_invisible_characters_as_codes_and_formulas_as_te
 
 
 def test_every_table_and_chart_on_a_page_goes_through_the_shared_helpers():
-    """st.dataframe, st.data_editor, st.table and st.altair_chart are called only in pages/_shared.py (show_table,
+    """st.dataframe, st.data_editor, st.table and st.altair_chart are called only in pages/_tables.py (show_table,
     show_chart), which make file text safe to show; and the table toolbar's own CSV download is off."""
     import tomllib
 
     direct = re.compile(r"\bst\.(dataframe|data_editor|table|altair_chart|vega_lite_chart|line_chart|bar_chart)\(")
     for page in sorted((ROOT / "pages").glob("*.py")):
-        if page.name != "_shared.py":
+        if page.name != "_tables.py":
             lines = [
                 f"{page.name}:{n}" for n, line in enumerate(page.read_text().splitlines(), 1) if direct.search(line)
             ]
