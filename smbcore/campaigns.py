@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from smbcore.errors import MissingTableError
+from smbcore.segments import NO_CONTACT
 
 __all__ = [
     "hold_out_control",
@@ -34,7 +35,7 @@ def hold_out_control(plan: pd.DataFrame, control_share: float = 0.10, seed: int 
     if not 0 <= control_share < 1:
         raise ValueError(f"control_share must be from 0 to under 1, not {control_share}.")
     rng = np.random.default_rng(seed)
-    rows = plan[plan["action"] != "No contact"].copy()
+    rows = plan[plan["action"] != NO_CONTACT.name].copy()
     group = pd.Series("send", index=rows.index, dtype="string")
     for _, idx in rows.groupby("action").groups.items():
         n_control = int(round(len(idx) * control_share))

@@ -8,7 +8,7 @@ import pandas as pd
 from sklearn.inspection import permutation_importance
 
 from smbcore.labels import COUNTS, DAYS, feature_words, plain_name, value_words
-from smbcore.targeting import TargetingModel, _as_model_frame, _inputs
+from smbcore.targeting import TargetingModel
 
 __all__ = ["explain", "importance", "what_would_change", "model_card", "model_cards"]
 
@@ -21,8 +21,7 @@ def _logit(p):
 def _design(model: TargetingModel, rows: pd.DataFrame) -> tuple[np.ndarray, list[str], list[str]]:
     """Rows as the logistic regression sees them, with each design column's source input."""
     prepare = model.pipeline.named_steps["prepare"]
-    data = _as_model_frame(_inputs(rows, model.inputs), model.categorical)
-    design = prepare.transform(data)
+    design = prepare.transform(model.model_frame(rows))
     names = list(prepare.get_feature_names_out())
     sources = []
     for name in names:
@@ -44,9 +43,8 @@ def explain(model: TargetingModel, rows: pd.DataFrame) -> pd.DataFrame:
     design, _, sources = _design(model, rows)
     regression = model.pipeline.named_steps["model"]
     coef = regression.coef_[0]
-    reference = np.asarray(model.pipeline.named_steps["prepare"].transform(
-        _as_model_frame(_inputs(model.holdout, model.inputs), model.categorical)
-    ), dtype=float).mean(axis=0)  # fmt: skip
+    prepare = model.pipeline.named_steps["prepare"]
+    reference = np.asarray(prepare.transform(model.model_frame(model.holdout)), dtype=float).mean(axis=0)
     parts = (design - reference) * coef
     base = float(regression.intercept_[0] + reference @ coef)
     per_input = pd.DataFrame(parts, columns=sources).T.groupby(level=0, sort=False).sum().T
@@ -63,7 +61,7 @@ def importance(model: TargetingModel, repeats: int = 5, seed: int = 0) -> pd.Dat
     """Which inputs matter most overall: how much the held-out ROC AUC drops when an input is shuffled
     (permutation importance, on the held-out rows with the model learned without them).
     Returns input, auc_drop, spread, best first."""
-    data = _as_model_frame(_inputs(model.holdout, model.inputs), model.categorical)
+    data = model.model_frame(model.holdout)
     y = model.holdout[model.target].astype(int)
     result = permutation_importance(
         model.holdout_pipeline, data, y, scoring="roc_auc", n_repeats=repeats, random_state=seed
@@ -158,7 +156,7 @@ def model_card(model, **facts) -> dict:
             "learned_from": f"Order lines of {len(model.users_):,} customers and {len(model.items_):,} products.",
             "inputs": "Who bought what and when (recent purchases count more). No personal attributes.",
             "left_out": "Age, gender and other personal attributes are never used.",
-            "quality": facts.get("quality", "Recall@10 0.368 on the Online Retail sample (benchmarks/recommend.py)."),
+            "quality": facts.get("quality", "Not checked on these orders here."),
             "limits": "New customers and new products get popular items; tastes that changed recently show late.",
             "not_for": "Deciding prices or who may buy what.",
         }
@@ -204,6 +202,8 @@ def model_card(model, **facts) -> dict:
     raise TypeError(f"No model card for {type(model).__name__}")
 
 
-def model_cards(models: dict) -> pd.DataFrame:
-    """Cards for several models side by side: {label: model or 'forecast'/'allocation'} -> one row per card."""
-    return pd.DataFrame([model_card(m) for m in models.values()])
+def model_cards(models: dict, facts: dict | None = None) -> pd.DataFrame:
+    """Cards for several models side by side: {label: model or 'forecast'/'allocation'} -> one row per card.
+    facts: {label: facts for that card's model_card}, e.g. a measured quality sentence."""
+    facts = facts or {}
+    return pd.DataFrame([model_card(m, **facts.get(label, {})) for label, m in models.items()])
