@@ -10,7 +10,7 @@ from sklearn.inspection import permutation_importance
 from smbcore.labels import COUNTS, DAYS, feature_words, plain_name, value_words
 from smbcore.targeting import TargetingModel
 
-__all__ = ["explain", "importance", "what_would_change", "model_card", "model_cards"]
+__all__ = ["explain", "importance", "flips", "what_would_change", "model_card", "model_cards"]
 
 
 def _logit(p):
@@ -70,43 +70,47 @@ def importance(model: TargetingModel, repeats: int = 5, seed: int = 0) -> pd.Dat
     return table.sort_values("auc_drop", ascending=False, ignore_index=True)
 
 
-def what_would_change(
-    model: TargetingModel, row: pd.DataFrame, threshold: float, currency: str | None = None
-) -> list[str]:
+def flips(model: TargetingModel, row: pd.DataFrame, threshold: float, currency: str | None = None) -> pd.DataFrame:
     """The smallest realistic single changes that would move this row across `threshold` (the chance at which
-    the contact list stops), in words, smallest first ("... if spend in the last 90 days were €656 instead of
-    €43.50": inputs by their plain names, values with units, money in `currency`). A number's change must keep
-    it inside the range seen in the data; a category can take any value seen. row: one row (a one-row frame)."""
+    the contact list stops), smallest first. A number's change must keep it inside the range seen in the data
+    (whole orders and days move to the first whole value that crosses); a category can take any value seen.
+    row: one row (a one-row frame). Returns input, value (the new value) and words ("spend in the last 90 days
+    were €656 instead of €43.50": inputs by their plain names, values with units, money in `currency`)."""
     p = float(model.score(row).iloc[0])
-    target = float(_logit(threshold))
-    now = float(_logit(p))
-    inside = p >= threshold
-    ranges = {c: model.reference[c]["edges"] for c in model.numeric if c in model.reference}
+    options = _number_flips(model, row, threshold, p, currency) + _category_flips(model, row, threshold, p)
+    options.sort(key=lambda o: (o[0], o[3]))
+    return pd.DataFrame([o[1:] for o in options], columns=["input", "value", "words"])
+
+
+def _number_flips(model, row: pd.DataFrame, threshold: float, p: float, currency: str | None) -> list[tuple]:
+    """(size of the change against the input's range, input, new value, words) per numeric input that can cross."""
+    target, now = float(_logit(threshold)), float(_logit(p))
     options = []
-    contributions = explain(model, row).set_index("input")["contribution"]
     for column in model.numeric:
-        if column not in ranges or pd.isna(row[column].iloc[0]):
+        edges = model.reference.get(column, {}).get("edges")
+        if edges is None or pd.isna(row[column].iloc[0]):
             continue
-        low, high = ranges[column][0], ranges[column][-1]
+        old = row[column].iloc[0]
         probe = row.copy()
-        probe[column] = row[column].iloc[0] + 1.0
+        probe[column] = old + 1.0
         slope = float(_logit(model.score(probe).iloc[0])) - now
         if abs(slope) < 1e-9:
             continue
         change = (target - now) / slope
         change += np.sign(change) * 1e-6
-        new = row[column].iloc[0] + change
+        new = old + change
         if column in COUNTS or column in DAYS:  # whole orders and days: the first whole value that flips it
             new = float(np.ceil(new) if change > 0 else np.floor(new))
-        if low <= new <= high:
-            spread = (high - low) or 1.0
-            options.append(
-                (
-                    abs(change) / spread,
-                    f"{feature_words(column)} were {value_words(column, new, currency)} instead of "
-                    f"{value_words(column, row[column].iloc[0], currency)}",
-                )
-            )
+        if edges[0] <= new <= edges[-1]:
+            words = f"{feature_words(column)} were {value_words(column, new, currency)} instead of {value_words(column, old, currency)}"
+            options.append((abs(change) / ((edges[-1] - edges[0]) or 1.0), column, new, words))
+    return options
+
+
+def _category_flips(model, row: pd.DataFrame, threshold: float, p: float) -> list[tuple]:
+    """(0.5 + the input's weight, input, new level, words): the first other level of each category that crosses."""
+    contributions = explain(model, row).set_index("input")["contribution"]
+    options = []
     for column in model.categorical:
         current = row[column].iloc[0]
         for level in model.reference.get(column, {}).get("shares", {}):
@@ -114,17 +118,21 @@ def what_would_change(
                 continue
             probe = row.copy()
             probe[column] = level
-            if (float(model.score(probe).iloc[0]) >= threshold) != inside:
-                options.append(
-                    (
-                        0.5 + abs(contributions.get(column, 0)) / 10,
-                        f"{feature_words(column)} were '{level}' instead of '{current}'",
-                    )
-                )
+            if (float(model.score(probe).iloc[0]) >= threshold) != (p >= threshold):
+                words = f"{feature_words(column)} were '{level}' instead of '{current}'"
+                options.append((0.5 + abs(contributions.get(column, 0)) / 10, column, level, words))
                 break
-    options.sort()
+    return options
+
+
+def what_would_change(
+    model: TargetingModel, row: pd.DataFrame, threshold: float, currency: str | None = None
+) -> list[str]:
+    """Up to three of `flips` in words, smallest first: "would be on the contact list if ..." (or "would drop
+    off the contact list if ..." for a row at or above `threshold`). row: one row (a one-row frame)."""
+    inside = float(model.score(row).iloc[0]) >= threshold
     verb = "would drop off the contact list if" if inside else "would be on the contact list if"
-    return [f"{verb} {text}" for _, text in options[:3]]
+    return [f"{verb} {words}" for words in flips(model, row, threshold, currency)["words"].head(3)]
 
 
 def model_card(model, **facts) -> dict:
