@@ -15,9 +15,11 @@ HAND_MADE = [
     ((5, 1, 2, 1, 10), "New"),  # one order, 10 days ago
     ((5, 5, 5, 12, 3), "Champions"),
     ((3, 4, 2, 8, 40), "Loyal"),  # often, not long ago, spends little
+    ((5, 5, 3, 9, 4), "Loyal"),  # recent and often but not a big spender: not a champion
     ((4, 2, 3, 2, 20), "Promising"),
     ((2, 5, 4, 9, 200), "Can't lose"),
     ((1, 3, 1, 4, 300), "At risk"),
+    ((2, 4, 3, 7, 150), "At risk"),  # often but not big: at risk, not "can't lose"
     ((3, 2, 2, 2, 90), "Needs attention"),
     ((2, 1, 5, 1, 200), "Hibernating"),
     ((1, 1, 1, 1, 365), "Lost"),
