@@ -69,3 +69,35 @@ def test_one_missing_column_among_several_is_not_skipped_and_an_empty_list_is_re
         _calls(model)[call](["age", "marital"])
     with pytest.raises(fairness.SensitiveColumnError, match="No sensitive column"):
         _calls(model)[call]([])
+
+
+def test_the_fairness_page_offers_the_real_actions_and_every_segment_as_overrides(monkeypatch, tmp_path):
+    """Defect: answering a contest of the email plan offered 'Win back' and 'Thank you' (not actions, so an
+    override wrote a word no action has into the plan) and only 5 of the 9 segments. The choices are now the
+    plan's actions and all segments, and the override chosen is what the plan downloads."""
+    from smbcore import customers, overrides, segments
+    from smbcore.data import Workspace
+    from smbcore.synthetic import generate_transactions
+
+    from .test_app import open_tab, start, texts
+
+    home = tmp_path / "home"
+    workspace = Workspace(home / "workspace.duckdb")
+    tx = generate_transactions(n_lines=3_000, n_customers=150, days=300, seed=8)
+    workspace.save("transactions", tx, source="test.csv")
+    plan = customers.next_best_actions(tx)
+    who = plan.loc[plan["action"] == "Cross-sell", "customer_id"].iloc[0]
+    plan_contest = overrides.contest(workspace, "marketing plan", who, "Asked for their usual products")
+    segment_contest = overrides.contest(workspace, "segments", who, "Not a new customer")
+    app = open_tab(start(monkeypatch, home, page="pages/fairness.py"), "Contest and override", "fairness_tab")
+    assert not app.exception and "Open contests: 2" in texts(app)
+    offered = app.selectbox(key=f"ov_action_{plan_contest}").options
+    assert offered == list(segments.ACTIONS) and "Win back" not in offered and "Thank you" not in offered
+    assert app.selectbox(key=f"ov_action_{segment_contest}").options == segments.SEGMENT_NAMES
+    app.selectbox(key=f"ov_action_{plan_contest}").set_value("Re-buy reminder")
+    app.text_input(key=f"ov_why_{plan_contest}").input("Asked for their usual products").run()
+    app.button(key=f"ov_apply_{plan_contest}").click().run()
+    assert "Open contests: 1" in texts(app)
+    downloaded = overrides.apply_overrides(plan, workspace, "marketing plan", "action").set_index("customer_id")
+    assert downloaded.loc[who, "action"] == "Re-buy reminder" and downloaded.loc[who, "overridden"]
+    assert set(downloaded["action"]) <= set(segments.ACTIONS)
