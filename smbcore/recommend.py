@@ -311,15 +311,20 @@ def held_out_check(transactions: pd.DataFrame, days: int = _RECENT_DAYS, k: int 
     sales = clean_sales(transactions)
     cutoff = sales["timestamp"].max() - pd.Timedelta(days=days) if len(sales) else pd.NaT
     before, after = sales[sales["timestamp"] <= cutoff], sales[sales["timestamp"] > cutoff]
-    bought = after.groupby(after["customer_id"].astype(str))["product_id"].agg(lambda s: set(s.astype(str)))
-    users = sorted(set(bought.index) & set(before["customer_id"].astype(str)))
+    bought = _products_of(after)
+    users = sorted(set(bought) & set(before["customer_id"].astype(str)))
     out = {"cutoff": cutoff, "days": days, "k": k, "customers": len(users), "recall": float("nan")}
     if users:
         recs = fit(transactions, asof=cutoff).recommend(users, k=k)
-        lists = recs.groupby(recs["customer_id"].astype(str))["product_id"].agg(lambda s: set(s.astype(str)))
+        lists = _products_of(recs)
         hits = [len(lists.get(u, set()) & bought[u]) / min(k, len(bought[u])) for u in users]
         out["recall"] = float(np.mean(hits))
     return out
+
+
+def _products_of(lines: pd.DataFrame) -> dict[str, set[str]]:
+    """customer_id -> the set of product_ids in `lines`."""
+    return {str(c): set(p.astype(str)) for c, p in lines.groupby(lines["customer_id"].astype(str))["product_id"]}
 
 
 def check_words(check: dict) -> str:
