@@ -150,6 +150,15 @@ def manufacturer(seed: int = 2, n_customers: int = 40, days: int = 730) -> pd.Da
     return frame
 
 
+def _coffee_shop(orders: pd.DataFrame) -> pd.DataFrame:
+    """Canonical transactions from customer_id, order_id, product_id, timestamp: one coffee at 20.00 a line."""
+    frame = orders.astype({"customer_id": "string", "order_id": "string", "product_id": "string"})
+    frame["quantity"], frame["unit_price"], frame["revenue"] = 1.0, 20.0, 20.0
+    frame["product_name"] = pd.array(["Coffee"] * len(frame), dtype="string")
+    frame["is_return"] = pd.array([False] * len(frame), dtype="boolean")
+    return frame
+
+
 def planted_churn_shop(n_customers: int = 300, days: int = 480, seed: int = 5) -> pd.DataFrame:
     """Customers who each order at their own steady pace (a Poisson process, from one order a year to one a
     fortnight): whether they buy in the next 90 days follows from how often they bought before."""
@@ -161,12 +170,7 @@ def planted_churn_shop(n_customers: int = 300, days: int = 480, seed: int = 5) -
         while t < days:
             rows.append((f"P{c}", f"P{c}-{len(rows)}", "A", pd.Timestamp("2023-01-01 10:00") + pd.Timedelta(days=t)))
             t += float(rng.exponential(1 / rate))
-    frame = pd.DataFrame(rows, columns=["customer_id", "order_id", "product_id", "timestamp"])
-    frame = frame.astype({"customer_id": "string", "order_id": "string", "product_id": "string"})
-    frame["quantity"], frame["unit_price"], frame["revenue"] = 1.0, 20.0, 20.0
-    frame["product_name"] = pd.array(["Coffee"] * len(frame), dtype="string")
-    frame["is_return"] = pd.array([False] * len(frame), dtype="boolean")
-    return frame
+    return _coffee_shop(pd.DataFrame(rows, columns=["customer_id", "order_id", "product_id", "timestamp"]))
 
 
 def test_churn_model_beats_a_coin_toss_on_a_shop_with_a_planted_signal():
@@ -191,11 +195,7 @@ def coin_flip_shop(n_customers: int = 80, seed: int = 3) -> pd.DataFrame:
                 rows.append((f"R{c}", f"R{c}-w{window}", "A", "2024-01-01 10:00", 240 + 90 * window + 45))
     frame = pd.DataFrame(rows, columns=["customer_id", "order_id", "product_id", "timestamp", "day"])
     frame["timestamp"] = pd.to_datetime(frame["timestamp"]) + pd.to_timedelta(frame.pop("day"), unit="D")
-    frame = frame.astype({"customer_id": "string", "order_id": "string", "product_id": "string"})
-    frame["quantity"], frame["unit_price"], frame["revenue"] = 1.0, 20.0, 20.0
-    frame["product_name"] = pd.array(["Coffee"] * len(frame), dtype="string")
-    frame["is_return"] = pd.array([False] * len(frame), dtype="boolean")
-    return frame
+    return _coffee_shop(frame)
 
 
 def test_one_product_shop_gets_a_plan():
