@@ -25,7 +25,7 @@ from pages._shared import (
     table_with_download,
 )
 from smbcore import campaigns, overrides
-from smbcore.customers import check_words
+from smbcore.customers import check_words, segment_summary
 from smbcore.data import read_table
 from smbcore.formatting import is_known, number, percent, plural
 from smbcore.safety import plain_text, visible_text
@@ -74,11 +74,7 @@ def segments_section() -> None:
             f"checked on the 90 days after {check['checked_from']:%d %b %Y}, which they had not seen."
         )
 
-    summary = (
-        prof.groupby("segment")
-        .agg(customers=("frequency", "size"), revenue=("monetary", "sum"), churn_risk=("churn_risk", "mean"))
-        .reset_index()
-    )
+    summary = segment_summary(prof)
     left, right = st.columns(2)
     left.altair_chart(
         alt.Chart(summary, title="Customers per segment")

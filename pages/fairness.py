@@ -30,7 +30,7 @@ from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_name, value_words
 from smbcore.safety import csv_bytes, plain_text, visible_text
 from smbcore.selection import TOP_SHARE
-from smbcore.targeting import SENSITIVE_NAMES
+from smbcore.targeting import sensitive_columns
 
 require_app()
 
@@ -238,8 +238,7 @@ def customer_models_bias() -> bool:
     if not (version("transactions") and version("customers")):
         return False
     people = load("customers")
-    names = {c.lower(): c for c in people.columns}
-    sensitive = [names[n] for n in SENSITIVE_NAMES if n in names]
+    sensitive = sensitive_columns(people.columns)
     if not sensitive:
         return False
     if compute("transactions", "customers.analyse").profile["churn_risk"].notna().any():

@@ -32,6 +32,7 @@ __all__ = [
     "profile",
     "next_best_actions",
     "rfm",
+    "segment_summary",
     "send_times",
     "what_would_change",
 ]
@@ -353,6 +354,16 @@ def check_words(check: dict, symbol: str) -> list[str]:
         f"{money(check['mean_spend'], symbol)} each on average in those 90 days."
     )
     return [churn[0].upper() + churn[1:], spend]
+
+
+def segment_summary(profile: pd.DataFrame) -> pd.DataFrame:
+    """Per segment present in `profile` (rfm / analyse(...).profile): customers, revenue (their net spend to
+    date) and churn_risk (the mean; NaN when not known)."""
+    return (
+        profile.groupby("segment")
+        .agg(customers=("frequency", "size"), revenue=("monetary", "sum"), churn_risk=("churn_risk", "mean"))
+        .reset_index()
+    )
 
 
 def profile(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:

@@ -3,10 +3,16 @@ consent), with products and a send time, and the smallest change that would give
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from smbcore.segments import CROSS_SELL, NO_CONTACT, REBUY, WIN_BACK, assign_segments, segment_rule
+
+if TYPE_CHECKING:
+    from smbcore.customers import CustomerAnalysis
+    from smbcore.recommend import Recommender
 
 __all__ = ["next_best_actions", "what_would_change", "segment_if", "GONE", "HIGH_RISK"]
 
@@ -120,8 +126,8 @@ def next_best_actions(
     transactions: pd.DataFrame,
     customers: pd.DataFrame | None = None,
     asof: pd.Timestamp | str | None = None,
-    analysis=None,
-    recommender=None,
+    analysis: CustomerAnalysis | None = None,
+    recommender: Recommender | None = None,
     products: int = 3,
 ) -> pd.DataFrame:
     """The email plan: what to send each customer, with which products, when.

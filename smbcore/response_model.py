@@ -32,6 +32,7 @@ __all__ = [
     "TargetingModel",
     "fit",
     "SENSITIVE_NAMES",
+    "sensitive_columns",
     "AFTER_CONTACT_NAMES",
     "TargetingError",
     "TargetingDataError",
@@ -242,9 +243,7 @@ def fit(
     scoring then learns from every row.
     """
     frame, y = _answers(frame, target)
-    names = {c.lower(): c for c in frame.columns}
-    found_sensitive = [names[n] for n in SENSITIVE_NAMES if n in names]
-    sensitive = list(dict.fromkeys([*found_sensitive, *[s for s in sensitive if s in frame]]))
+    sensitive = list(dict.fromkeys([*sensitive_columns(frame.columns), *[s for s in sensitive if s in frame]]))
     left_out = _left_out(frame, target, sensitive, exclude, use_sensitive)
     left_out |= _give_away(frame, y, [c for c in frame.columns if c != target and c not in left_out])
     inputs = [c for c in frame.columns if c != target and c not in left_out]
@@ -282,6 +281,12 @@ def fit(
         reference=_reference(data, numeric, categorical),
         auc_range=auc_with_range(holdout[target].to_numpy(dtype=int), holdout["probability"].to_numpy())[1:],
     )
+
+
+def sensitive_columns(columns) -> list[str]:
+    """The columns whose names (any case) are in SENSITIVE_NAMES, in SENSITIVE_NAMES' order."""
+    names = {str(c).lower(): c for c in columns}
+    return [names[n] for n in SENSITIVE_NAMES if n in names]
 
 
 def _answers(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:

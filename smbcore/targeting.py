@@ -17,6 +17,7 @@ from smbcore.response_model import (
     TargetingError,
     TargetingModel,
     fit,
+    sensitive_columns,
 )
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "training_frame",
     "purchase_frames",
     "SENSITIVE_NAMES",
+    "sensitive_columns",
     "AFTER_CONTACT_NAMES",
     "TargetingError",
     "TargetingDataError",
