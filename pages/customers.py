@@ -4,18 +4,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages._customers_plan import plan_section
 from pages._shared import (
-    SAMPLE_CONSENT,
     active_source,
     active_workspace,
     all_recommendations,
     compute,
     currency,
-    include_unknown_consent_first,
     labels_for,
     lazy_tabs,
     load,
-    marketing_plan,
     money,
     needs_table,
     plain_errors,
@@ -27,12 +25,11 @@ from pages._shared import (
     table_with_download,
 )
 from smbcore import campaigns, overrides
-from smbcore.consent import consent_counts, consent_for, contactable, customer_consent, refused, unknown_words
-from smbcore.customers import SEGMENT_RULES, check_words
+from smbcore.customers import check_words, segment_summary
 from smbcore.data import read_table
 from smbcore.formatting import is_known, number, percent, plural
-from smbcore.labels import plain_frame
-from smbcore.safety import csv_bytes, plain_text, visible_text
+from smbcore.safety import plain_text, visible_text
+from smbcore.segments import SEGMENT_NAMES, SEGMENTS
 
 require_app()
 
@@ -77,19 +74,14 @@ def segments_section() -> None:
             f"checked on the 90 days after {check['checked_from']:%d %b %Y}, which they had not seen."
         )
 
-    summary = (
-        prof.groupby("segment")
-        .agg(customers=("frequency", "size"), revenue=("monetary", "sum"), churn_risk=("churn_risk", "mean"))
-        .reset_index()
-    )
-    order = [name for name, _ in SEGMENT_RULES]
+    summary = segment_summary(prof)
     left, right = st.columns(2)
     left.altair_chart(
         alt.Chart(summary, title="Customers per segment")
         .mark_bar(color="#1f6f8b")
         .encode(
             x=alt.X("customers:Q", title="Customers", axis=alt.Axis(tickMinStep=1, format="d")),
-            y=alt.Y("segment:N", sort=order, title=None),
+            y=alt.Y("segment:N", sort=SEGMENT_NAMES, title=None),
             tooltip=["segment", "customers"],
         ),
         width="stretch",
@@ -99,7 +91,7 @@ def segments_section() -> None:
         .mark_bar(color="#8b5a1f")
         .encode(
             x=alt.X("revenue:Q", title=f"Net spend to date ({c})"),
-            y=alt.Y("segment:N", sort=order, title=None),
+            y=alt.Y("segment:N", sort=SEGMENT_NAMES, title=None),
             tooltip=["segment", alt.Tooltip("revenue:Q", format=",.0f")]
             + ([alt.Tooltip("churn_risk:Q", format=".0%")] if summary["churn_risk"].notna().any() else []),
         ),
@@ -110,7 +102,8 @@ def segments_section() -> None:
             "Each customer gets 1-5 for how recently (R), how often (F) and how much (M) they bought, by "
             "fifths of all customers (5 = best fifth). The first rule that fits names the segment."
         )
-        show_table(pd.DataFrame(SEGMENT_RULES, columns=["Segment", "Rule"]), hide_index=True, width="stretch")
+        rules = pd.DataFrame({"Segment": SEGMENT_NAMES, "Rule": [rule.words for rule in SEGMENTS]})
+        show_table(rules, hide_index=True, width="stretch")
     shown = prof.reset_index()[
         [
             "customer_id",
@@ -215,137 +208,6 @@ def recommendations_section() -> None:
                 "score": st.column_config.NumberColumn("Times more often than chance", format="%.1f"),
             },
         )
-
-
-def plan_section() -> None:
-    c = currency()
-    plan = overrides.apply_overrides(marketing_plan(), active_workspace(), "marketing plan", "action")
-    st.caption(
-        "One action per customer: who to email, with which products, on which day and hour (when they "
-        "usually buy). Customers who refused marketing are never on the list."
-    )
-    if plan["send_hour"].isna().all():
-        st.caption("Your file has dates but no times of day, so the plan suggests a day to send, not an hour.")
-    f1, f2, f3, f4 = st.columns(4)
-    segments = f1.multiselect("Segments", sorted(plan["segment"].unique()), key="plan_segments")
-    countries = f2.multiselect(
-        "Countries",
-        sorted(plan["country"].dropna().unique()) if "country" in plan else [],
-        format_func=visible_text,
-        key="plan_countries",
-    )
-    minimum = f3.number_input(f"Minimum net spend ({c})", min_value=0.0, value=0.0, step=50.0, key="plan_min")
-    control = f4.slider(
-        "Hold back as control",
-        0,
-        50,
-        10,
-        format="%d%%",
-        key="plan_control",
-        help="A random share of each action's customers is not contacted, so you can later "
-        "measure what the emails changed.",
-    )
-    chosen = plan
-    if segments:
-        chosen = chosen[chosen["segment"].isin(segments)]
-    if countries:
-        chosen = chosen[chosen["country"].isin(countries)]
-    chosen = chosen[chosen["monetary"] >= minimum]
-    if (chosen["action"] != "No contact").sum() == 0:
-        st.info(
-            "None of these customers is worth an email now (each is long gone and below the median value). "
-            + ("Widen the filters above to see others." if len(chosen) < len(plan) else "")
-        )
-        return
-    chosen = consent_filter(chosen)
-    if (chosen["action"] != "No contact").sum() == 0:  # consent unknown for all: said once, with the checkbox
-        return
-    counts = chosen["action"].value_counts().rename_axis("action").reset_index(name="customers")
-    show_chart(
-        alt.Chart(counts, title="Customers per action")
-        .mark_bar(color="#1f6f8b")
-        .encode(
-            x=alt.X("customers:Q", title="Customers", axis=alt.Axis(tickMinStep=1, format="d")),
-            y=alt.Y("action:N", sort="-x", title=None),
-            tooltip=["action", "customers"],
-        ),
-        width="stretch",
-    )
-    assigned = campaigns.hold_out_control(chosen, control / 100, seed=len(chosen))
-    sending = int((assigned["group"] == "send").sum())
-    st.markdown(
-        f"**{plural(sending, 'customer')} to email**, {number(len(assigned) - sending)} held back as control, "
-        f"{number((chosen['action'] == 'No contact').sum())} not worth contacting."
-    )
-    show_table(chosen, hide_index=True, width="stretch", height=320, column_config=labels_for(chosen))
-    people = load("customers")
-    no_address = campaigns.missing_emails(assigned, people)
-    if no_address:
-        st.warning(plain_text(no_address))
-    d1, d2, d3, d4 = st.columns(4)
-    for holder, tool, label in (
-        (d1, "csv", "Email list (CSV)"),
-        (d2, "mailchimp", "For Mailchimp"),
-        (d3, "klaviyo", "For Klaviyo"),
-    ):
-        rows = campaigns.export_list(assigned, tool, people)
-        data = csv_bytes(plain_frame(rows, c) if tool == "csv" else rows)
-        holder.download_button(label, data, f"email_list_{tool}.csv", "text/csv", key=f"dl_plan_{tool}")
-    d4.button(
-        "Record this send",
-        key="record_send",
-        on_click=_record,
-        args=(assigned,),
-        help="Saves who was sent what and who was held back, so 'Did it work?' can measure it later.",
-    )
-    message = st.session_state.pop("record_message", None)
-    if message:
-        st.success(message)
-
-
-def consent_filter(plan: pd.DataFrame) -> pd.DataFrame:
-    """The plan's rows that may be emailed: refusals are never in the plan; customers whose consent is unknown
-    are left out unless the owner ticks the box. The page first says what the counts count (all customers,
-    those worth contacting, refusals), then how many of those worth contacting have unknown consent; when
-    that is all of them it says once that nobody can be emailed yet."""
-    tx = load("transactions")
-    buyers = tx["customer_id"].dropna().astype("string").unique()
-    answers = consent_for(buyers, customer_consent(tx, load("customers")))
-    refusals, recorded = int(refused(answers).sum()), bool(answers.notna().any())
-    analysed = len(compute("transactions", "customers.analyse").profile)
-    whole = marketing_plan()
-    worth = int((whole["action"] != "No contact").sum())
-    filtered = (plan["action"] != "No contact").sum()
-    st.caption(
-        f"{number(worth)} of your {plural(analysed, 'customer')} with an order are worth contacting; "
-        f"{number(len(whole) - worth)} get 'No contact' (long gone and below the median value)."
-        + (f" The filters above keep {number(filtered)} of those worth contacting." if len(plan) < len(whole) else "")
-    )
-    if refusals:
-        st.caption(f"{plural(refusals, 'customer')} who refused marketing are left out.")
-    to_contact = plan[plan["action"] != "No contact"]
-    unknown = consent_counts(to_contact)["unknown"]
-    include = False
-    if unknown:
-        nobody = unknown == len(to_contact)
-        if include_unknown_consent_first():
-            st.info(SAMPLE_CONSENT)
-        else:
-            st.warning(
-                ("Nobody can be emailed yet. " if nobody else "") + unknown_words(unknown, len(to_contact), recorded)
-            )
-        include = st.checkbox(
-            f"Include the {plural(unknown, 'customer')} whose consent is unknown",
-            value=include_unknown_consent_first(),
-            key="plan_unknown",
-            help="Tick only if they agreed to hear from you (for example when they signed up in your shop).",
-        )
-    return contactable(plan, include)
-
-
-def _record(assigned: pd.DataFrame) -> None:
-    export_id = campaigns.record_send(active_workspace(), assigned)
-    st.session_state["record_message"] = f"Recorded as {export_id}. Check 'Did it work?' once orders have come in."
 
 
 def learn_section() -> None:

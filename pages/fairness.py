@@ -5,13 +5,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages._fairness_contest import contest_tab, ethics_tab
 from pages._shared import (
     active_source,
     active_workspace,
     compute,
     currency,
     current_model,
-    forget_cached,
     lazy_tabs,
     load,
     marketing_plan,
@@ -25,12 +25,12 @@ from pages._shared import (
     table_with_download,
     version,
 )
-from smbcore import customers, explain, fairness, overrides, targeting
-from smbcore.errors import SmbcoreError
+from smbcore import customers, explain, fairness, overrides, recommend, targeting
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_name, value_words
 from smbcore.safety import csv_bytes, plain_text, visible_text
-from smbcore.targeting import SENSITIVE_NAMES
+from smbcore.selection import TOP_SHARE
+from smbcore.targeting import sensitive_columns
 
 require_app()
 
@@ -39,13 +39,6 @@ st.caption(
     f"Showing: {source_label(active_source())}. Every model here explains itself, is checked for unequal "
     "treatment, and any decision can be contested and overridden, with the record kept."
 )
-
-MODELS = {
-    "targeting": "Who to contact (Marketing page)",
-    "marketing plan": "Email plan actions (Customers page)",
-    "segments": "Customer segment labels (Customers page)",
-    "rota": "Staff rota (Plan page)",
-}
 
 
 GROUP_COLUMNS = {
@@ -77,13 +70,16 @@ def targeting_model():
 
 
 def cards_tab() -> None:
-    models = {}
+    models, facts = {}, {}
     found = targeting_model()
     if found:
         models["targeting"] = found[0]
     if version("transactions"):
         models["customers"] = compute("transactions", "customers.analyse")
         models["recommendations"] = recommender()
+        facts["recommendations"] = {
+            "quality": recommend.check_words(compute("transactions", "recommend.held_out_check"))
+        }
         models["forecast"] = "forecast"
         models["allocation"] = "allocation"
     if version("demand"):
@@ -94,12 +90,12 @@ def cards_tab() -> None:
     labels = {"purpose": "What it is for", "learned_from": "What it learned from", "inputs": "Inputs used",
               "left_out": "Left out", "quality": "Checked quality", "limits": "Known limits",
               "not_for": "Must not be used for"}  # fmt: skip
-    for model in models.values():
-        card = explain.model_card(model)
+    for name, model in models.items():
+        card = explain.model_card(model, **facts.get(name, {}))
         with st.expander(card["name"], expanded=len(models) == 1):  # one model: show its card at once
             for key, label in labels.items():
                 st.markdown(f"**{label}.** {plain_text(card[key])}")
-    cards = csv_bytes(explain.model_cards(models))
+    cards = csv_bytes(explain.model_cards(models, facts))
     st.download_button("Download the model cards (CSV)", cards, "model_cards.csv", "text/csv", key="dl_cards")
 
 
@@ -164,8 +160,7 @@ def why_tab() -> None:
     ids = now["customer_id"].astype(str).tolist()
     who = st.selectbox("Customer", ids[:5000], format_func=visible_text, key="why_customer")
     row = now[now["customer_id"].astype(str) == who].head(1)
-    selection = model.select(now, len(now) * 0.2, 1.0)
-    threshold = float(selection.loc[selection["contact"], "probability"].min())
+    threshold = model.top_share_threshold(now)
     p = float(model.score(row).iloc[0])
     on_list = p >= threshold
     parts = explain.explain(model, row).sort_values("contribution")
@@ -174,7 +169,7 @@ def why_tab() -> None:
     st.markdown(
         f"Response model (Marketing page), {targeting.OUTCOME_WORDS.get(source, 'chance of responding')}: "
         f"**{percent(p)}**. "
-        f"{'On' if on_list else 'Not on'} a list of the top 20% (which starts at {percent(threshold)}). Pushed up "
+        f"{'On' if on_list else 'Not on'} a list of the top {TOP_SHARE:.0%} (which starts at {percent(threshold)}). Pushed up "
         f"most by {plain_text(', '.join(up)) or 'nothing much'}; pushed down most by "
         f"{plain_text(', '.join(down)) or 'nothing much'}."
     )
@@ -243,8 +238,7 @@ def customer_models_bias() -> bool:
     if not (version("transactions") and version("customers")):
         return False
     people = load("customers")
-    names = {c.lower(): c for c in people.columns}
-    sensitive = [names[n] for n in SENSITIVE_NAMES if n in names]
+    sensitive = sensitive_columns(people.columns)
     if not sensitive:
         return False
     if compute("transactions", "customers.analyse").profile["churn_risk"].notna().any():
@@ -266,14 +260,11 @@ def customer_models_bias() -> bool:
 
 def churn_by_group(people: pd.DataFrame, sensitive: list[str]) -> None:
     """Who the churn model flags 'at risk', by group (only when the model is used on this data)."""
-    held = compute("transactions", "customers.held_out_churn")
-    held = held.merge(people[["customer_id", *sensitive]], on="customer_id", how="inner")
-    if held.empty:
+    report = fairness.churn_audit(compute("transactions", "customers.held_out_churn"), people, sensitive)
+    if report is None:
         return
-    flagged = held["churn_risk"] >= held["churn_risk"].quantile(0.8)
-    report = fairness.audit_decisions(held, held["churned"].astype(int).to_numpy(), flagged.to_numpy(), sensitive)
     st.markdown(
-        "**Churn model: who is flagged 'at risk'** (the riskiest 20%, scored 90 days before the last order and "
+        f"**Churn model: who is flagged 'at risk'** (the riskiest {TOP_SHARE:.0%}, scored 90 days before the last order and "
         "checked against who then did not buy), by group"
     )
     for column, words in report.words.items():
@@ -294,7 +285,7 @@ def targeting_bias(model, now, sensitive) -> None:
         actions_by_group(model, now, sensitive)
         return
     audit_frame = model.holdout
-    st.markdown("**Who the model would contact** (top 20%, on rows it did not learn from), by group")
+    st.markdown(f"**Who the model would contact** (top {TOP_SHARE:.0%}, on rows it did not learn from), by group")
     report = fairness.audit(model, audit_frame, sensitive)
     for column, words in report.words.items():
         st.markdown(f"- **{plain_text(column)}**: {plain_text(words)}")
@@ -353,133 +344,15 @@ def targeting_bias(model, now, sensitive) -> None:
 
 def actions_by_group(model, now, sensitive) -> None:
     """Bias checks of actions: who is on the downloaded contact list, by group."""
-    chosen = model.select(now, len(now) * 0.2, 1.0)
-    chosen = overrides.apply_overrides(chosen, active_workspace(), "targeting", "contact")
-    people = now[["customer_id", *[c for c in sensitive if c in now]]]
-    if people.shape[1] < 2:
+    chosen = overrides.apply_overrides(model.top_share(now), active_workspace(), "targeting", "contact")
+    table = fairness.contact_audit(chosen, now[["customer_id", *[c for c in sensitive if c in now]]])
+    if table is None:
         return
-    plan = chosen.assign(action=chosen["contact"].map({True: "contact", False: "no contact"}))
-    table = fairness.action_audit(plan, people, list(people.columns[1:]))
     st.markdown("**Who ends up on the contact list** (all customers, the list as downloaded, overrides included)")
     for words in table[table["action"] == "contact"].drop_duplicates("attribute")["words"]:
         st.markdown(f"- {plain_text(words)}")
     table_with_download(table.drop(columns="words"), "actions_by_group.csv", key="dl_actions_groups",
                         column_config=ACTION_COLUMNS)  # fmt: skip
-
-
-def _record_contest() -> None:
-    """Form callback (runs before the page, so the click is never lost)."""
-    state = st.session_state
-    subject, reason = state.get("contest_subject", "").strip(), state.get("contest_reason", "").strip()
-    if not subject or not reason:
-        state["contest_message"] = ("warning", "Say about whom or what, and why.")
-        return
-    overrides.contest(
-        active_workspace(), state["contest_model"], subject, reason, state.get("contest_by") or "customer"
-    )
-    state["contest_message"] = ("success", "Recorded. Review it below.")
-
-
-def _answer(row_id: int, model: str, subject: str, keep: bool) -> None:
-    state = st.session_state
-    why, who = state.get(f"ov_why_{row_id}", "").strip(), state.get(f"ov_by_{row_id}") or "owner"
-    if not why:
-        state["contest_message"] = ("warning", "Say why: the log keeps the reason.")
-        return
-    if keep:
-        active_workspace().log_decision(model, subject, "kept", reason=why, decided_by=who)
-    else:
-        overrides.override(active_workspace(), model, subject, state[f"ov_action_{row_id}"], why, who)
-    state["contest_message"] = ("success", f"{'Kept' if keep else 'Overridden'}: {subject}. The log has it.")
-
-
-def contest_tab() -> None:
-    workspace = active_workspace()
-    st.markdown("**Record a contest**: a customer left out of an offer, a segment label, a staffing cut.")
-    with st.form("contest_form", clear_on_submit=True):
-        c1, c2 = st.columns(2)
-        c1.selectbox("Which decision", list(MODELS), format_func=MODELS.get, key="contest_model")
-        c2.text_input("About whom or what (customer id, or date and shift)", key="contest_subject")
-        st.text_area("Their reason", key="contest_reason")
-        st.text_input("Raised by", value="customer", key="contest_by")
-        st.form_submit_button("Record the contest", on_click=_record_contest)
-    if message := st.session_state.pop("contest_message", None):
-        (st.success if message[0] == "success" else st.warning)(plain_text(message[1]))
-    pending = overrides.open_contests(workspace)
-    st.markdown(f"**Open contests: {len(pending)}**")
-    options = {"targeting": ["contact", "do not contact"], "marketing plan": ["No contact", "Win back", "Thank you"],
-               "segments": ["Champions", "Loyal", "At risk", "Lost", "New"], "rota": ["1", "2", "3", "4"]}  # fmt: skip
-    for row in pending.itertuples():
-        with st.expander(
-            f"{MODELS.get(row.model, row.model)}: {plain_text(row.subject)} ({row.logged_at:%d %b %Y %H:%M})"
-        ):
-            st.markdown(f"Reason given: {plain_text(row.reason)} (raised by {plain_text(row.decided_by)})")
-            c1, c2 = st.columns(2)
-            c1.selectbox("New decision", options.get(row.model, ["changed"]), key=f"ov_action_{row.id}")
-            c2.text_input("Decided by", value="owner", key=f"ov_by_{row.id}")
-            st.text_input("Why", key=f"ov_why_{row.id}")
-            b1, b2 = st.columns(2)
-            args = (int(row.id), row.model, row.subject)
-            b1.button("Override", key=f"ov_apply_{row.id}", on_click=_answer, args=(*args, False))
-            b2.button("Keep the decision", key=f"ov_keep_{row.id}", on_click=_answer, args=(*args, True))
-    st.markdown("**The decisions log** (append-only: nothing in it is ever changed or removed)")
-    log = workspace.decisions()
-    table_with_download(log, "decisions_log.csv", key="dl_log", label="Download the log (CSV)", height=300)
-
-
-def ethics_tab() -> None:
-    st.markdown(
-        """
-**What data is used for what**
-- Orders: sales figures, forecasts, stock and staff plans, customer segments, churn risk, recommendations.
-- Website visits: which pages and sources lead to purchases.
-- A past campaign: who is likely to respond next time.
-- Customer attributes such as age, gender or marital status: **only** to check that decisions treat groups
-  fairly. They are not used to decide unless you switch that on, and the page then warns you.
-
-**What is never done**: no data leaves this app; nothing is sold or shared; no decision with legal or
-similarly significant effects (credit, pricing for one person, hiring) should be based on these models.
-
-**Removing a customer's data**: the customer's rows are deleted from every saved table in one step (campaign
-lists included); wherever the decisions log named them, it now shows a made-up name ('erased-' and 12 letters and
-digits that cannot be traced back); the log records that a deletion happened, how many rows and why, but not who;
-figures worked out before are thrown away, and the file is rewritten so no old copy of the customer remains.
-"""
-    )
-    if active_source() != "own":
-        st.caption("Deleting works on your own saved data; the samples cannot be changed.")
-        return
-    with st.form("forget_form", clear_on_submit=True):
-        st.text_input("Customer id to delete", key="forget_id")
-        st.text_input("Why (e.g. 'asked to be forgotten')", key="forget_why")
-        st.checkbox("I understand this cannot be undone", key="forget_sure")
-        st.form_submit_button("Delete this customer's data", on_click=_forget)
-    if message := st.session_state.pop("forget_message", None):
-        {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}[message[0]](
-            plain_text(message[1])
-        )
-
-
-def _forget() -> None:
-    state = st.session_state
-    who = state.get("forget_id", "").strip()
-    if not who or not state.get("forget_sure"):
-        state["forget_message"] = ("warning", "Give the customer id and tick the box to confirm.")
-        return
-    try:
-        removed = own_workspace().forget_customer(who, reason=state.get("forget_why", ""))
-    except SmbcoreError as exc:  # e.g. the disk is full: the message says what was done and what to do
-        state["forget_message"] = ("error", str(exc))
-        return
-    finally:
-        forget_cached()
-    if removed:
-        state["forget_message"] = (
-            "success",
-            "Deleted: " + ", ".join(f"{plural(n, 'row')} from {t.replace('_', ' ')}" for t, n in removed.items()) + ".",
-        )
-    else:
-        state["forget_message"] = ("info", f"No saved table has rows for customer '{who}'.")
 
 
 TABS = {"Model cards": cards_tab, "Why this decision": why_tab, "Bias checks": bias_tab,

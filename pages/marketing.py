@@ -28,6 +28,7 @@ from smbcore.consent import consent_counts, contactable, customer_consent, unkno
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_frame, plain_name
 from smbcore.safety import csv_bytes, plain_text, visible_text
+from smbcore.selection import TOP_SHARE
 from smbcore.targeting import ORDERS_SOURCE, RULE_WORDS, VISITS_SOURCE
 
 require_app()
@@ -95,7 +96,7 @@ def page() -> None:
 def quality(model) -> None:
     q = model.evaluate()
     gains = q["gains"]
-    at20 = float(gains.loc[gains["contacted"].round(2) == 0.2, "responders_reached"].iloc[0])
+    at20 = float(gains.loc[gains["contacted"].round(2) == TOP_SHARE, "responders_reached"].iloc[0])
     range_words = (
         f"95% range {number(q['auc_low'], 2)} to {number(q['auc_high'], 2)}"
         if q["tells"] or pd.notna(q["auc_low"])
@@ -115,9 +116,9 @@ def quality(model) -> None:
     )
     m2.metric("Average precision", number(q["average_precision"], 2))
     m3.metric("Top 10% respond", f"{number(q['lift_top10'], 1)}x as often")
-    m4.metric("Responders in the top 20%", percent(at20))
+    m4.metric(f"Responders in the top {TOP_SHARE:.0%}", percent(at20))
     st.caption(
-        f"Checked on rows the model did not learn from ({q['split']}). Contacting the top 20% reaches "
+        f"Checked on rows the model did not learn from ({q['split']}). Contacting the top {TOP_SHARE:.0%} reaches "
         f"{percent(at20)} of those who respond. Response rate when it learned: {percent(q['train_rate'], 1)}; in "
         f"the checked rows: {percent(q['test_rate'], 1)}; the model expected {percent(q['predicted_rate'], 1)}."
     )
@@ -142,13 +143,12 @@ def quality(model) -> None:
 
 def show_sensitive_change(base, model, now) -> None:
     before, after = base.evaluate()["auc"], model.evaluate()["auc"]
-    a = base.select(now, len(now) * 0.2, 1.0)
-    b = model.select(now, len(now) * 0.2, 1.0)
+    a, b = base.top_share(now), model.top_share(now)
     moved = len(set(a.loc[a["contact"], "customer_id"]) ^ set(b.loc[b["contact"], "customer_id"])) // 2
     st.warning(
         f"Using {plain_text(', '.join(model.sensitive))} to decide changes the ranking quality from {number(before, 3)} to "
         f"{number(after, 3)} "
-        f"and swaps {moved:,} of the top 20% for others. Check the Fairness page before using this list."
+        f"and swaps {moved:,} of the top {TOP_SHARE:.0%} for others. Check the Fairness page before using this list."
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from smbcore.errors import MissingTableError, SmbcoreError
+from smbcore.segments import NO_CONTACT
 
 __all__ = [
     "hold_out_control",
@@ -37,7 +38,7 @@ def hold_out_control(plan: pd.DataFrame, control_share: float = 0.10, seed: int 
             "smaller share (10% is usual)."
         )
     rng = np.random.default_rng(seed)
-    rows = plan[plan["action"] != "No contact"].copy()
+    rows = plan[plan["action"] != NO_CONTACT.name].copy()
     group = pd.Series("send", index=rows.index, dtype="string")
     for _, idx in rows.groupby("action").groups.items():
         n_control = int(round(len(idx) * control_share))

@@ -1,5 +1,6 @@
-"""Who buys: recency/frequency/value, named segments, churn risk and 90-day spend learned from the shop's
-own history (checked on a held-out period), and a next best action for each customer."""
+"""Who buys: recency/frequency/value, named segments (the rules are in smbcore.segments), churn risk and
+90-day spend learned from the shop's own history (checked on a held-out period). The email plan built on them
+(next_best_actions, what_would_change) is in smbcore.email_plan and importable from here."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ from sklearn.metrics import mean_absolute_error
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from smbcore.email_plan import next_best_actions, what_would_change
 from smbcore.errors import require_customer_ids
 from smbcore.formatting import money, number
 from smbcore.overview import WEEKDAYS
 from smbcore.requirements import CHECK_DAYS, REQUIREMENTS, auc_with_range, better_than_chance, facts
+from smbcore.segments import assign_segments
 from smbcore.timing import has_times
 
 __all__ = [
-    "SEGMENT_RULES",
     "CustomerAnalysis",
     "analyse",
     "check_models",
@@ -30,6 +32,9 @@ __all__ = [
     "profile",
     "next_best_actions",
     "rfm",
+    "segment_summary",
+    "send_times",
+    "what_would_change",
 ]
 
 HORIZON_DAYS = CHECK_DAYS
@@ -49,35 +54,6 @@ _FEATURES = [
     "avg_gap_days",
     "return_share",
 ]
-
-# (name, rule in words, test on the 1-5 scores R, F, M and the raw frequency/recency) - first match wins.
-SEGMENT_RULES: list[tuple[str, str]] = [
-    ("New", "first order in the last 30 days and only one order so far"),
-    ("Champions", "bought recently (R 4-5), often (F 4-5) and spend a lot (M 4-5)"),
-    ("Loyal", "buy often (F 4-5) and not long ago (R 3-5)"),
-    ("Promising", "bought recently (R 4-5) but only a few times (F 1-3)"),
-    ("Can't lose", "used to buy often and spend a lot (F 4-5, M 4-5) but not for a long time (R 1-2)"),
-    ("At risk", "used to buy fairly often (F 3-5) but not for a while (R 1-2)"),
-    ("Needs attention", "in the middle: neither recent nor long gone (R 3)"),
-    ("Hibernating", "few orders (F 1-2) and not recently (R 2)"),
-    ("Lost", "few orders (F 1-2) and the longest time since the last one (R 1)"),
-]
-
-
-def _segment(r: pd.Series, f: pd.Series, m: pd.Series, frequency: pd.Series, recency: pd.Series) -> pd.Series:
-    conditions = [
-        (frequency == 1) & (recency <= 30),
-        (r >= 4) & (f >= 4) & (m >= 4),
-        (f >= 4) & (r >= 3),
-        (r >= 4) & (f <= 3),
-        (r <= 2) & (f >= 4) & (m >= 4),
-        (r <= 2) & (f >= 3),
-        r == 3,
-        (r == 2) & (f <= 2),
-        r == 1,
-    ]
-    names = [name for name, _ in SEGMENT_RULES]
-    return pd.Series(np.select(conditions, names, default="Needs attention"), index=r.index, dtype="string")
 
 
 def few_customers_words(customers: int) -> str | None:
@@ -292,7 +268,7 @@ def rfm(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> p
     out["r_score"] = _score(out["recency_days"], higher_is_better=False)
     out["f_score"] = _score(out["frequency"])
     out["m_score"] = _score(out["monetary"])
-    out["segment"] = _segment(out["r_score"], out["f_score"], out["m_score"], out["frequency"], out["recency_days"])
+    out["segment"] = assign_segments(out)
     return out.rename_axis("customer_id")
 
 
@@ -380,15 +356,26 @@ def check_words(check: dict, symbol: str) -> list[str]:
     return [churn[0].upper() + churn[1:], spend]
 
 
+def segment_summary(profile: pd.DataFrame) -> pd.DataFrame:
+    """Per segment present in `profile` (rfm / analyse(...).profile): customers, revenue (their net spend to
+    date) and churn_risk (the mean; NaN when not known)."""
+    return (
+        profile.groupby("segment")
+        .agg(customers=("frequency", "size"), revenue=("monetary", "sum"), churn_risk=("churn_risk", "mean"))
+        .reset_index()
+    )
+
+
 def profile(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """One row per customer: recency_days, frequency, monetary, r/f/m scores, segment, churn_risk (chance of no
     purchase in the next 90 days), expected_spend_90d, and the behaviour features they come from."""
     return analyse(transactions, asof).profile
 
 
-def _send_times(transactions: pd.DataFrame) -> pd.DataFrame:
-    """Per customer the weekday and hour they usually order (the shop's busiest when they ordered < 2 times).
-    send_hour is empty (<NA>) for everyone when the file has dates but no times of day."""
+def send_times(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Per customer (index customer_id) send_day (weekday name) and send_hour: when they usually order (the
+    shop's busiest when they ordered < 2 times). send_hour is empty (<NA>) for everyone when the file has dates
+    but no times of day."""
     orders = (
         transactions.dropna(subset=["customer_id"])
         .loc[lambda d: ~d["is_return"].fillna(False).astype(bool)]
@@ -411,126 +398,3 @@ def _send_times(transactions: pd.DataFrame) -> pd.DataFrame:
     out["send_day"] = out["send_day"].map(dict(enumerate(WEEKDAYS))).astype("string")
     out.index = out.index.astype("string")
     return out
-
-
-_ACTIONS = {
-    "Champions": ("Cross-sell", True, "a top customer: show products new to them"),
-    "Loyal": ("Cross-sell", True, "buys often: show products new to them"),
-    "New": ("Welcome series", True, "first order was recent: welcome them and suggest a second product"),
-    "Promising": ("Second-purchase nudge", True, "recent but few orders: a nudge towards the next one"),
-    "Needs attention": ("Re-buy reminder", False, "buying less often than before: remind them of their favourites"),
-    "At risk": ("Win-back offer", False, "has not bought for a while"),
-    "Can't lose": ("Win-back offer", False, "was a big customer and has not bought for a long time"),
-    "Hibernating": ("Win-back offer", False, "few orders, long ago"),
-    "Lost": ("Win-back offer", False, "long gone"),
-}
-
-
-def what_would_change(profile: pd.DataFrame, customer_id: str) -> list[str]:
-    """The smallest change in one behaviour that would give a customer a different action in the email plan,
-    in words ("would get 'Win-back offer' instead of 'Cross-sell' if the last order were 35 days older").
-    profile: rfm / analyse(...).profile (index customer_id). Scores are re-read against everyone else's
-    values, as the segment rules do. Returns up to two sentences (a change of days, a change of orders)."""
-    row = profile.loc[customer_id]
-    others = profile.drop(index=customer_id)
-    n = len(profile)
-
-    def segment_for(recency: float, frequency: float) -> str:
-        r = np.ceil((1 + (others["recency_days"] > recency).sum()) / n * 5).clip(1, 5)
-        f = np.ceil((1 + (others["frequency"] < frequency).sum()) / n * 5).clip(1, 5)
-        m = pd.Series([row["m_score"]])
-        return str(_segment(pd.Series([r]), pd.Series([f]), m, pd.Series([frequency]), pd.Series([recency])).iat[0])
-
-    now = _ACTIONS.get(row["segment"], ("",))[0]
-    found = []
-    changes = [(d, 0) for d in range(5, 366, 5)] + [(-d, 0) for d in range(5, int(row["recency_days"]) + 1, 5)]
-    for days, _ in sorted(changes, key=lambda c: abs(c[0])):
-        other = _ACTIONS.get(segment_for(row["recency_days"] + days, row["frequency"]), ("",))[0]
-        if other != now:
-            when = f"{days} days older" if days > 0 else f"{-days} days more recent"
-            found.append(f"would get '{other}' instead of '{now}' if the last order were {when}")
-            break
-    for more in [k for j in range(1, 11) for k in (j, -j)]:
-        if row["frequency"] + more < 1:
-            continue
-        other = _ACTIONS.get(segment_for(row["recency_days"], row["frequency"] + more), ("",))[0]
-        if other != now:
-            count = f"{abs(more)} {'more' if more > 0 else 'fewer'} order{'s' if abs(more) > 1 else ''}"
-            found.append(f"would get '{other}' instead of '{now}' with {count}")
-            break
-    return found
-
-
-def next_best_actions(
-    transactions: pd.DataFrame,
-    customers: pd.DataFrame | None = None,
-    asof: pd.Timestamp | str | None = None,
-    analysis: CustomerAnalysis | None = None,
-    recommender=None,
-    products: int = 3,
-) -> pd.DataFrame:
-    """The email plan: what to send each customer, with which products, when.
-
-    Consent comes from `smbcore.consent.customer_consent` (orders and customers table): customers who
-    refused are left out entirely; `marketing_consent` says True, or <NA> when unknown (the caller decides
-    whether to include those, see `smbcore.consent.contactable`). Lost and hibernating
-    customers worth less than the median get "No contact". Returns one row per customer with: customer_id,
-    segment, action, product_ids, product_names (joined with ' | '), send_day, send_hour (empty when the file
-    has no times of day), churn_risk (empty when the churn model cannot tell; actions then follow the segment
-    rules only), expected_spend_90d, monetary, country (when known), reason, marketing_consent.
-    """
-    from smbcore import recommend
-    from smbcore.consent import consent_for, customer_consent, refused
-
-    analysis = analysis or analyse(transactions, asof)
-    prof = analysis.profile
-    consent = consent_for(prof.index, customer_consent(transactions, customers))
-    prof = prof[~refused(consent).to_numpy()]
-    value_line = prof["monetary"].median() if len(prof) else 0.0
-    plan = pd.DataFrame(index=prof.index)
-    plan["segment"] = prof["segment"]
-    action = prof["segment"].map({k: v[0] for k, v in _ACTIONS.items()})
-    wants_new = prof["segment"].map({k: v[1] for k, v in _ACTIONS.items()}).astype(bool)
-    why = prof["segment"].map({k: v[2] for k, v in _ACTIONS.items()})
-    skip = prof["segment"].isin(["Lost", "Hibernating"]) & (prof["monetary"] < value_line)
-    action = action.where(~skip, "No contact")
-    why = why.where(~skip, "long gone and below-median value: not worth an email")
-    high_risk = (
-        (prof["churn_risk"].fillna(0) >= 0.7)
-        & (prof["monetary"] >= value_line)
-        & action.isin(["Cross-sell", "Re-buy reminder"])
-    )
-    action = action.where(~high_risk, "Win-back offer")
-    why = why.where(~high_risk, "valuable, and likely not to buy in the next 90 days")
-    plan["action"] = action.astype("string")
-
-    model = recommender or recommend.fit(transactions, asof=asof)
-    contact = plan.index[plan["action"] != "No contact"]
-    picks = []
-    for exclude, ids in (
-        (True, contact[wants_new.reindex(contact).to_numpy()]),
-        (False, contact[~wants_new.reindex(contact).to_numpy()]),
-    ):
-        if len(ids):
-            picks.append(model.recommend(ids, k=products, exclude_purchased=exclude))
-    recs = pd.concat(picks) if picks else pd.DataFrame(columns=["customer_id", "product_id", "product_name"])
-    joined = recs.groupby("customer_id").agg(
-        product_ids=("product_id", " | ".join), product_names=("product_name", " | ".join)
-    )
-    joined.index = joined.index.astype("string")
-    plan = plan.join(joined).join(_send_times(transactions))
-    plan["churn_risk"] = prof["churn_risk"]
-    plan["expected_spend_90d"] = prof["expected_spend_90d"]
-    plan["monetary"] = prof["monetary"]
-    if "country" in transactions:
-        country = (
-            transactions.dropna(subset=["customer_id"])
-            .groupby("customer_id")["country"]
-            .agg(lambda s: s.mode().iat[0] if s.notna().any() else None)
-        )
-        country.index = country.index.astype("string")
-        plan["country"] = country.reindex(plan.index).astype("string")
-    plan["reason"] = (prof["segment"] + ": " + why).astype("string")
-    plan["marketing_consent"] = consent.reindex(plan.index)
-    plan = plan.fillna({"product_ids": "", "product_names": ""})
-    return plan.rename_axis("customer_id").reset_index()

@@ -8,9 +8,9 @@ import pandas as pd
 from sklearn.inspection import permutation_importance
 
 from smbcore.labels import COUNTS, DAYS, feature_words, plain_name, value_words
-from smbcore.targeting import TargetingModel, _as_model_frame, _inputs
+from smbcore.targeting import TargetingModel
 
-__all__ = ["explain", "importance", "what_would_change", "model_card", "model_cards"]
+__all__ = ["explain", "importance", "flips", "what_would_change", "model_card", "model_cards"]
 
 
 def _logit(p):
@@ -21,8 +21,7 @@ def _logit(p):
 def _design(model: TargetingModel, rows: pd.DataFrame) -> tuple[np.ndarray, list[str], list[str]]:
     """Rows as the logistic regression sees them, with each design column's source input."""
     prepare = model.pipeline.named_steps["prepare"]
-    data = _as_model_frame(_inputs(rows, model.inputs), model.categorical)
-    design = prepare.transform(data)
+    design = prepare.transform(model.model_frame(rows))
     names = list(prepare.get_feature_names_out())
     sources = []
     for name in names:
@@ -44,9 +43,8 @@ def explain(model: TargetingModel, rows: pd.DataFrame) -> pd.DataFrame:
     design, _, sources = _design(model, rows)
     regression = model.pipeline.named_steps["model"]
     coef = regression.coef_[0]
-    reference = np.asarray(model.pipeline.named_steps["prepare"].transform(
-        _as_model_frame(_inputs(model.holdout, model.inputs), model.categorical)
-    ), dtype=float).mean(axis=0)  # fmt: skip
+    prepare = model.pipeline.named_steps["prepare"]
+    reference = np.asarray(prepare.transform(model.model_frame(model.holdout)), dtype=float).mean(axis=0)
     parts = (design - reference) * coef
     base = float(regression.intercept_[0] + reference @ coef)
     per_input = pd.DataFrame(parts, columns=sources).T.groupby(level=0, sort=False).sum().T
@@ -63,7 +61,7 @@ def importance(model: TargetingModel, repeats: int = 5, seed: int = 0) -> pd.Dat
     """Which inputs matter most overall: how much the held-out ROC AUC drops when an input is shuffled
     (permutation importance, on the held-out rows with the model learned without them).
     Returns input, auc_drop, spread, best first."""
-    data = _as_model_frame(_inputs(model.holdout, model.inputs), model.categorical)
+    data = model.model_frame(model.holdout)
     y = model.holdout[model.target].astype(int)
     result = permutation_importance(
         model.holdout_pipeline, data, y, scoring="roc_auc", n_repeats=repeats, random_state=seed
@@ -72,43 +70,47 @@ def importance(model: TargetingModel, repeats: int = 5, seed: int = 0) -> pd.Dat
     return table.sort_values("auc_drop", ascending=False, ignore_index=True)
 
 
-def what_would_change(
-    model: TargetingModel, row: pd.DataFrame, threshold: float, currency: str | None = None
-) -> list[str]:
+def flips(model: TargetingModel, row: pd.DataFrame, threshold: float, currency: str | None = None) -> pd.DataFrame:
     """The smallest realistic single changes that would move this row across `threshold` (the chance at which
-    the contact list stops), in words, smallest first ("... if spend in the last 90 days were €656 instead of
-    €43.50": inputs by their plain names, values with units, money in `currency`). A number's change must keep
-    it inside the range seen in the data; a category can take any value seen. row: one row (a one-row frame)."""
+    the contact list stops), smallest first. A number's change must keep it inside the range seen in the data
+    (whole orders and days move to the first whole value that crosses); a category can take any value seen.
+    row: one row (a one-row frame). Returns input, value (the new value) and words ("spend in the last 90 days
+    were €656 instead of €43.50": inputs by their plain names, values with units, money in `currency`)."""
     p = float(model.score(row).iloc[0])
-    target = float(_logit(threshold))
-    now = float(_logit(p))
-    inside = p >= threshold
-    ranges = {c: model.reference[c]["edges"] for c in model.numeric if c in model.reference}
+    options = _number_flips(model, row, threshold, p, currency) + _category_flips(model, row, threshold, p)
+    options.sort(key=lambda o: (o[0], o[3]))
+    return pd.DataFrame([o[1:] for o in options], columns=["input", "value", "words"])
+
+
+def _number_flips(model, row: pd.DataFrame, threshold: float, p: float, currency: str | None) -> list[tuple]:
+    """(size of the change against the input's range, input, new value, words) per numeric input that can cross."""
+    target, now = float(_logit(threshold)), float(_logit(p))
     options = []
-    contributions = explain(model, row).set_index("input")["contribution"]
     for column in model.numeric:
-        if column not in ranges or pd.isna(row[column].iloc[0]):
+        edges = model.reference.get(column, {}).get("edges")
+        if edges is None or pd.isna(row[column].iloc[0]):
             continue
-        low, high = ranges[column][0], ranges[column][-1]
+        old = row[column].iloc[0]
         probe = row.copy()
-        probe[column] = row[column].iloc[0] + 1.0
+        probe[column] = old + 1.0
         slope = float(_logit(model.score(probe).iloc[0])) - now
         if abs(slope) < 1e-9:
             continue
         change = (target - now) / slope
         change += np.sign(change) * 1e-6
-        new = row[column].iloc[0] + change
+        new = old + change
         if column in COUNTS or column in DAYS:  # whole orders and days: the first whole value that flips it
             new = float(np.ceil(new) if change > 0 else np.floor(new))
-        if low <= new <= high:
-            spread = (high - low) or 1.0
-            options.append(
-                (
-                    abs(change) / spread,
-                    f"{feature_words(column)} were {value_words(column, new, currency)} instead of "
-                    f"{value_words(column, row[column].iloc[0], currency)}",
-                )
-            )
+        if edges[0] <= new <= edges[-1]:
+            words = f"{feature_words(column)} were {value_words(column, new, currency)} instead of {value_words(column, old, currency)}"
+            options.append((abs(change) / ((edges[-1] - edges[0]) or 1.0), column, new, words))
+    return options
+
+
+def _category_flips(model, row: pd.DataFrame, threshold: float, p: float) -> list[tuple]:
+    """(0.5 + the input's weight, input, new level, words): the first other level of each category that crosses."""
+    contributions = explain(model, row).set_index("input")["contribution"]
+    options = []
     for column in model.categorical:
         current = row[column].iloc[0]
         for level in model.reference.get(column, {}).get("shares", {}):
@@ -116,17 +118,21 @@ def what_would_change(
                 continue
             probe = row.copy()
             probe[column] = level
-            if (float(model.score(probe).iloc[0]) >= threshold) != inside:
-                options.append(
-                    (
-                        0.5 + abs(contributions.get(column, 0)) / 10,
-                        f"{feature_words(column)} were '{level}' instead of '{current}'",
-                    )
-                )
+            if (float(model.score(probe).iloc[0]) >= threshold) != (p >= threshold):
+                words = f"{feature_words(column)} were '{level}' instead of '{current}'"
+                options.append((0.5 + abs(contributions.get(column, 0)) / 10, column, level, words))
                 break
-    options.sort()
+    return options
+
+
+def what_would_change(
+    model: TargetingModel, row: pd.DataFrame, threshold: float, currency: str | None = None
+) -> list[str]:
+    """Up to three of `flips` in words, smallest first: "would be on the contact list if ..." (or "would drop
+    off the contact list if ..." for a row at or above `threshold`). row: one row (a one-row frame)."""
+    inside = float(model.score(row).iloc[0]) >= threshold
     verb = "would drop off the contact list if" if inside else "would be on the contact list if"
-    return [f"{verb} {text}" for _, text in options[:3]]
+    return [f"{verb} {words}" for words in flips(model, row, threshold, currency)["words"].head(3)]
 
 
 def model_card(model, **facts) -> dict:
@@ -158,7 +164,7 @@ def model_card(model, **facts) -> dict:
             "learned_from": f"Order lines of {len(model.users_):,} customers and {len(model.items_):,} products.",
             "inputs": "Who bought what and when (recent purchases count more). No personal attributes.",
             "left_out": "Age, gender and other personal attributes are never used.",
-            "quality": facts.get("quality", "Recall@10 0.368 on the Online Retail sample (benchmarks/recommend.py)."),
+            "quality": facts.get("quality", "Not checked on these orders here."),
             "limits": "New customers and new products get popular items; tastes that changed recently show late.",
             "not_for": "Deciding prices or who may buy what.",
         }
@@ -204,6 +210,8 @@ def model_card(model, **facts) -> dict:
     raise TypeError(f"No model card for {type(model).__name__}")
 
 
-def model_cards(models: dict) -> pd.DataFrame:
-    """Cards for several models side by side: {label: model or 'forecast'/'allocation'} -> one row per card."""
-    return pd.DataFrame([model_card(m) for m in models.values()])
+def model_cards(models: dict, facts: dict | None = None) -> pd.DataFrame:
+    """Cards for several models side by side: {label: model or 'forecast'/'allocation'} -> one row per card.
+    facts: {label: facts for that card's model_card}, e.g. a measured quality sentence."""
+    facts = facts or {}
+    return pd.DataFrame([model_card(m, **facts.get(label, {})) for label, m in models.items()])

@@ -20,6 +20,7 @@ from scipy.stats import beta
 from sklearn.metrics import precision_score
 
 from smbcore.errors import SmbcoreError
+from smbcore.selection import TOP_SHARE, select_top_share
 
 __all__ = [
     "FairnessReport",
@@ -28,6 +29,8 @@ __all__ = [
     "audit_decisions",
     "mitigate",
     "action_audit",
+    "churn_audit",
+    "contact_audit",
     "age_band",
     "gap_words",
 ]
@@ -122,14 +125,8 @@ class FairnessReport:
     words: dict
 
 
-def _selected(model, frame: pd.DataFrame, share: float) -> np.ndarray:
-    score = model.score(frame).to_numpy()
-    cut = np.quantile(score, 1 - share) if 0 < share < 1 else (0.5 if share >= 1 else np.inf)
-    return score >= cut
-
-
 def audit(
-    model, frame: pd.DataFrame, sensitive, share: float = 0.2, selected: np.ndarray | None = None
+    model, frame: pd.DataFrame, sensitive, share: float = TOP_SHARE, selected: np.ndarray | None = None
 ) -> FairnessReport:
     """Group figures for the model's decision 'contact the top `share` by score' on `frame` (rows with the
     model's target, e.g. its held-out rows), for each sensitive column (age is banded).
@@ -137,7 +134,7 @@ def audit(
     misspelt name raises SensitiveColumnError naming it and listing the columns there are.
     selected: the decisions to audit instead (True = selected), e.g. after mitigation."""
     _sensitive_columns(sensitive, frame)  # before scoring: a wrong name is the owner's first thing to hear
-    chosen = _selected(model, frame, share) if selected is None else np.asarray(selected, dtype=bool)
+    chosen = select_top_share(model.score(frame), share) if selected is None else np.asarray(selected, dtype=bool)
     return audit_decisions(frame, frame[model.target].astype(int).to_numpy(), chosen, sensitive)
 
 
@@ -176,7 +173,7 @@ def audit_decisions(frame: pd.DataFrame, outcome: np.ndarray, selected: np.ndarr
 
 
 def mitigate(
-    model, frame: pd.DataFrame, column: str, constraint: str = "demographic_parity", share: float = 0.2
+    model, frame: pd.DataFrame, column: str, constraint: str = "demographic_parity", share: float = TOP_SHARE
 ) -> dict:
     """Equalise selection across the groups of `column` with fairlearn's ThresholdOptimizer (group-specific
     thresholds on the model's scores, fitted on `frame`), and show what it costs. `column` must be a column of
@@ -194,12 +191,10 @@ def mitigate(
     the two other versions) and "not_fitted" names the groups."""
     from fairlearn.postprocessing import ThresholdOptimizer
 
-    from smbcore.targeting import _as_model_frame, _inputs
-
     (column,) = _sensitive_columns(column, frame)
     y = frame[model.target].astype(int).to_numpy()
     groups = _groups(frame, column).to_numpy()
-    data = _as_model_frame(_inputs(frame, model.inputs), model.categorical)
+    data = model.model_frame(frame)
     one_outcome = sorted(str(g) for g in np.unique(groups) if np.unique(y[groups == g]).size < 2)
     optimizer, after, report_after, not_fitted = None, None, None, None
     if one_outcome:
@@ -220,15 +215,10 @@ def mitigate(
         optimizer.fit(data, y, sensitive_features=groups)
         after = optimizer.predict(data, sensitive_features=groups, random_state=0).astype(bool)
         report_after = audit(model, frame, [column], selected=after)
-    before = _selected(model, frame, share)
-    # The budget-bound version of the same idea: contact the same number, the same share of every group
-    # (each group's best-scored first).
     score = model.score(frame).to_numpy()
-    same_share = np.zeros(len(frame), dtype=bool)
-    for group in np.unique(groups):
-        members = np.flatnonzero(groups == group)
-        take = int(round(share * len(members)))
-        same_share[members[np.argsort(-score[members], kind="stable")[:take]]] = True
+    before = select_top_share(score, share)
+    # The budget-bound version of the same idea: the same share of every group, each group's best-scored first.
+    same_share = select_top_share(score, share, groups)
     report_before = audit(model, frame, [column], share)
     report_share = audit(model, frame, [column], selected=same_share)
     key = "demographic_parity_difference" if constraint == "demographic_parity" else "equalized_odds_difference"
@@ -283,3 +273,26 @@ def action_audit(plan: pd.DataFrame, people: pd.DataFrame, sensitive, action_col
     return pd.DataFrame(
         rows, columns=["attribute", "action", "group", "customers", "share", "share_low", "share_high", "words"]
     )
+
+
+def churn_audit(held: pd.DataFrame, people: pd.DataFrame, sensitive, share: float = TOP_SHARE) -> FairnessReport | None:
+    """Who the churn model flags 'at risk' (the riskiest `share` of the customers in both frames), by group,
+    against who then did not buy. held: customers.held_out_churn (customer_id, churn_risk, churned); people:
+    customer_id and the sensitive columns (a name or a list, as for `audit`). None when no customer is in both."""
+    columns = _sensitive_columns(sensitive, people)
+    merged = held.merge(people[["customer_id", *columns]], on="customer_id", how="inner")
+    if merged.empty:
+        return None
+    flagged = select_top_share(merged["churn_risk"], share)
+    return audit_decisions(merged, merged["churned"].astype(int).to_numpy(), flagged, columns)
+
+
+def contact_audit(contact_list: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame | None:
+    """Who ends up on a contact list, by group: contact_list has customer_id and contact (True/False, e.g.
+    TargetingModel.top_share with the owner's overrides); people has customer_id and the sensitive columns to
+    check. Returns action_audit's table (action 'contact' or 'no contact'), None when people has no sensitive
+    column."""
+    if people.shape[1] < 2:
+        return None
+    plan = contact_list.assign(action=contact_list["contact"].map({True: "contact", False: "no contact"}))
+    return action_audit(plan, people, [c for c in people.columns if c != "customer_id"])

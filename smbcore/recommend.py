@@ -18,7 +18,7 @@ from scipy import sparse
 from smbcore.errors import require_customer_ids
 from smbcore.overview import non_product_lines
 
-__all__ = ["Recommender", "fit", "clean_sales"]
+__all__ = ["Recommender", "fit", "clean_sales", "held_out_check", "check_words"]
 
 _RECENT_DAYS = 90
 _MAX_EASE_ITEMS = 6_000  # EASE inverts an items x items matrix: bound memory (6,000^2 x 8 bytes = 288 MB)
@@ -51,8 +51,12 @@ def _weights(age_days: np.ndarray, half_life: float) -> np.ndarray:
 
 @dataclass
 class Recommender:
-    """A fitted recommender; build it with `fit(transactions)`.
+    """Products for each customer: `Recommender().fit(transactions)`, then `recommend` / `similar`.
 
+    Settings: `half_life_days` and `recent_weight`: how much extra the last weeks' purchases count in the
+    item-item part; `rebuy_weight`: how much a customer's own past products count against products new to them;
+    `l2`: EASE regularisation. The defaults were chosen on a validation period (train before 2011-06-01, judge
+    June-August) of the Online Retail sample, not on the benchmark's test period.
     Learned state (trailing underscore): the product and customer index, the recency-weighted
     customer x product matrix, re-buy statistics, the EASE item-item weights and recent popularity.
     """
@@ -77,6 +81,80 @@ class Recommender:
     popular_by_country_: dict = field(default_factory=dict)
     country_: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     baskets_: sparse.csc_matrix | None = None  # orders x items, for "bought together"
+
+    def fit(self, transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> Recommender:
+        """Learn from canonical transactions (customer_id, product_id, order_id, timestamp, quantity,
+        unit_price, is_return; product_name and country when present); lines after `asof`, if given, are
+        ignored. Returns self, fitted (the learned state ends in '_')."""
+        require_customer_ids(transactions, "Products suggested for each customer")
+        sales = clean_sales(transactions)
+        asof = pd.Timestamp(asof) if asof is not None else sales["timestamp"].max()
+        sales = sales[sales["timestamp"] <= asof]
+        self.asof_, self.popular_by_country_ = asof, {}
+        half_life_days, l2 = self.half_life_days, self.l2
+        item_codes, items = pd.factorize(sales["product_id"], sort=True)
+        user_codes, users = pd.factorize(sales["customer_id"], sort=True)
+        self.items_, self.users_ = pd.Index(items.astype(str)), pd.Index(users.astype(str))
+        if "product_name" in sales:
+            names = (
+                sales.assign(item=item_codes)
+                .dropna(subset=["product_name"])
+                .groupby(["item", "product_name"])
+                .size()
+                .sort_values(ascending=False)
+                .reset_index()
+                .drop_duplicates("item")
+                .set_index("item")
+            )
+            self.names_ = names["product_name"].reindex(range(len(items))).fillna(pd.Series(items)).astype(str)
+        else:
+            self.names_ = pd.Series(items.astype(str))
+        shape = (len(users), len(items))
+
+        # One entry per (customer, order, product): an order with the same product twice counts once.
+        lines = pd.DataFrame(
+            {"u": user_codes, "i": item_codes, "o": sales["order_id"].to_numpy(), "t": sales["timestamp"].to_numpy()}
+        ).drop_duplicates(["u", "o", "i"])
+        age = ((asof - lines["t"]).dt.total_seconds() / 86_400).to_numpy()
+        self.profile_ = sparse.csr_matrix((_weights(age, half_life_days), (lines["u"], lines["i"])), shape=shape)
+        self.orders_ = sparse.csr_matrix((np.ones(len(lines)), (lines["u"], lines["i"])), shape=shape)
+        span = lines.assign(age=np.floor(age) + 1).groupby(["u", "i"])["age"].agg(["min", "max"]).reset_index()
+        self.last_days_ = sparse.csr_matrix((span["min"], (span["u"], span["i"])), shape=shape)
+        self.first_days_ = sparse.csr_matrix((span["max"], (span["u"], span["i"])), shape=shape)
+        for matrix in (self.profile_, self.orders_, self.last_days_, self.first_days_):
+            matrix.sum_duplicates()  # sorted indices, one entry per cell: _reasons reads rows directly
+
+        bought = (self.orders_ > 0).astype(np.float64)
+        self.buyers_ = np.asarray(bought.sum(axis=0)).ravel()
+        recent = lines[age <= _RECENT_DAYS].drop_duplicates(["u", "i"])
+        self.popular_ = np.bincount(recent["i"], minlength=len(items)).astype(float)
+        if "country" in sales:
+            country = sales.groupby("customer_id")["country"].agg(
+                lambda s: s.mode().iat[0] if s.notna().any() else None
+            )
+            self.country_ = country
+            recent_country = country.reindex(users[recent["u"]]).to_numpy()
+            for name in pd.unique(recent_country[pd.notna(recent_country)]):
+                counts = np.bincount(recent["i"][recent_country == name], minlength=len(items)).astype(float)
+                self.popular_by_country_[name] = (counts, name)
+
+        ease_items = np.sort(np.argsort(-self.buyers_, kind="stable")[:_MAX_EASE_ITEMS])
+        x = bought[:, ease_items]
+        gram = (x.T @ x).toarray()
+        self.co_buyers_ = gram.astype(np.float32)
+        gram[np.diag_indices_from(gram)] += l2
+        inverse = np.linalg.inv(gram)
+        weights = inverse / (-np.diag(inverse))
+        weights[np.diag_indices_from(weights)] = 0.0
+        self.ease_items_, self.ease_ = ease_items, weights.astype(np.float32)  # float32 halves scoring time
+
+        order_codes, _ = pd.factorize(lines["o"])
+        self.baskets_ = sparse.csc_matrix(
+            (np.ones(len(lines)), (order_codes, lines["i"])),
+            shape=(order_codes.max() + 1 if len(lines) else 0, len(items)),
+        )
+        self.baskets_.data[:] = 1.0
+        return self
 
     def _ease(self, history: sparse.csr_matrix) -> np.ndarray:
         """EASE scores from a users x items history, scaled to a maximum of 1 per customer (float32)."""
@@ -220,85 +298,41 @@ class Recommender:
         )
 
 
-def fit(
-    transactions: pd.DataFrame,
-    asof: pd.Timestamp | str | None = None,
-    half_life_days: float = 60.0,
-    recent_weight: float = 0.6,
-    rebuy_weight: float = 2.0,
-    l2: float = 200.0,
-) -> Recommender:
-    """Learn a Recommender from canonical transactions (lines after `asof`, if given, are ignored).
+def fit(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None, **settings) -> Recommender:
+    """`Recommender(**settings).fit(transactions, asof)`: the settings and their defaults are the Recommender's."""
+    return Recommender(**settings).fit(transactions, asof)
 
-    `half_life_days` and `recent_weight`: how much extra the last weeks' purchases count in the item-item
-    part; `rebuy_weight`: how much a customer's own past products count against products new to them;
-    `l2`: EASE regularisation. The defaults were chosen on a validation period (train before 2011-06-01,
-    judge June-August) of the Online Retail sample, not on the benchmark's test period.
-    """
-    require_customer_ids(transactions, "Products suggested for each customer")
+
+def held_out_check(transactions: pd.DataFrame, days: int = _RECENT_DAYS, k: int = 10) -> dict:
+    """How well suggestions made `days` before the last order found what customers bought next: a Recommender
+    learns from the lines up to that cut-off and suggests `k` products (re-buys included) to every customer who
+    bought before and after it. Returns cutoff, days, k, customers (checked) and recall: the mean over those
+    customers of hits / min(k, products they bought after), NaN when no customer bought in both periods."""
     sales = clean_sales(transactions)
-    asof = pd.Timestamp(asof) if asof is not None else sales["timestamp"].max()
-    sales = sales[sales["timestamp"] <= asof]
-    model = Recommender(
-        half_life_days=half_life_days, recent_weight=recent_weight, rebuy_weight=rebuy_weight, l2=l2, asof_=asof
+    cutoff = sales["timestamp"].max() - pd.Timedelta(days=days) if len(sales) else pd.NaT
+    before, after = sales[sales["timestamp"] <= cutoff], sales[sales["timestamp"] > cutoff]
+    bought = _products_of(after)
+    users = sorted(set(bought) & set(before["customer_id"].astype(str)))
+    out = {"cutoff": cutoff, "days": days, "k": k, "customers": len(users), "recall": float("nan")}
+    if users:
+        recs = fit(transactions, asof=cutoff).recommend(users, k=k)
+        lists = _products_of(recs)
+        hits = [len(lists.get(u, set()) & bought[u]) / min(k, len(bought[u])) for u in users]
+        out["recall"] = float(np.mean(hits))
+    return out
+
+
+def _products_of(lines: pd.DataFrame) -> dict[str, set[str]]:
+    """customer_id -> the set of product_ids in `lines`."""
+    return {str(c): set(p.astype(str)) for c, p in lines.groupby(lines["customer_id"].astype(str))["product_id"]}
+
+
+def check_words(check: dict) -> str:
+    """`held_out_check` in one plain sentence, its figures measured on the data it describes."""
+    if not check["customers"]:
+        return f"Not checked yet: no customer bought both before and in the last {check['days']} days of these orders."
+    return (
+        f"Recall@{check['k']} {check['recall']:.3f} on these orders: {check['k']} suggestions made on "
+        f"{check['cutoff']:%d %b %Y} held {check['recall']:.0%} of the products {check['customers']:,} returning "
+        f"customers bought in the next {check['days']} days (up to {check['k']} each)."
     )
-    item_codes, items = pd.factorize(sales["product_id"], sort=True)
-    user_codes, users = pd.factorize(sales["customer_id"], sort=True)
-    model.items_, model.users_ = pd.Index(items.astype(str)), pd.Index(users.astype(str))
-    if "product_name" in sales:
-        names = (
-            sales.assign(item=item_codes)
-            .dropna(subset=["product_name"])
-            .groupby(["item", "product_name"])
-            .size()
-            .sort_values(ascending=False)
-            .reset_index()
-            .drop_duplicates("item")
-            .set_index("item")
-        )
-        model.names_ = names["product_name"].reindex(range(len(items))).fillna(pd.Series(items)).astype(str)
-    else:
-        model.names_ = pd.Series(items.astype(str))
-    shape = (len(users), len(items))
-
-    # One entry per (customer, order, product): an order with the same product twice counts once.
-    lines = pd.DataFrame(
-        {"u": user_codes, "i": item_codes, "o": sales["order_id"].to_numpy(), "t": sales["timestamp"].to_numpy()}
-    ).drop_duplicates(["u", "o", "i"])
-    age = ((asof - lines["t"]).dt.total_seconds() / 86_400).to_numpy()
-    model.profile_ = sparse.csr_matrix((_weights(age, half_life_days), (lines["u"], lines["i"])), shape=shape)
-    model.orders_ = sparse.csr_matrix((np.ones(len(lines)), (lines["u"], lines["i"])), shape=shape)
-    span = lines.assign(age=np.floor(age) + 1).groupby(["u", "i"])["age"].agg(["min", "max"]).reset_index()
-    model.last_days_ = sparse.csr_matrix((span["min"], (span["u"], span["i"])), shape=shape)
-    model.first_days_ = sparse.csr_matrix((span["max"], (span["u"], span["i"])), shape=shape)
-    for matrix in (model.profile_, model.orders_, model.last_days_, model.first_days_):
-        matrix.sum_duplicates()  # sorted indices, one entry per cell: _reasons reads rows directly
-
-    bought = (model.orders_ > 0).astype(np.float64)
-    model.buyers_ = np.asarray(bought.sum(axis=0)).ravel()
-    recent = lines[age <= _RECENT_DAYS].drop_duplicates(["u", "i"])
-    model.popular_ = np.bincount(recent["i"], minlength=len(items)).astype(float)
-    if "country" in sales:
-        country = sales.groupby("customer_id")["country"].agg(lambda s: s.mode().iat[0] if s.notna().any() else None)
-        model.country_ = country
-        recent_country = country.reindex(users[recent["u"]]).to_numpy()
-        for name in pd.unique(recent_country[pd.notna(recent_country)]):
-            counts = np.bincount(recent["i"][recent_country == name], minlength=len(items)).astype(float)
-            model.popular_by_country_[name] = (counts, name)
-
-    ease_items = np.sort(np.argsort(-model.buyers_, kind="stable")[:_MAX_EASE_ITEMS])
-    x = bought[:, ease_items]
-    gram = (x.T @ x).toarray()
-    model.co_buyers_ = gram.astype(np.float32)
-    gram[np.diag_indices_from(gram)] += l2
-    inverse = np.linalg.inv(gram)
-    weights = inverse / (-np.diag(inverse))
-    weights[np.diag_indices_from(weights)] = 0.0
-    model.ease_items_, model.ease_ = ease_items, weights.astype(np.float32)  # float32 halves scoring time
-
-    order_codes, _ = pd.factorize(lines["o"])
-    model.baskets_ = sparse.csc_matrix(
-        (np.ones(len(lines)), (order_codes, lines["i"])), shape=(order_codes.max() + 1 if len(lines) else 0, len(items))
-    )
-    model.baskets_.data[:] = 1.0
-    return model

@@ -76,13 +76,27 @@ def test_contributions_add_up_to_each_prediction():
 
 
 def test_what_would_change_a_decision_flips_it():
+    """Was: checked only the words. Now every change said is applied to the row and re-scored: it crosses the
+    list's threshold (off the list -> on it, and on -> off), and the words are the ones shown."""
     frame = campaign()
     model = targeting.fit(frame, "responded")
+    threshold = model.top_share_threshold(frame)
     scores = model.score(frame)
-    threshold = float(scores.quantile(0.8))
-    row = frame.loc[[scores[(scores < threshold) & (scores > threshold - 0.1)].index[0]]]
-    changes = explain.what_would_change(model, row, threshold)
-    assert changes and changes[0].startswith("would be on the contact list if")
+    outside = frame.loc[[scores[(scores < threshold) & (scores > threshold - 0.1)].index[0]]]
+    inside = frame.loc[[scores[(scores >= threshold) & (scores < threshold + 0.1)].index[0]]]
+    for row, was_on in ((outside, False), (inside, True)):
+        flips = explain.flips(model, row, threshold)
+        assert not flips.empty
+        for change in flips.itertuples():
+            probe = row.copy()
+            probe[change.input] = change.value
+            assert (float(model.score(probe).iloc[0]) >= threshold) is (not was_on), change.words
+        verb = "would drop off the contact list if" if was_on else "would be on the contact list if"
+        words = explain.what_would_change(model, row, threshold)
+        assert words == [f"{verb} {w}" for w in flips["words"].head(3)]
+    on_list = model.top_share(frame)
+    assert on_list["contact"].sum() == round(0.2 * len(frame))  # the top 20% by chance
+    assert (on_list.loc[on_list["contact"], "probability"] >= threshold).all()
 
 
 def test_a_biased_dataset_shows_a_large_parity_gap_that_mitigation_reduces():
