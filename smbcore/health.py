@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from smbcore.data.lines import WEEKDAYS, closed_weekdays, non_product_lines
 from smbcore.formatting import money, percent
-from smbcore.overview import WEEKDAYS, closed_weekdays, non_product_lines, one_off_orders
+from smbcore.overview import one_off_orders
 from smbcore.requirements import REQUIREMENTS, facts
 
 __all__ = ["HealthReport", "check", "check_transactions"]
@@ -99,7 +100,7 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
     else:
         note("good", "Missing days", "Every open day has orders.")
 
-    returns = tx["is_return"].astype(bool)
+    returns = tx["is_return"]
     gross = tx.loc[~returns, "revenue"].sum()
     returned = -tx.loc[returns, "revenue"].sum()
     share = returned / gross if gross else 0.0
@@ -114,7 +115,7 @@ def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dic
         note("good", "Returns", "No returns or cancellations in the data.")
 
     one_offs, limit, typical = one_off_orders(tx)
-    bulk = one_offs[~one_offs["is_return"].astype(bool)].set_index("order_id")["value"]
+    bulk = one_offs[~one_offs["is_return"]].set_index("order_id")["value"]
     if len(bulk):
         examples = ", ".join(f"{oid} ({money(val, currency)})" for oid, val in bulk.head(3).items())
         note(

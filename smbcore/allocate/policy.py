@@ -159,7 +159,7 @@ def backtest_rota(
     rota = staffing_plan(
         forecast, hourly_profile, orders_per_staff_hour, min_staff, open_hours, shift_hours, hourly_wage
     )
-    sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
+    sales = transactions[~transactions["is_return"]]
     first = sales.groupby("order_id")["timestamp"].min()
     dates = pd.DatetimeIndex(forecast["date"].unique())
     first = first[first.dt.normalize().isin(dates)]

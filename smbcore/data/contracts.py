@@ -48,7 +48,7 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     keeps_extra_columns: bool = False
     row_id_prefix: str | None = None  # a missing customer_id is made from the row number with this prefix
-    derived: tuple[str, ...] = field(default=())  # columns smbcore adds (not mapped from the file)
+    derived: tuple[ColumnSpec, ...] = field(default=())  # columns smbcore fills (never mapped, never empty)
 
     @property
     def required(self) -> list[str]:
@@ -654,7 +654,10 @@ _TRANSACTIONS = TableSpec(
         ),
         ColumnSpec("currency", "text", False, CURRENCY, "Currency of the prices (EUR, USD, GBP, ...)"),
     ),
-    derived=("is_return", "revenue"),
+    derived=(
+        ColumnSpec("is_return", "flag", True, (), "Whether the line is a return or cancellation (never empty)"),
+        ColumnSpec("revenue", "number", True, (), "Money of the line: quantity x unit_price (negative for returns)"),
+    ),
 )
 
 _CUSTOMERS = TableSpec(

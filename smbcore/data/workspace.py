@@ -19,6 +19,7 @@ import pyarrow as pa
 from smbcore import cache
 from smbcore.data.contracts import TABLES
 from smbcore.data.currency import symbol_for, table_symbol
+from smbcore.data.lines import with_derived
 from smbcore.errors import DiskFullError, MissingTableError, SmbcoreError, disk_is_full
 
 __all__ = ["Workspace", "ReadOnlyWorkspace", "SampleView", "SampleChangeError", "default_home", "content_version"]
@@ -169,12 +170,15 @@ class Workspace:
         )
 
     def load(self, table: str) -> pd.DataFrame:
-        """The saved table as a DataFrame; MissingTableError if it was never saved."""
+        """The saved table as a DataFrame; MissingTableError if it was never saved. Transactions come with their
+        derived columns (is_return never empty, revenue) filled, also when saved before they were in the contract
+        (see smbcore.data.lines.with_derived)."""
         self._check_name(table)
         if table not in self.tables():
             raise MissingTableError(f"The workspace has no '{table}' table yet. Upload it on the Data page.")
         with self._connect() as con:
-            return _read_table(con, table)
+            frame = _read_table(con, table)
+        return with_derived(frame) if table == "transactions" else frame
 
     def tables(self) -> list[str]:
         with self._connect() as con:
