@@ -315,42 +315,84 @@ def build_canonical(
     return lines appended after the sale lines; failed or cancelled payments are left out).
     """
     problems: list[Problem] = []
-    unknown = [src for src in mapping.values() if src not in raw.columns]
-    for src in unknown:
-        problems.append(
-            Problem(
-                "error",
-                None,
-                0,
-                [],
-                f"The column '{src}' is not in the file. Pick one of: {', '.join(map(str, raw.columns[:30]))}.",
-            )
-        )
-    mapping = {k: v for k, v in mapping.items() if v in raw.columns}
-    made = purchase_log.made_up_columns(spec.name, mapping)
-    for col in spec.columns:
-        generated = (spec.row_id_prefix is not None and col.name == "customer_id") or col.name in made
-        if col.required and not generated and col.name not in mapping and col.fallback not in mapping:
-            hint = ""
-            if len(raw.columns) == 1:
-                hint = (
-                    f" We found only one column ('{str(raw.columns[0])[:60]}'): the file may use a separator "
-                    "we do not read; save it as CSV with commas or semicolons."
-                )
-            problems.append(
-                Problem(
-                    "error",
-                    col.name,
-                    len(raw),
-                    [],
-                    f"No column for '{col.name}' ({col.description.lower()}), "
-                    f"which this table needs. Map one of your columns to it.{hint}",
-                )
-            )
+    mapping = _known_columns(raw, mapping, problems)
+    _needed_columns(raw, spec, mapping, problems)
     if any(p.level == "error" for p in problems):
         return None, problems
     raw = _without_summary_lines(raw, [mapping[c] for c in spec.required if c in mapping], problems)
+    frame, keep = _converted(raw, spec, mapping, date_order, problems)
+    if any(p.level == "question" for p in problems):
+        return None, problems
+    if spec.name == "transactions":
+        if "time_of_day" in frame:
+            del frame["time_of_day"]
+        purchase_log.complete(frame, mapping, problems)
+        _fill_order_level(frame, problems, mapping)
+        _product_names(frame, mapping, problems)
+    _currencies(frame, mapping, problems)
+    keep &= _missing_required(frame, spec, mapping, problems, keep)
+    if spec.name == "transactions":
+        keep &= ~refunds.unpaid_lines(raw, frame, mapping, keep, problems)
+        keep = _transactions_rules(frame, keep, problems)
+    if spec.row_id_prefix and "customer_id" not in frame:
+        _row_ids(frame, spec.row_id_prefix, len(raw), problems)
+    _other_columns(frame, raw, spec, mapping, problems)
+    if spec.name != "transactions":
+        return frame[keep].reset_index(drop=True), problems
+    returned = refunds.refund_lines(raw, frame, mapping, keep, date_order, problems)
+    frame = frame[keep].reset_index(drop=True)
+    if len(returned):
+        frame = pd.concat([frame, returned], ignore_index=True)
+    _copies(frame, problems)
+    return frame, problems
 
+
+def _known_columns(raw: pd.DataFrame, mapping: dict[str, str], problems: list[Problem]) -> dict[str, str]:
+    """The mapping without the owner's columns that are not in the file (each reported as an error)."""
+    for src in mapping.values():
+        if src not in raw.columns:
+            problems.append(
+                Problem(
+                    "error",
+                    None,
+                    0,
+                    [],
+                    f"The column '{src}' is not in the file. Pick one of: {', '.join(map(str, raw.columns[:30]))}.",
+                )
+            )
+    return {k: v for k, v in mapping.items() if v in raw.columns}
+
+
+def _needed_columns(raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str], problems: list[Problem]) -> None:
+    """An error for each column the table needs that nothing stands in for (no mapping, fallback or made-up id)."""
+    made = purchase_log.made_up_columns(spec.name, mapping)
+    for col in spec.columns:
+        generated = (spec.row_id_prefix is not None and col.name == "customer_id") or col.name in made
+        if not col.required or generated or col.name in mapping or col.fallback in mapping:
+            continue
+        hint = ""
+        if len(raw.columns) == 1:
+            hint = (
+                f" We found only one column ('{str(raw.columns[0])[:60]}'): the file may use a separator "
+                "we do not read; save it as CSV with commas or semicolons."
+            )
+        problems.append(
+            Problem(
+                "error",
+                col.name,
+                len(raw),
+                [],
+                f"No column for '{col.name}' ({col.description.lower()}), "
+                f"which this table needs. Map one of your columns to it.{hint}",
+            )
+        )
+
+
+def _converted(
+    raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str], date_order: DateOrder, problems: list[Problem]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """(frame, keep): the mapped columns converted to their kinds (a date and a time of day read as one
+    timestamp), fallbacks filled in; keep is False on rows whose required values cannot be read."""
     frame = pd.DataFrame(index=raw.index)
     keep = pd.Series(True, index=raw.index)
     joined = _join_date_and_time(raw, mapping) if spec.name == "transactions" else None
@@ -363,53 +405,44 @@ def build_canonical(
         if col.required:
             keep &= ~bad
     for col in spec.columns:
-        if col.fallback and col.fallback in frame:
-            if col.name not in frame:
-                frame[col.name] = frame[col.fallback]
-                problems.append(
-                    Problem(
-                        "info",
-                        col.name,
-                        0,
-                        [],
-                        f"No product code column: the product name "
-                        f"('{mapping[col.fallback]}') is used as the product id.",
-                    )
-                )
-            else:
-                frame[col.name] = frame[col.name].fillna(frame[col.fallback])
-    if any(p.level == "question" for p in problems):
-        return None, problems
-
-    if spec.name == "transactions":
-        if "time_of_day" in frame:
-            del frame["time_of_day"]
-        purchase_log.complete(frame, mapping, problems)
-        _fill_order_level(frame, problems, mapping)
-        _product_names(frame, mapping, problems)
-    _currencies(frame, mapping, problems)
-    keep &= _missing_required(frame, spec, mapping, problems, keep)
-    returned = None
-    if spec.name == "transactions":
-        keep &= ~refunds.unpaid_lines(raw, frame, mapping, keep, problems)
-        keep = _transactions_rules(frame, keep, problems)
-    if spec.row_id_prefix and "customer_id" not in frame:
-        width = len(str(len(raw)))
-        frame.insert(
-            0,
-            "customer_id",
-            pd.array([f"{spec.row_id_prefix}{i + 1:0{width}d}" for i in range(len(raw))], dtype="string"),
-        )
+        if not col.fallback or col.fallback not in frame:
+            continue
+        if col.name in frame:
+            frame[col.name] = frame[col.name].fillna(frame[col.fallback])
+            continue
+        frame[col.name] = frame[col.fallback]
         problems.append(
             Problem(
                 "info",
-                "customer_id",
-                len(raw),
+                col.name,
+                0,
                 [],
-                "No customer id column: each row is given "
-                f"an id from its row number ({spec.row_id_prefix}{1:0{width}d}, ...).",
+                f"No product code column: the product name ('{mapping[col.fallback]}') is used as the product id.",
             )
         )
+    return frame, keep
+
+
+def _row_ids(frame: pd.DataFrame, prefix: str, rows: int, problems: list[Problem]) -> None:
+    """No customer id column: each row gets one from its row number (in place, as the first column)."""
+    width = len(str(rows))
+    frame.insert(0, "customer_id", pd.array([f"{prefix}{i + 1:0{width}d}" for i in range(rows)], dtype="string"))
+    problems.append(
+        Problem(
+            "info",
+            "customer_id",
+            rows,
+            [],
+            f"No customer id column: each row is given an id from its row number ({prefix}{1:0{width}d}, ...).",
+        )
+    )
+
+
+def _other_columns(
+    frame: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, mapping: dict[str, str], problems: list[Problem]
+) -> None:
+    """The owner's unmapped columns: kept under snake_case names where the table keeps them (in place), else
+    named in an info line."""
     if spec.keeps_extra_columns:
         mapped = set(mapping.values())
         for source in raw.columns:
@@ -419,19 +452,18 @@ def build_canonical(
             while name in frame:
                 name += "_x"
             frame[name] = _infer_extra(raw[source])
-    else:
-        used = set(mapping.values())
-        if spec.name == "transactions":
-            used |= set(refunds.used_columns(raw, mapping))
-        ignored = [c for c in raw.columns if c not in used]
-        if ignored:
-            problems.append(Problem("info", None, 0, [], f"Columns not used: {', '.join(map(str, ignored[:15]))}."))
+        return
+    used = set(mapping.values())
     if spec.name == "transactions":
-        returned = refunds.refund_lines(raw, frame, mapping, keep, date_order, problems)
-    frame = frame[keep].reset_index(drop=True)
-    if returned is not None and len(returned):
-        frame = pd.concat([frame, returned], ignore_index=True)
-    duplicated = int(frame.duplicated().sum()) if spec.name == "transactions" else 0
+        used |= set(refunds.used_columns(raw, mapping))
+    ignored = [c for c in raw.columns if c not in used]
+    if ignored:
+        problems.append(Problem("info", None, 0, [], f"Columns not used: {', '.join(map(str, ignored[:15]))}."))
+
+
+def _copies(frame: pd.DataFrame, problems: list[Problem]) -> None:
+    """Order lines that are exact copies of another are kept, and said."""
+    duplicated = int(frame.duplicated().sum())
     if duplicated:
         problems.append(
             Problem(
@@ -444,7 +476,6 @@ def build_canonical(
                 "export repeats lines by mistake, remove the copies and upload again.",
             )
         )
-    return frame, problems
 
 
 def _missing_required(
