@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import secrets
@@ -16,17 +15,16 @@ from smbcore.data.storage import (
     file_lock,
     fsync_folder,
     now,
+    raise_if_disk_full,
     read_table,
     rollback,
 )
-from smbcore.errors import DiskFullError, disk_is_full
+from smbcore.errors import DiskFullError
 
 if TYPE_CHECKING:
     from smbcore.data.workspace import Workspace
 
 __all__ = ["forget_customer", "compact"]
-
-_log = logging.getLogger("smbcore.workspace")
 
 
 def forget_customer(
@@ -74,12 +72,12 @@ def forget_customer(
             con.execute("COMMIT")
         except BaseException as exc:
             rollback(con)
-            if disk_is_full(exc):
-                _log.error("Deleting a customer from %s failed: the disk is full (%s)", workspace.path, exc)
-                raise DiskFullError(
-                    "The disk is full, so the customer was not deleted: nothing was changed. Free some space "
-                    "on the disk this app keeps its data on (or ask whoever runs it to), then delete again."
-                ) from exc
+            raise_if_disk_full(
+                exc,
+                f"Deleting a customer from {workspace.path}",
+                "The disk is full, so the customer was not deleted: nothing was changed. Free some space "
+                "on the disk this app keeps its data on (or ask whoever runs it to), then delete again.",
+            )
             raise
         finally:
             con.close()
@@ -123,12 +121,12 @@ def compact(workspace: Workspace) -> None:
         except BaseException as exc:
             for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
                 leftover.unlink(missing_ok=True)
-            if disk_is_full(exc):
-                _log.error("Compacting %s failed: the disk is full (%s)", workspace.path, exc)
-                raise DiskFullError(
-                    "The disk is full, so the workspace file could not be rewritten; it is unchanged. Free "
-                    "some space on the disk this app keeps its data on, then try again."
-                ) from exc
+            raise_if_disk_full(
+                exc,
+                f"Compacting {workspace.path}",
+                "The disk is full, so the workspace file could not be rewritten; it is unchanged. Free "
+                "some space on the disk this app keeps its data on, then try again.",
+            )
             raise
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 from datetime import UTC, datetime
@@ -14,6 +15,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from smbcore.errors import DiskFullError, disk_is_full
+
 __all__ = ["content_version"]
 
 RESERVED = {"smbcore_tables", "smbcore_decisions", "smbcore_settings"}  # the app's own tables in every file
@@ -22,6 +25,7 @@ _ARROW_TYPES = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
+_log = logging.getLogger("smbcore.workspace")
 
 
 def file_lock(path: str | Path) -> threading.RLock:
@@ -123,3 +127,11 @@ def restore_types(frame: pd.DataFrame) -> pd.DataFrame:
         elif pd.api.types.is_bool_dtype(col):
             frame[name] = col.astype("boolean")
     return frame
+
+
+def raise_if_disk_full(exc: BaseException, doing: str, message: str) -> None:
+    """When `exc` is a full disk: log it (`doing` says what failed, e.g. "Compacting /path") and raise DiskFullError
+    with the owner's `message`; otherwise return, for the caller to re-raise `exc`."""
+    if disk_is_full(exc):
+        _log.error("%s failed: the disk is full (%s)", doing, exc)
+        raise DiskFullError(message) from exc

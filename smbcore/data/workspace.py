@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 from pathlib import Path
@@ -15,8 +14,8 @@ from smbcore.data import erasure
 from smbcore.data.contracts import TABLES
 from smbcore.data.currency import symbol_for, table_symbol
 from smbcore.data.lines import with_derived
-from smbcore.data.storage import RESERVED, Connection, content_version, now, read_table, rollback
-from smbcore.errors import DiskFullError, MissingTableError, SmbcoreError, disk_is_full
+from smbcore.data.storage import RESERVED, Connection, content_version, now, raise_if_disk_full, read_table, rollback
+from smbcore.errors import MissingTableError, SmbcoreError
 
 __all__ = ["Workspace", "default_home", "content_version"]
 
@@ -31,7 +30,6 @@ CREATE TABLE IF NOT EXISTS smbcore_decisions (
 CREATE TABLE IF NOT EXISTS smbcore_settings (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 _SCHEMA_READY: set[str] = set()  # workspace files this process has already given the schema
-_log = logging.getLogger("smbcore.workspace")
 
 
 def default_home() -> Path:
@@ -86,13 +84,13 @@ class Workspace:
             con.execute("COMMIT")
         except BaseException as exc:
             rollback(con)
-            if disk_is_full(exc):
-                _log.error("Saving the table '%s' into %s failed: the disk is full (%s)", table, self.path, exc)
-                raise DiskFullError(
-                    f"The disk is full, so your '{table}' table was not saved. Nothing you saved before was lost: "
-                    "the previous version of every table is still there. Free some space on the disk this app "
-                    "keeps its data on (or ask whoever runs it to), then save again."
-                ) from exc
+            raise_if_disk_full(
+                exc,
+                f"Saving the table '{table}' into {self.path}",
+                f"The disk is full, so your '{table}' table was not saved. Nothing you saved before was lost: "
+                "the previous version of every table is still there. Free some space on the disk this app "
+                "keeps its data on (or ask whoever runs it to), then save again.",
+            )
             raise
         finally:
             con.close()
