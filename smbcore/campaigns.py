@@ -152,7 +152,7 @@ def measure_uplift(
     window = transactions[
         (transactions["timestamp"] >= start) & (transactions["timestamp"] < start + pd.Timedelta(days=days))
     ].dropna(subset=["customer_id"])
-    sales = window[~window["is_return"].fillna(False).astype(bool)]
+    sales = window[~window["is_return"]]
     bought = set(sales["customer_id"].astype(str))
     spend = window.groupby(window["customer_id"].astype(str))["revenue"].sum()
     frame = assigned.assign(customer_id=assigned["customer_id"].astype(str))

@@ -81,7 +81,7 @@ def _sales_lines(transactions: pd.DataFrame) -> pd.DataFrame:
     require_customer_ids(transactions, "Customer segments, churn risk and the email plan")
     tx = transactions.dropna(subset=["customer_id"])
     return tx[["customer_id", "order_id", "timestamp", "product_id", "quantity", "revenue", "is_return"]].assign(
-        is_return=tx["is_return"].fillna(False).astype(bool)
+        is_return=tx["is_return"]
     )
 
 
@@ -378,7 +378,7 @@ def send_times(transactions: pd.DataFrame) -> pd.DataFrame:
     but no times of day."""
     orders = (
         transactions.dropna(subset=["customer_id"])
-        .loc[lambda d: ~d["is_return"].fillna(False).astype(bool)]
+        .loc[lambda d: ~d["is_return"]]
         .groupby(["customer_id", "order_id"])["timestamp"]
         .min()
         .reset_index()

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from smbcore.data.lines import WEEKDAYS, closed_weekdays, non_product_lines
 from smbcore.formatting import money, percent
-from smbcore.overview import WEEKDAYS, closed_weekdays, non_product_lines, one_off_orders
+from smbcore.overview import one_off_orders
 from smbcore.requirements import REQUIREMENTS, facts
 
 __all__ = ["HealthReport", "check", "check_transactions"]
@@ -77,101 +78,128 @@ def _missing_days(open_days: pd.DatetimeIndex, missing: pd.DatetimeIndex, orders
 
 def check_transactions(tx: pd.DataFrame, currency: str = "£") -> tuple[list[dict], list[dict], str]:
     """Findings, readiness rows and the headline for the transactions table (see HealthReport)."""
-    findings: list[dict] = []
-
-    def note(level: str, topic: str, message: str) -> None:
-        findings.append({"table": "transactions", "level": level, "topic": topic, "message": message})
-
     first, last = tx["timestamp"].min(), tx["timestamp"].max()
     span = (last.normalize() - first.normalize()).days + 1
-    note("good", "Date coverage", f"Orders from {_date(first)} to {_date(last)}: {_months(span)}.")
+    returns = tx["is_return"]
+    gross = tx.loc[~returns, "revenue"].sum()
+    service = non_product_lines(tx)
+    found = [("good", "Date coverage", f"Orders from {_date(first)} to {_date(last)}: {_months(span)}.")]
+    found += _calendar(tx, first, last)
+    found += _returns(tx, gross, currency)
+    found += _one_offs(tx, currency)
+    found += _customer_ids(tx, gross)
+    found += _service_lines(tx, service)
+    found += _rare_products(tx[~returns & ~service])
+    findings = [{"table": "transactions", "level": lv, "topic": topic, "message": msg} for lv, topic, msg in found]
+    has_ids = "customer_id" in tx
+    customers = int(tx.loc[~returns, "customer_id"].nunique()) if has_ids else 0
+    readiness = _transaction_readiness(tx, span, customers, has_ids)
+    return findings, readiness, _headline(span, customers, readiness)
 
-    days = tx["timestamp"].dt.normalize()
-    with_orders = pd.DatetimeIndex(days.unique())
+
+def _calendar(tx: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> list[tuple[str, str, str]]:
+    """Closed weekdays, and open days without orders."""
+    found = []
+    with_orders = pd.DatetimeIndex(tx["timestamp"].dt.normalize().unique())
     calendar = pd.date_range(first.normalize(), last.normalize(), freq="D")
-    closed = [WEEKDAYS[d] for d in closed_weekdays(with_orders, first, last)]
+    closed = closed_weekdays(with_orders, first, last)
     if closed:
-        note("note", "Closed days", f"Almost no orders on {', '.join(closed)}: treated as closed days, not gaps.")
-    open_days = calendar[~calendar.day_of_week.isin([WEEKDAYS.index(d) for d in closed])]
+        names = ", ".join(WEEKDAYS[d] for d in closed)
+        found.append(("note", "Closed days", f"Almost no orders on {names}: treated as closed days, not gaps."))
+    open_days = calendar[~calendar.day_of_week.isin(closed)]
     missing = open_days.difference(with_orders)
     if len(missing):
-        note(*_missing_days(open_days, missing, tx["order_id"].nunique()))
+        found.append(_missing_days(open_days, missing, tx["order_id"].nunique()))
     else:
-        note("good", "Missing days", "Every open day has orders.")
+        found.append(("good", "Missing days", "Every open day has orders."))
+    return found
 
-    returns = tx["is_return"].astype(bool)
-    gross = tx.loc[~returns, "revenue"].sum()
+
+def _returns(tx: pd.DataFrame, gross: float, currency: str) -> list[tuple[str, str, str]]:
+    returns = tx["is_return"]
+    if not returns.any():
+        return [("good", "Returns", "No returns or cancellations in the data.")]
     returned = -tx.loc[returns, "revenue"].sum()
     share = returned / gross if gross else 0.0
-    if returns.any():
-        lines = _plural(int(returns.sum()), "return or cancellation line")
-        note(
-            "problem" if share > 0.2 else "note",
-            "Returns",
-            f"{lines}, worth {money(returned, currency)}: {percent(share, 1)} of sales.",
-        )
-    else:
-        note("good", "Returns", "No returns or cancellations in the data.")
+    lines = _plural(int(returns.sum()), "return or cancellation line")
+    message = f"{lines}, worth {money(returned, currency)}: {percent(share, 1)} of sales."
+    return [("problem" if share > 0.2 else "note", "Returns", message)]
 
+
+def _one_offs(tx: pd.DataFrame, currency: str) -> list[tuple[str, str, str]]:
     one_offs, limit, typical = one_off_orders(tx)
-    bulk = one_offs[~one_offs["is_return"].astype(bool)].set_index("order_id")["value"]
-    if len(bulk):
-        examples = ", ".join(f"{oid} ({money(val, currency)})" for oid, val in bulk.head(3).items())
-        note(
+    bulk = one_offs[~one_offs["is_return"]].set_index("order_id")["value"]
+    if not len(bulk):
+        return []
+    examples = ", ".join(f"{oid} ({money(val, currency)})" for oid, val in bulk.head(3).items())
+    return [
+        (
             "note",
             "One-off bulk orders",
             f"{len(bulk)} orders are far larger than usual (over "
             f"{money(limit, currency)}; a typical order is {money(typical, currency)}), e.g. "
             f"{examples}. Check them: one-off orders distort averages and forecasts.",
         )
+    ]
 
-    has_ids = "customer_id" in tx
-    if has_ids:
-        no_id = tx["customer_id"].isna()
-        if no_id.any():
-            note(
-                "note" if no_id.mean() < 0.5 else "problem",
-                "Customers without ids",
-                f"{percent(no_id.mean())} of lines "
-                f"({percent(tx.loc[no_id & ~returns, 'revenue'].sum() / gross if gross else float('nan'))} of "
-                "sales) have no customer id: they count in sales, not in customer figures.",
-            )
-    else:
-        note("problem", "Customers without ids", "There is no customer column: customer figures are not possible.")
 
-    service = non_product_lines(tx)
-    if service.any():
-        names = tx.loc[service, "product_name"].value_counts().head(3).index
-        note(
+def _customer_ids(tx: pd.DataFrame, gross: float) -> list[tuple[str, str, str]]:
+    if "customer_id" not in tx:
+        return [("problem", "Customers without ids", "There is no customer column: customer figures are not possible.")]
+    no_id = tx["customer_id"].isna()
+    if not no_id.any():
+        return []
+    sales_share = tx.loc[no_id & ~tx["is_return"], "revenue"].sum() / gross if gross else float("nan")
+    return [
+        (
+            "note" if no_id.mean() < 0.5 else "problem",
+            "Customers without ids",
+            f"{percent(no_id.mean())} of lines ({percent(sales_share)} of "
+            "sales) have no customer id: they count in sales, not in customer figures.",
+        )
+    ]
+
+
+def _service_lines(tx: pd.DataFrame, service: pd.Series) -> list[tuple[str, str, str]]:
+    if not service.any():
+        return []
+    names = tx.loc[service, "product_name"].value_counts().head(3).index
+    return [
+        (
             "note",
             "Postage, fees and adjustments",
             f"{service.sum():,} lines are postage, fees, discounts or "
             f"manual adjustments (e.g. {', '.join(repr(n) for n in names)}). They count in sales, not in "
             "product rankings.",
         )
+    ]
 
-    product_orders = tx.loc[~returns & ~service].groupby("product_id")["order_id"].nunique()
+
+def _rare_products(goods_sold: pd.DataFrame) -> list[tuple[str, str, str]]:
+    product_orders = goods_sold.groupby("product_id")["order_id"].nunique()
     few = int((product_orders < _FEW_ORDERS).sum())
-    if few:
-        note(
+    if not few:
+        return []
+    return [
+        (
             "note",
             "Rarely sold products",
             f"{few:,} of {len(product_orders):,} products were sold in fewer than "
             f"{_FEW_ORDERS} orders: too few to forecast or recommend one by one.",
         )
+    ]
 
-    customers = int(tx.loc[~returns, "customer_id"].nunique()) if has_ids else 0
-    readiness = _transaction_readiness(tx, span, customers, has_ids)
+
+def _headline(span: int, customers: int, readiness: list[dict]) -> str:
     weekly = "yes" if span >= 8 * 7 else "not yet (needs 8 weeks)"
     yearly = "yes" if span >= 730 else ("only one cycle" if span >= 365 else "not yet (needs a year)")
     enough = [r["capability"].lower() for r in readiness if r["status"] == "ready"]
     who = f" from {_plural(customers, 'customer')}" if customers else ""
-    headline = (
+    return (
         f"{_months(span)} of orders{who}: "
         + (f"enough for {', '.join(enough)}" if enough else "not yet enough for predictions")
         + f"; weekly season {weekly}, yearly season {yearly}."
     )
-    return findings, readiness, headline
 
 
 def _transaction_readiness(tx: pd.DataFrame, span: int, customers: int, has_ids: bool) -> list[dict]:
@@ -200,74 +228,76 @@ def _transaction_readiness(tx: pd.DataFrame, span: int, customers: int, has_ids:
 
 
 def _other_tables(tables: dict[str, pd.DataFrame]) -> tuple[list[dict], list[dict], list[str]]:
+    """Findings, readiness rows and headlines of the tables other than transactions."""
     findings, readiness, headlines = [], [], []
-    sessions = tables.get("sessions")
-    if sessions is not None:
-        rate = sessions["converted"].fillna(False).astype(bool).mean()
-        headlines.append(f"{len(sessions):,} website visits, {rate:.1%} ended in a purchase.")
-        buyers = int(sessions["converted"].fillna(False).astype(bool).sum())
-        readiness.append(
-            {
-                "capability": "Website conversion",
-                "status": "ready" if buyers >= 30 else "limited",
-                "reason": f"{buyers:,} visits with a purchase",
-            }
-        )
-    campaigns = tables.get("campaigns")
-    if campaigns is not None:
-        responders = int(campaigns["responded"].fillna(False).astype(bool).sum())
-        headlines.append(f"{len(campaigns):,} past contacts, {responders:,} responded.")
-        readiness.append(
-            {
-                "capability": "Marketing response model",
-                "status": "ready" if responders >= 30 and len(campaigns) >= 200 else "limited",
-                "reason": f"{len(campaigns):,} contacts, {responders:,} responses",
-            }
-        )
-    customers = tables.get("customers")
-    if customers is not None:
-        sensitive = [c for c in ("age", "gender", "marital", "marital_status") if c in customers]
-        readiness.append(
-            {
-                "capability": "Fairness checks by group",
-                "status": "ready" if sensitive else "limited",
-                "reason": ("attributes to check: " + ", ".join(sensitive))
-                if sensitive
-                else "no age, gender or marital status column to check across",
-            }
-        )
+    for name, judge in (("sessions", _sessions), ("campaigns", _campaigns), ("customers", _customers)):
+        if tables.get(name) is not None:
+            rows, said = judge(tables[name])
+            readiness += rows
+            headlines += said
     for name in ("demand", "external"):
-        frame = tables.get(name)
-        if frame is None:
-            continue
-        dates = pd.DatetimeIndex(frame["date"].dropna().unique()).sort_values()
-        span = (dates.max() - dates.min()).days + 1
-        step = pd.Series(dates).diff().dt.days.median()
-        expected = span // (7 if step and step >= 6 else 1)
-        missing = max(expected - len(dates), 0)
-        level = "good" if missing == 0 else "note"
-        findings.append(
-            {
-                "table": name,
-                "level": level,
-                "topic": "Date coverage",
-                "message": f"{_date(dates.min())} to {_date(dates.max())}: {_months(span)}, "
-                f"{'weekly' if step and step >= 6 else 'daily'}; {missing} missing dates.",
-            }
-        )
-        if name == "demand":
-            readiness.append(
-                {
-                    "capability": "Forecasts",
-                    "status": "ready" if span >= 56 else "limited",
-                    "reason": f"{span} days of daily or weekly totals",
-                }
-            )
-            headlines.append(
-                f"{_months(span)} of daily totals: yearly season "
-                f"{'yes' if span >= 730 else 'only one cycle' if span >= 365 else 'not yet'}."
-            )
+        if tables.get(name) is not None:
+            f, r, h = _dated_table(name, tables[name])
+            findings, readiness, headlines = findings + f, readiness + r, headlines + h
     return findings, readiness, headlines
+
+
+def _sessions(sessions: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    converted = sessions["converted"].fillna(False).astype(bool)
+    buyers = int(converted.sum())
+    row = {
+        "capability": "Website conversion",
+        "status": "ready" if buyers >= 30 else "limited",
+        "reason": f"{buyers:,} visits with a purchase",
+    }
+    return [row], [f"{len(sessions):,} website visits, {converted.mean():.1%} ended in a purchase."]
+
+
+def _campaigns(campaigns: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    responders = int(campaigns["responded"].fillna(False).astype(bool).sum())
+    row = {
+        "capability": "Marketing response model",
+        "status": "ready" if responders >= 30 and len(campaigns) >= 200 else "limited",
+        "reason": f"{len(campaigns):,} contacts, {responders:,} responses",
+    }
+    return [row], [f"{len(campaigns):,} past contacts, {responders:,} responded."]
+
+
+def _customers(customers: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    sensitive = [c for c in ("age", "gender", "marital", "marital_status") if c in customers]
+    reason = (
+        "attributes to check: " + ", ".join(sensitive)
+        if sensitive
+        else "no age, gender or marital status column to check across"
+    )
+    return [
+        {"capability": "Fairness checks by group", "status": "ready" if sensitive else "limited", "reason": reason}
+    ], []
+
+
+def _dated_table(name: str, frame: pd.DataFrame) -> tuple[list[dict], list[dict], list[str]]:
+    """Date coverage of a daily or weekly table (demand, external); demand also says what it allows."""
+    dates = pd.DatetimeIndex(frame["date"].dropna().unique()).sort_values()
+    span = (dates.max() - dates.min()).days + 1
+    step = pd.Series(dates).diff().dt.days.median()
+    weekly = bool(step and step >= 6)
+    missing = max(span // (7 if weekly else 1) - len(dates), 0)
+    finding = {
+        "table": name,
+        "level": "good" if missing == 0 else "note",
+        "topic": "Date coverage",
+        "message": f"{_date(dates.min())} to {_date(dates.max())}: {_months(span)}, "
+        f"{'weekly' if weekly else 'daily'}; {missing} missing dates.",
+    }
+    if name != "demand":
+        return [finding], [], []
+    row = {
+        "capability": "Forecasts",
+        "status": "ready" if span >= 56 else "limited",
+        "reason": f"{span} days of daily or weekly totals",
+    }
+    yearly = "yes" if span >= 730 else "only one cycle" if span >= 365 else "not yet"
+    return [finding], [row], [f"{_months(span)} of daily totals: yearly season {yearly}."]
 
 
 def check(tables: dict[str, pd.DataFrame], currency: str = "£") -> HealthReport:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Literal
 
 import pandas as pd
-from scipy.stats import binom
+
+from smbcore.data.lines import WEEKDAYS, closed_weekdays, most_common_names, non_product_lines, sale_lines
 
 __all__ = [
     "kpis",
@@ -24,30 +25,10 @@ __all__ = [
     "one_off_orders",
     "WEEKDAYS",
     "non_product_lines",
+    "sale_lines",
 ]
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _FREQ = {"D": "D", "W": "W-MON", "M": "MS"}
-
-
-# Lines that are not goods: shipping lines are matched on the whole name ("DOTCOM POSTAGE", not
-# "FRENCH CARRIAGE LANTERN"); fees and adjustments anywhere in it.
-_SHIPPING = r"(?i)\s*(?:\w+ )?(?:day )?(?:postage|carriage|shipping|delivery)(?: charges?)?\s*"
-_FEES = r"(?i)\b(?:fees?|bank charges?|discount|manual|adjust\w*|commission|samples?)\b"
-
-
-def non_product_lines(tx: pd.DataFrame) -> pd.Series:
-    """True for lines that are postage, fees, discounts or manual adjustments rather than goods (by name)."""
-    if "product_name" not in tx:
-        return pd.Series(False, index=tx.index)
-    codes, names = pd.factorize(tx["product_name"])  # a few thousand names on hundreds of thousands of lines
-    names = pd.Series(names, dtype="string")
-    per_name = (names.str.fullmatch(_SHIPPING) | names.str.contains(_FEES, regex=True)).fillna(False).to_numpy(bool)
-    return pd.Series(per_name[codes] & (codes >= 0), index=tx.index)
-
-
-def _sales(tx: pd.DataFrame) -> pd.DataFrame:
-    return tx[~tx["is_return"].fillna(False).astype(bool)]
 
 
 def kpis(tx: pd.DataFrame) -> dict:
@@ -58,9 +39,9 @@ def kpis(tx: pd.DataFrame) -> dict:
     (gross sales per order), repeat_rate (share of customers with two or more orders; None when the file has no
     customer ids), first_date, last_date.
     """
-    sales = _sales(tx)
+    sales = sale_lines(tx)
     gross = float(sales["revenue"].sum())
-    returned = 0.0 - float(tx.loc[tx["is_return"].fillna(False).astype(bool), "revenue"].sum())  # never -0.0
+    returned = 0.0 - float(tx.loc[tx["is_return"], "revenue"].sum())  # never -0.0
     orders = int(sales["order_id"].nunique())
     if "customer_id" in tx:
         per_customer = sales.dropna(subset=["customer_id"]).groupby("customer_id")["order_id"].nunique()
@@ -91,10 +72,10 @@ def sales_over_time(tx: pd.DataFrame, freq: Literal["D", "W", "M"] = "W") -> pd.
     period = tx["timestamp"].dt.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq]).dt.start_time
     frame = tx.assign(
         period_start=period,
-        sale=tx["revenue"].where(~tx["is_return"].astype(bool), 0.0),
-        returned=-tx["revenue"].where(tx["is_return"].astype(bool), 0.0),
+        sale=tx["revenue"].where(~tx["is_return"], 0.0),
+        returned=-tx["revenue"].where(tx["is_return"], 0.0),
     )
-    sale_orders = frame["order_id"].where(~frame["is_return"].astype(bool))
+    sale_orders = frame["order_id"].where(~frame["is_return"])
     grouped = frame.assign(sale_order=sale_orders).groupby("period_start")
     out = pd.DataFrame(
         {
@@ -119,7 +100,7 @@ def top_products(tx: pd.DataFrame, by: Literal["revenue", "buyers"] = "revenue",
     share_of_revenue.
     """
     products = tx[~non_product_lines(tx)]
-    sales = _sales(products)
+    sales = sale_lines(products)
     net = products.groupby("product_id")[["revenue", "quantity"]].sum()
     grouped = sales.groupby("product_id")
     out = pd.DataFrame(
@@ -131,15 +112,7 @@ def top_products(tx: pd.DataFrame, by: Literal["revenue", "buyers"] = "revenue",
         }
     )
     if "product_name" in sales:
-        # The name used most often for each product code (exports sometimes rename a product mid-year).
-        names = (
-            sales.groupby(["product_id", "product_name"])
-            .size()
-            .sort_values(ascending=False)
-            .reset_index()
-            .drop_duplicates("product_id")
-            .set_index("product_id")["product_name"]
-        )
+        names = most_common_names(sales)  # exports sometimes rename a product mid-year
         out["product_name"] = names.reindex(out.index)
     else:
         out["product_name"] = out.index
@@ -158,7 +131,7 @@ def new_vs_returning(tx: pd.DataFrame) -> pd.DataFrame:
     if "customer_id" not in tx:
         columns = ["new_customers", "returning_customers", "new_revenue", "returning_revenue"]
         return pd.DataFrame({"month": pd.to_datetime([])} | {c: [] for c in columns})
-    sales = _sales(tx).dropna(subset=["customer_id"])
+    sales = sale_lines(tx).dropna(subset=["customer_id"])
     month = sales["timestamp"].dt.to_period("M").dt.start_time
     first = month.groupby(sales["customer_id"]).transform("min")
     frame = sales.assign(month=month, is_new=month == first)
@@ -186,7 +159,7 @@ def sales_by_country(tx: pd.DataFrame, n: int = 15) -> pd.DataFrame:
     Returns columns: country, revenue, orders, customers, share_of_revenue.
     """
     lines = tx.assign(country=tx["country"].fillna("Unknown") if "country" in tx else "Unknown")
-    sales = _sales(lines)
+    sales = sale_lines(lines)
     out = (
         pd.DataFrame(
             {
@@ -211,39 +184,10 @@ def orders_by_weekday(tx: pd.DataFrame) -> pd.DataFrame:
 
     Returns columns: weekday (Monday..Sunday, ordered), orders; every weekday is present.
     """
-    orders = _sales(tx).groupby("order_id")["timestamp"].min()
+    orders = sale_lines(tx).groupby("order_id")["timestamp"].min()
     counts = orders.dt.day_of_week.value_counts().reindex(range(7), fill_value=0)
     weekday = pd.Categorical.from_codes(list(range(7)), categories=list(WEEKDAYS), ordered=True)
     return pd.DataFrame({"weekday": weekday, "orders": counts.to_numpy().astype(int)})
-
-
-_CLOSED_SHARE = 0.1  # a weekday with sales in at most 1 in 10 of its weeks counts as closed
-_MIN_CLOSED_DAYS = 28  # ... over at least four weeks of history
-
-
-def closed_weekdays(days_with_sales, first: pd.Timestamp, last: pd.Timestamp) -> list[int]:
-    """Weekdays (0 = Monday) on which the shop regularly does not trade, the one rule used by the health check
-    and the forecast.
-
-    days_with_sales: the dates that had sales (any iterable of dates); first, last: the history's first and last
-    day. A weekday is closed when, over at least four weeks, it had sales in at most 1 in 10 of its weeks while
-    the busiest weekday had sales in at least half of them (a slow seller with a few scattered sales has no
-    closed days). Returns [] for shorter histories.
-    """
-    first, last = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
-    span = (last - first).days + 1
-    if span < _MIN_CLOSED_DAYS:
-        return []
-    trading = pd.DatetimeIndex(pd.DatetimeIndex(list(days_with_sales)).normalize().unique())
-    counts = pd.Series(trading.day_of_week).value_counts().reindex(range(7), fill_value=0)
-    weeks = span // 7
-    if counts.max() < 0.5 * weeks:
-        return []
-    rare = counts <= _CLOSED_SHARE * weeks
-    # A quiet shop misses some open days by chance: a weekday is closed only when, trading as often as its
-    # typical open weekday, it would have had so few trading weeks less than 1 time in 100.
-    typical = float(counts[~rare].median()) / weeks
-    return [day for day in range(7) if rare[day] and binom.cdf(counts[day], weeks, min(typical, 1.0)) < 0.01]
 
 
 def one_off_orders(tx: pd.DataFrame) -> tuple[pd.DataFrame, float, float]:
@@ -255,9 +199,11 @@ def one_off_orders(tx: pd.DataFrame) -> tuple[pd.DataFrame, float, float]:
     Returns (orders: DataFrame[order_id, day, value, is_return] largest first, limit, typical sale order value);
     with fewer than 20 sale orders, no orders and NaN for both figures.
     """
-    returns = tx["is_return"].fillna(False).astype(bool)
+    returns = tx["is_return"]
     order_value = tx.loc[~returns].groupby("order_id")["revenue"].sum()
-    empty = pd.DataFrame({"order_id": [], "day": pd.to_datetime([]), "value": [], "is_return": []})
+    empty = pd.DataFrame(
+        {"order_id": [], "day": pd.to_datetime([]), "value": [], "is_return": pd.Series([], dtype="boolean")}
+    )
     if len(order_value) < 20:
         return empty, float("nan"), float("nan")
     q1, q3 = order_value.quantile([0.25, 0.75])
@@ -277,7 +223,7 @@ def orders_by_weekday_hour(tx: pd.DataFrame) -> pd.DataFrame:
 
     Returns columns: weekday (Monday..Sunday), hour (0-23), orders; every combination is present.
     """
-    orders = _sales(tx).groupby("order_id")["timestamp"].min()
+    orders = sale_lines(tx).groupby("order_id")["timestamp"].min()
     frame = pd.DataFrame({"weekday": orders.dt.day_of_week, "hour": orders.dt.hour})
     counts = frame.value_counts().rename("orders")
     grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])

@@ -32,7 +32,7 @@ def clean_sales(transactions: pd.DataFrame) -> pd.DataFrame:
     tx = transactions
     keep = (
         tx["customer_id"].notna()
-        & ~tx["is_return"].fillna(False).astype(bool)
+        & ~tx["is_return"]
         & (tx["quantity"] > 0)
         & (tx["unit_price"] > 0)
         & ~non_product_lines(tx)

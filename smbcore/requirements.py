@@ -119,7 +119,7 @@ def facts(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) ->
         return DataFacts(0, 0, 0, 0, 0, 0)
     asof = pd.Timestamp(asof) if asof is not None else lines["timestamp"].max()
     lines = lines[lines["timestamp"] <= asof]
-    sales = lines[~lines["is_return"].fillna(False).astype(bool)]
+    sales = lines[~lines["is_return"]]
     orders = sales.groupby("customer_id")["order_id"].nunique()
     products = sales.groupby("customer_id")["product_id"].nunique()
     cutoff = asof - pd.Timedelta(days=CHECK_DAYS)

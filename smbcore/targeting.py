@@ -93,7 +93,7 @@ def purchase_frames(transactions: pd.DataFrame, days: int = 90) -> tuple[pd.Data
         if country is not None:
             table["country"] = table["customer_id"].map(country).astype("string")
         frames.append(table)
-    later = transactions[(transactions["timestamp"] > cutoff) & ~transactions["is_return"].fillna(False).astype(bool)]
+    later = transactions[(transactions["timestamp"] > cutoff) & ~transactions["is_return"]]
     frames[0]["responded"] = frames[0]["customer_id"].isin(later["customer_id"].dropna().unique())
     return frames[0], frames[1]
 

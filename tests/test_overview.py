@@ -77,6 +77,20 @@ def test_top_products_are_net_and_leave_out_postage(tx):
     assert by_buyers.iloc[0][["product_id", "buyers"]].tolist() == ["A", 3]
 
 
+def test_a_renamed_product_shows_the_name_its_sales_use_most(tx):
+    """'A' is sold as 'Mug' on 4 sale lines; renamed 'Big mug' on 1 of them it keeps 'Mug' (a return line named
+    otherwise does not count); at 2 against 2 the name first in the alphabet wins, the same in any row order."""
+    renamed = tx.copy()
+    renamed.loc[0, "product_name"] = "Big mug"
+    renamed.loc[5, "product_name"] = "Big mug"  # the return of 'A'
+    names = dict(zip(*overview.top_products(renamed)[["product_id", "product_name"]].T.to_numpy(), strict=True))
+    assert names["A"] == "Mug"
+    renamed.loc[2, "product_name"] = "Big mug"
+    for order in (renamed, renamed.iloc[::-1]):
+        names = dict(zip(*overview.top_products(order)[["product_id", "product_name"]].T.to_numpy(), strict=True))
+        assert names["A"] == "Big mug"
+
+
 def test_new_vs_returning(tx):
     table = overview.new_vs_returning(tx).set_index(pd.Index(["Jan", "Feb"]))
     assert table.loc["Jan", ["new_customers", "returning_customers"]].tolist() == [2, 0]

@@ -71,6 +71,33 @@ def test_contract_is_checked_before_saving(workspace):
     pd.testing.assert_frame_equal(workspace.load("transactions"), good)
 
 
+def test_derived_columns_are_part_of_the_contract(workspace):
+    """is_return (never empty) and revenue are checked on save like the mapped columns."""
+    good = generate_transactions(n_lines=200, seed=2)
+    with pytest.raises(ContractError, match="column 'revenue' is missing"):
+        workspace.save("transactions", good.drop(columns=["revenue"]))
+    gaps = good.copy()
+    gaps.loc[:2, "is_return"] = pd.NA
+    with pytest.raises(ContractError, match=r"column 'is_return': must not be empty \(3 rows\)"):
+        workspace.save("transactions", gaps)
+    assert "transactions" not in workspace.tables()
+
+
+def test_a_workspace_saved_before_the_derived_columns_loads_them_filled(workspace):
+    """Tables saved by older versions (is_return with gaps, no revenue) load with both filled by the one rule."""
+    lines = generate_transactions(n_lines=300, seed=4)
+    old = lines.drop(columns=["revenue"]).assign(is_return=lines["is_return"].where(lines.index % 3 != 0))
+    assert old["is_return"].isna().sum() == 100
+    with workspace._connect() as con:  # as an older version saved it, without today's contract check
+        workspace._write(con, "transactions", old, content_version(old), "old.csv")
+    back = workspace.load("transactions")
+    assert back["is_return"].dtype == "boolean" and not back["is_return"].isna().any()
+    pd.testing.assert_series_equal(back["is_return"], lines["is_return"], check_names=False)
+    pd.testing.assert_series_equal(back["revenue"], lines["quantity"] * lines["unit_price"], check_names=False)
+    workspace.save("transactions", back)  # and it now passes the contract
+    pd.testing.assert_frame_equal(workspace.load("transactions"), back)
+
+
 class _FailsAfterWriting(Workspace):
     """Writes the new table inside the transaction, then fails before the commit."""
 

@@ -96,7 +96,7 @@ def item_table(history_transactions: pd.DataFrame, products: pd.Index, cost_shar
     """Price and unit cost per product from order lines (transactions: product_id, quantity, unit_price,
     is_return; optional product_name). Unit cost is `cost_share` of the average selling price unless the
     owner gives their own. Returns index product_id with product_name, price, unit_cost."""
-    sales = history_transactions[~history_transactions["is_return"].fillna(False).astype(bool)]
+    sales = history_transactions[~history_transactions["is_return"]]
     sales = sales[sales["product_id"].astype(str).isin(products)]
     grouped = sales.groupby(sales["product_id"].astype(str))
     price = grouped.apply(lambda g: (g["unit_price"] * g["quantity"]).sum() / max(g["quantity"].sum(), 1))

@@ -145,7 +145,7 @@ def backtest_rota(
     """
     rota = staffing_plan(forecast, hourly_profile, replace(policy, plan_for="forecast"))
     open_hours, min_staff, per_hour = policy.open_hours, policy.min_staff, policy.orders_per_staff_hour
-    sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
+    sales = transactions[~transactions["is_return"]]
     first = sales.groupby("order_id")["timestamp"].min()
     dates = pd.DatetimeIndex(forecast["date"].unique())
     first = first[first.dt.normalize().isin(dates)]

@@ -112,7 +112,7 @@ def shop_holidays(transactions: pd.DataFrame, country: str | None = None) -> tup
 
 def _orders_per_day(transactions: pd.DataFrame) -> pd.Series:
     """Orders with a sale on every day from the first to the last order (0 on days without any)."""
-    sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
+    sales = transactions[~transactions["is_return"]]
     days = sales["timestamp"].dt.normalize()
     counts = sales.groupby(days)["order_id"].nunique()
     if counts.empty:
@@ -181,7 +181,7 @@ def _staff_forecast(transactions: pd.DataFrame, horizon: int, country: str | Non
 
 def _sales_per_order(transactions: pd.DataFrame) -> float:
     """Average sales per order (quantity x unit_price of the sales, or revenue where given); NaN when no order."""
-    sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
+    sales = transactions[~transactions["is_return"]]
     value = sales["revenue"] if "revenue" in sales else sales["quantity"] * sales["unit_price"]
     orders = sales["order_id"].nunique()
     total = float(pd.to_numeric(value, errors="coerce").sum())

@@ -44,7 +44,7 @@ def hourly_profile(transactions: pd.DataFrame) -> pd.DataFrame:
     uses `even_profile` of the owner's opening hours instead)."""
     if not has_times(transactions["timestamp"]):
         return even_profile(OPEN_HOURS)
-    sales = transactions[~transactions["is_return"].fillna(False).astype(bool)]
+    sales = transactions[~transactions["is_return"]]
     orders = sales.groupby("order_id")["timestamp"].min()
     counts = (
         pd.crosstab(orders.dt.day_of_week.rename("weekday"), orders.dt.hour.rename("hour"))

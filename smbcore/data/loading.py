@@ -17,7 +17,7 @@ from smbcore.data.reading import (
     Busy,
     RawFile,
     Source,
-    _as_bytes,
+    as_bytes,
     is_compressed,
     large_file_turn,
     read_raw,
@@ -112,7 +112,7 @@ def read_table(
     if isinstance(source, RawFile):
         size = source.details.get("bytes", 0)
     else:
-        source, default_name = _as_bytes(source)
+        source, default_name = as_bytes(source)
         name, size = name or default_name, float("inf") if is_compressed(source) else len(source)
     try:
         with large_file_turn(size):  # a large file is read and checked in one turn (see reading.large_file_turn)

@@ -74,19 +74,35 @@ def guess_mapping(columns: list[str], table: str, frame: pd.DataFrame | None = N
         frame = frame[frame[rule[0]].isin(rule[1])]  # judge the columns on the export's order lines only
     empty = {c for c in columns if _filled_share(frame, c) == 0}
     by_key = {normalise_name(c): c for c in reversed(columns) if c not in empty}  # the first of equal names wins
+    mapping, blocked = _from_preset(preset, table, by_key)
+    todo = [col for col in spec.columns if col.name not in mapping and col.name not in blocked]
+    _by_names(todo, by_key, mapping)
+    _by_suffixes(todo, [c for c in columns if c not in empty], mapping)
+    if table == "transactions":
+        _transactions_choices(mapping, frame, preset)
+    return {col.name: mapping[col.name] for col in spec.columns if col.name in mapping}
+
+
+def _from_preset(preset: str | None, table: str, by_key: dict[str, str]) -> tuple[dict[str, str], set[str]]:
+    """(mapping, blocked): a known export's own columns, and the canonical columns it has none of."""
     mapping: dict[str, str] = {}
     blocked: set[str] = set()
-    if preset and PRESETS[preset]["table"] == table:
-        for canonical, sources in PRESETS[preset]["mapping"].items():
-            if sources is None:
-                blocked.add(canonical)
-                continue
-            for source in (sources,) if isinstance(sources, str) else sources:
-                if normalise_name(source) in by_key:
-                    mapping[canonical] = by_key[normalise_name(source)]
-                    break
+    if not preset or PRESETS[preset]["table"] != table:
+        return mapping, blocked
+    for canonical, sources in PRESETS[preset]["mapping"].items():
+        if sources is None:
+            blocked.add(canonical)
+            continue
+        for source in (sources,) if isinstance(sources, str) else sources:
+            if normalise_name(source) in by_key:
+                mapping[canonical] = by_key[normalise_name(source)]
+                break
+    return mapping, blocked
+
+
+def _by_names(todo: list[ColumnSpec], by_key: dict[str, str], mapping: dict[str, str]) -> None:
+    """Map each column still to do whose name or a synonym is an owner's column not yet used (in place)."""
     used = set(mapping.values())
-    todo = [col for col in spec.columns if col.name not in mapping and col.name not in blocked]
     for col in todo:
         for candidate in (col.name, *col.synonyms):
             source = by_key.get(normalise_name(candidate))
@@ -94,25 +110,31 @@ def guess_mapping(columns: list[str], table: str, frame: pd.DataFrame | None = N
                 mapping[col.name] = source
                 used.add(source)
                 break
+
+
+def _by_suffixes(todo: list[ColumnSpec], filled: list[str], mapping: dict[str, str]) -> None:
+    """Then a synonym with an ending ('item_name', 'customer_no') for what is still unmapped (in place)."""
+    used = set(mapping.values())
     for col in todo:
         if col.name in mapping or not col.suffixes:
             continue
-        source = next((c for c in columns if c not in used and c not in empty and _suffix_match(c, col)), None)
+        source = next((c for c in filled if c not in used and _suffix_match(c, col)), None)
         if source is not None:
             mapping[col.name] = source
             used.add(source)
-    if table == "transactions" and "product_name" in mapping and "product_id" in mapping:
-        if _filled_share(frame, mapping["product_id"]) < 0.5:
-            mapping.pop("product_id")
-    if table == "transactions" and "product_name" in mapping and "product_id" not in mapping:
-        if _looks_like_codes(frame, mapping["product_name"]):
-            mapping["product_id"] = mapping.pop("product_name")
-    if table == "transactions":
-        if "unit_price" in mapping and (not preset or "line_total" not in PRESETS[preset]["mapping"]):
-            mapping.pop("line_total", None)
-        if "timestamp" not in mapping:
-            mapping.pop("time_of_day", None)
-    return {col.name: mapping[col.name] for col in spec.columns if col.name in mapping}
+
+
+def _transactions_choices(mapping: dict[str, str], frame: pd.DataFrame | None, preset: str | None) -> None:
+    """Order lines: a sparse product code gives way to the name, a name that holds codes is the product id, a
+    line total only without a price of one item, a time of day only next to a date (in place)."""
+    if "product_name" in mapping and "product_id" in mapping and _filled_share(frame, mapping["product_id"]) < 0.5:
+        mapping.pop("product_id")
+    if "product_name" in mapping and "product_id" not in mapping and _looks_like_codes(frame, mapping["product_name"]):
+        mapping["product_id"] = mapping.pop("product_name")
+    if "unit_price" in mapping and (not preset or "line_total" not in PRESETS[preset]["mapping"]):
+        mapping.pop("line_total", None)
+    if "timestamp" not in mapping:
+        mapping.pop("time_of_day", None)
 
 
 def guess_table(columns: list[str], frame: pd.DataFrame | None = None) -> str:

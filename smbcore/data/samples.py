@@ -10,7 +10,8 @@ import pandas as pd
 
 from smbcore.data.loading import read_table
 from smbcore.data.reading import RawFile, read_raw
-from smbcore.data.workspace import ReadOnlyWorkspace, SampleView, Workspace, default_home
+from smbcore.data.readonly import ReadOnlyWorkspace, SampleView
+from smbcore.data.workspace import Workspace, default_home
 from smbcore.errors import SmbcoreError
 
 __all__ = ["SAMPLES", "load_sample", "sample_workspace", "sample_view", "notes_path", "sample_path", "samples_with"]

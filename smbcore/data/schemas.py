@@ -20,6 +20,8 @@ _KIND_CHECKS = {
     "text": (lambda s: pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s), "must hold text"),
 }
 
+_SAID = {"not_nullable": "must not be empty"}  # pandera's own rule names, in words
+
 _TABLE_CHECKS = {
     "transactions": {
         "quantity": [pa.Check(lambda s: s != 0, error="quantity must not be 0")],
@@ -30,10 +32,11 @@ _TABLE_CHECKS = {
 
 @cache
 def schema_for(table: str) -> pa.DataFrameSchema:
-    """The pandera schema of a canonical table: required columns present and non-empty, kinds right."""
+    """The pandera schema of a canonical table: required columns present and non-empty, kinds right; the derived
+    columns (transactions: is_return, revenue) present and never empty."""
     spec = table_spec(table)
     columns = {}
-    for col in spec.columns:
+    for col in spec.columns + spec.derived:
         kind_check, message = _KIND_CHECKS[col.kind]
         checks = [pa.Check(kind_check, element_wise=False, error=f"{col.name} {message}")]
         checks += _TABLE_CHECKS.get(table, {}).get(col.name, [])
@@ -50,7 +53,7 @@ def check_contract(table: str, frame: pd.DataFrame) -> None:
         missing = cases[cases["check"] == "column_in_dataframe"]
         lines = [f"- column '{name}' is missing" for name in missing["failure_case"]]
         lines += [
-            f"- column '{column}': {check} ({len(group):,} rows)"
+            f"- column '{column}': {_SAID.get(check, check)} ({len(group):,} rows)"
             for (column, check), group in cases.drop(missing.index).groupby(["column", "check"], sort=False)
         ]
         raise ContractError(f"The '{table}' table breaks its column contract:\n" + "\n".join(lines)) from None

@@ -174,7 +174,7 @@ def series_from_transactions(
         tx, key = tx[key.isin(keep)], key[key.isin(keep)]
     period = tx["timestamp"].dt.to_period(freq).dt.start_time
     if measure == "orders":
-        sales = ~tx["is_return"].fillna(False).astype(bool)
+        sales = ~tx["is_return"]
         y = tx[sales].groupby([key[sales], period[sales]])["order_id"].nunique()
     else:
         y = tx.groupby([key, period])["revenue" if measure == "revenue" else "quantity"].sum()
