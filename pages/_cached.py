@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import inspect
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._source import active_workspace, load_table, version, versions
+from smbcore import allocate, overview
 from smbcore import cache as disk_cache
 from smbcore.consent import customer_consent
 from smbcore.customers import analyse
@@ -29,13 +29,14 @@ from smbcore.data import Workspace
 __all__ = [
     "all_recommendations",
     "cached_on",
-    "compute",
     "consent_answers",
     "current_model",
     "customer_analysis",
     "forget_cached",
     "marketing_plan",
     "recommender",
+    "stock_inputs",
+    "top_products",
 ]
 
 # This file's code is part of every disk-cache key, with smbcore's (smbcore.cache.CODE): a fix never serves stale
@@ -108,17 +109,11 @@ def cached_on(*tables: str, every_table: bool = False, spinner: str | bool = Fal
     return lambda function: _wrap(function, tables, every_table, spinner, max_entries)
 
 
-def compute(table: str, func: str, *args, **kwargs):
-    """Deprecated (looks smbcore.<func> up from a string): use `cached_on`, same caching and same results.
-
-    `compute("transactions", "overview.top_products", "revenue", 10)` becomes, once at the top of the page,
-    `top_products = cached_on("transactions")(overview.top_products)` and then `top_products("revenue", 10)`."""
-    module, name = func.rsplit(".", 1)
-    return cached_on(table)(getattr(importlib.import_module(f"smbcore.{module}"), name))(*args, **kwargs)
-
-
 customer_analysis = cached_on("transactions")(analyse)  # smbcore.customers.analyse on the orders shown
 consent_answers = cached_on("transactions", "customers")(customer_consent)  # smbcore.consent.customer_consent
+# Used by more than one page: wrapped once here.
+top_products = cached_on("transactions")(overview.top_products)  # top_products("revenue", 10)
+stock_inputs = cached_on("transactions")(allocate.stock_inputs)  # stock_inputs(200, 56, products)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Learning who responds (first time only)...")

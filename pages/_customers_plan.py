@@ -8,8 +8,9 @@ import streamlit as st
 from pages._shared import (
     SAMPLE_CONSENT,
     active_workspace,
-    compute,
+    consent_answers,
     currency,
+    customer_analysis,
     include_unknown_consent_first,
     labels_for,
     load,
@@ -18,7 +19,7 @@ from pages._shared import (
     show_table,
 )
 from smbcore import campaigns, overrides
-from smbcore.consent import consent_counts, consent_for, contactable, customer_consent, refused, unknown_words
+from smbcore.consent import consent_counts, consent_for, contactable, refused, unknown_words
 from smbcore.formatting import number, plural
 from smbcore.labels import plain_frame
 from smbcore.safety import csv_bytes, plain_text, visible_text
@@ -120,9 +121,9 @@ def consent_filter(plan: pd.DataFrame) -> pd.DataFrame:
     that is all of them it says once that nobody can be emailed yet."""
     tx = load("transactions")
     buyers = tx["customer_id"].dropna().astype("string").unique()
-    answers = consent_for(buyers, customer_consent(tx, load("customers")))
+    answers = consent_for(buyers, consent_answers())
     refusals, recorded = int(refused(answers).sum()), bool(answers.notna().any())
-    analysed = len(compute("transactions", "customers.analyse").profile)
+    analysed = len(customer_analysis().profile)
     whole = marketing_plan()
     worth = int((whole["action"] != NO_CONTACT.name).sum())
     filtered = (plan["action"] != NO_CONTACT.name).sum()

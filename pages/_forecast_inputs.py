@@ -11,7 +11,7 @@ from pages._shared import (
     OWN,
     active_source,
     active_workspace,
-    compute,
+    cached_on,
     currency,
     edit_table,
     load,
@@ -20,8 +20,13 @@ from pages._shared import (
     version,
 )
 from smbcore import forecast as fc
+from smbcore import overview
 from smbcore.data import SAMPLES
 from smbcore.safety import visible_text
+
+# smbcore's figures on the orders shown, cached per content version (pages/_cached.py).
+one_off_orders = cached_on("transactions")(overview.one_off_orders)
+sales_history = cached_on("transactions")(fc.sales_history)
 
 __all__ = ["Choice", "choose_history", "holiday_country", "outside_factors", "own_events", "what_if"]
 
@@ -69,7 +74,7 @@ def choose_table() -> str | None:
 def one_offs_choice() -> bool:
     """Whether one-off bulk orders count in the forecast: left out unless the owner includes them (the rule:
     overview.one_off_orders, the same the health check reports)."""
-    orders, limit, typical = compute("transactions", "overview.one_off_orders")
+    orders, limit, typical = one_off_orders()
     if orders.empty:
         return False
     c = currency()
@@ -106,9 +111,7 @@ def choose_history() -> Choice | None:
         period = c3.segmented_control("Per", ["Day", "Week"], default="Day", key="fc_period") or "Day"
         freq = "D" if period == "Day" else "W"
         include = one_offs_choice()
-        history = compute(
-            "transactions", "forecast.sales_history", measure, LEVELS[level], freq, include_one_offs=include
-        )
+        history = sales_history(measure, LEVELS[level], freq, include_one_offs=include)
         unit = f"{MEASURES[measure]} ({currency()})" if measure == "revenue" else MEASURES[measure]
         freq = fc.infer_freq(history["date"]) if freq == "W" else freq
         return Choice(history, freq, unit, tx, LEVELS[level], measure == "revenue")

@@ -8,17 +8,28 @@ import pandas as pd
 import streamlit as st
 
 from pages._plan_common import DEFAULT_CHANNELS, DEFAULTS, budget_policy, rounded
-from pages._shared import compute, currency, edit_table, money, plain_errors, show_chart, table_with_download
-from smbcore import allocate
+from pages._shared import (
+    cached_on,
+    currency,
+    customer_analysis,
+    edit_table,
+    money,
+    plain_errors,
+    show_chart,
+    table_with_download,
+)
+from smbcore import allocate, requirements
 from smbcore.errors import PolicyError
 from smbcore.requirements import REQUIREMENTS
 from smbcore.safety import plain_text
+
+data_facts = cached_on("transactions")(requirements.facts)  # what the orders shown hold (pages/_cached.py)
 
 
 def customer_profile() -> pd.DataFrame:
     """One row per customer with segment, churn_risk, monetary, frequency (see customers.analyse)."""
     with st.spinner("Learning who buys and who is drifting away (first time only)..."):
-        return compute("transactions", "customers.analyse").profile
+        return customer_analysis().profile
 
 
 @st.fragment
@@ -137,7 +148,7 @@ def no_money_notes(plan: pd.DataFrame, spent: float, total: float, c: str) -> No
 
 def churn_reason() -> str:
     """Why no churn risk is known, from the churn model's stated needs (smbcore.requirements)."""
-    missing = REQUIREMENTS["churn"].shortfalls(compute("transactions", "requirements.facts"))
+    missing = REQUIREMENTS["churn"].shortfalls(data_facts())
     if missing:
         return "the churn model needs " + "; ".join(missing)
     return "your data cannot yet tell who will stop buying better than chance"

@@ -10,7 +10,7 @@ import streamlit as st
 from pages._plan_common import DEFAULTS, country_answer, rounded, setting_key, shock_controls, staff_policy
 from pages._shared import (
     active_workspace,
-    compute,
+    cached_on,
     currency,
     load,
     money,
@@ -24,6 +24,10 @@ from smbcore import forecast as fc
 from smbcore.errors import PolicyError, SmbcoreError
 from smbcore.safety import plain_text
 
+# smbcore's staff inputs on the orders shown, cached per content version (pages/_cached.py).
+cached_staff_inputs = cached_on("transactions")(allocate.staff_inputs)
+staff_replay_inputs = cached_on("transactions")(allocate.staff_replay_inputs)
+
 
 def suggested_hours(inputs: allocate.StaffInputs) -> tuple[tuple[int, int], bool]:
     """The opening hours to suggest from the data (see allocate.default_open_hours) and whether orders come in
@@ -33,7 +37,7 @@ def suggested_hours(inputs: allocate.StaffInputs) -> tuple[tuple[int, int], bool
 
 def staff_inputs(country: str | None) -> allocate.StaffInputs:
     with st.spinner("Forecasting orders per day (first time only)..."):
-        return compute("transactions", "allocate.staff_inputs", 28, country)
+        return cached_staff_inputs(28, country)
 
 
 @st.fragment
@@ -174,7 +178,7 @@ def staff_replay(inputs, country, policy: allocate.StaffPolicy) -> None:
             st.info("Your file has dates but no times, so how many orders came in each hour cannot be checked.")
             return
         try:
-            replay = compute("transactions", "allocate.staff_replay_inputs", 28, country)
+            replay = staff_replay_inputs(28, country)
         except SmbcoreError as exc:
             st.info(plain_text(exc))
             return

@@ -7,10 +7,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages._cached import stock_inputs
 from pages._plan_common import DEFAULTS, rounded, shock_controls, stock_policy
 from pages._shared import (
     active_source,
-    compute,
+    cached_on,
     currency,
     edit_table,
     load,
@@ -22,6 +23,10 @@ from pages._shared import (
 from smbcore import allocate
 from smbcore.errors import SmbcoreError
 from smbcore.safety import plain_text, visible_text
+
+# smbcore's stock inputs on the orders shown, cached per content version (pages/_cached.py).
+product_names = cached_on("transactions")(allocate.product_names)
+stock_replay_inputs = cached_on("transactions")(allocate.stock_replay_inputs)
 
 STOCK_COLUMNS = {
     "product_id": "Product code",
@@ -83,7 +88,7 @@ def stock_tab() -> None:
     the long product list and the stock table are not sent to the browser again on every move."""
     with plain_errors("planning stock"):
         allocate.needs_products(load("transactions"))  # before any product list: a plain note without product codes
-        names = compute("transactions", "allocate.product_names").to_dict()  # a dict: thousands of labels a run
+        names = product_names().to_dict()  # a dict: thousands of labels a run
         others = st.multiselect(
             "Add products beyond the top 200 by revenue",
             list(names),
@@ -92,7 +97,7 @@ def stock_tab() -> None:
             placeholder="any product",
         )
         with st.spinner("Forecasting demand for your top products (first time only: about 15 seconds)..."):
-            inputs = compute("transactions", "allocate.stock_inputs", 200, 56, tuple(others))
+            inputs = stock_inputs(200, 56, tuple(others))
         stock, perishable = stock_table_editor(inputs.items.reset_index()[["product_id", "product_name"]])
         stock_plan(inputs, stock, perishable)
 
@@ -220,7 +225,7 @@ def service_chart(frame: pd.DataFrame) -> None:
 def stock_replay(policy: allocate.StockPolicy) -> None:
     """Plan 8 weeks ago with `policy`, meet the demand that came, and compare with the last-4-weeks rule."""
     try:
-        replay = compute("transactions", "allocate.stock_replay_inputs", 200, 56)
+        replay = stock_replay_inputs(200, 56)
     except SmbcoreError as exc:
         st.info(plain_text(exc))
         return

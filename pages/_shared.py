@@ -14,7 +14,6 @@ with '_' are not pages (app.py lists the pages with st.navigation).
 from pages._cached import (
     all_recommendations,
     cached_on,
-    compute,
     consent_answers,
     current_model,
     customer_analysis,
@@ -53,7 +52,6 @@ __all__ = [
     "active_workspace",
     "all_recommendations",
     "cached_on",
-    "compute",
     "consent_answers",
     "current_model",
     "currency",

@@ -4,13 +4,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages._cached import top_products
 from pages._customers_plan import plan_section
 from pages._shared import (
     active_source,
     active_workspace,
     all_recommendations,
-    compute,
     currency,
+    customer_analysis,
     labels_for,
     lazy_tabs,
     load,
@@ -44,7 +45,7 @@ if not needs_table("transactions", "Customer figures come from order lines with 
 
 def segments_section() -> None:
     c = currency()
-    analysis = compute("transactions", "customers.analyse")
+    analysis = customer_analysis()
     prof, check = analysis.profile, analysis.check
     for note in analysis.notes:
         st.info(plain_text(note))
@@ -141,7 +142,7 @@ def segments_section() -> None:
 
 def lookup_section() -> None:
     c = currency()
-    prof = compute("transactions", "customers.analyse").profile
+    prof = customer_analysis().profile
     ids = prof.sort_values("monetary", ascending=False).index.tolist()
     customer = st.selectbox(
         "Customer (largest spend first; type to search)", ids, format_func=visible_text, key="lookup_customer"
@@ -189,7 +190,7 @@ def recommendations_section() -> None:
     table_with_download(recs, "recommendations.csv", key="dl_recs", height=360)
     st.subheader("Frequently bought together")
     model = recommender()
-    top = compute("transactions", "overview.top_products", "buyers", 200)
+    top = top_products("buyers", 200)
     labels = dict(zip(top["product_id"], top["product_name"], strict=True))
     product = st.selectbox(
         "Product", list(labels), format_func=lambda p: visible_text(f"{labels[p]} ({p})"), key="together"

@@ -9,9 +9,10 @@ from pages._fairness_contest import contest_tab, ethics_tab
 from pages._shared import (
     active_source,
     active_workspace,
-    compute,
+    cached_on,
     currency,
     current_model,
+    customer_analysis,
     lazy_tabs,
     load,
     marketing_plan,
@@ -31,6 +32,10 @@ from smbcore.labels import feature_words, plain_name, value_words
 from smbcore.safety import csv_bytes, plain_text, visible_text
 from smbcore.selection import TOP_SHARE
 from smbcore.targeting import sensitive_columns
+
+# smbcore's held-out checks on the orders shown, cached per content version (pages/_cached.py).
+held_out_check = cached_on("transactions")(recommend.held_out_check)
+held_out_churn = cached_on("transactions")(customers.held_out_churn)
 
 require_app()
 
@@ -75,11 +80,9 @@ def cards_tab() -> None:
     if found:
         models["targeting"] = found[0]
     if version("transactions"):
-        models["customers"] = compute("transactions", "customers.analyse")
+        models["customers"] = customer_analysis()
         models["recommendations"] = recommender()
-        facts["recommendations"] = {
-            "quality": recommend.check_words(compute("transactions", "recommend.held_out_check"))
-        }
+        facts["recommendations"] = {"quality": recommend.check_words(held_out_check())}
         models["forecast"] = "forecast"
         models["allocation"] = "allocation"
     if version("demand"):
@@ -101,7 +104,7 @@ def cards_tab() -> None:
 
 def plan_decision() -> None:
     """One customer's email-plan action (from their segment) and what would change it."""
-    analysis = compute("transactions", "customers.analyse")
+    analysis = customer_analysis()
     profile = analysis.profile
     st.markdown("**One customer's email-plan action**")
     who = st.selectbox(
@@ -241,7 +244,7 @@ def customer_models_bias() -> bool:
     sensitive = sensitive_columns(people.columns)
     if not sensitive:
         return False
-    if compute("transactions", "customers.analyse").profile["churn_risk"].notna().any():
+    if customer_analysis().profile["churn_risk"].notna().any():
         churn_by_group(people, sensitive)
     else:
         st.markdown(
@@ -260,7 +263,7 @@ def customer_models_bias() -> bool:
 
 def churn_by_group(people: pd.DataFrame, sensitive: list[str]) -> None:
     """Who the churn model flags 'at risk', by group (only when the model is used on this data)."""
-    report = fairness.churn_audit(compute("transactions", "customers.held_out_churn"), people, sensitive)
+    report = fairness.churn_audit(held_out_churn(), people, sensitive)
     if report is None:
         return
     st.markdown(

@@ -9,11 +9,11 @@ from pages._shared import (
     SAMPLE_CONSENT,
     active_source,
     active_workspace,
+    consent_answers,
     currency,
     current_model,
     include_unknown_consent_first,
     labels_for,
-    load,
     money,
     own_workspace,
     plain_errors,
@@ -24,7 +24,7 @@ from pages._shared import (
     version,
 )
 from smbcore import fairness, overrides
-from smbcore.consent import consent_counts, contactable, customer_consent, unknown_words, with_consent
+from smbcore.consent import consent_counts, contactable, unknown_words, with_consent
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_frame, plain_name
 from smbcore.safety import csv_bytes, plain_text, visible_text
@@ -209,7 +209,7 @@ def consent_filter(now: pd.DataFrame) -> pd.DataFrame:
     unknown only when the owner ticks the box (the page says how many)."""
     if "customer_id" not in now:
         return now
-    answers = customer_consent(load("transactions"), load("customers"))
+    answers = consent_answers()
     marked = with_consent(now, answers)
     counts = consent_counts(marked)
     if counts["refused"]:

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from pages._cached import cached_on
+from pages._cached import cached_on, top_products
 from pages._errors import plain_errors
 from pages._signin import require_app
 from pages._source import active_source, currency, load, needs_table, source_label
@@ -17,7 +17,6 @@ require_app()
 # smbcore's figures on the data shown, cached per content version of the table they read (pages/_cached.py).
 kpis = cached_on("transactions")(overview.kpis)
 sales_over_time = cached_on("transactions")(overview.sales_over_time)
-top_products = cached_on("transactions")(overview.top_products)
 new_vs_returning = cached_on("transactions")(overview.new_vs_returning)
 sales_by_country = cached_on("transactions")(overview.sales_by_country)
 orders_by_weekday_hour = cached_on("transactions")(overview.orders_by_weekday_hour)

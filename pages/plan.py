@@ -6,6 +6,7 @@ makes of them; each tab lives in its own helper module (pages/_plan_stock.py, _p
 
 import streamlit as st
 
+from pages._cached import stock_inputs as cached_stock_inputs
 from pages._plan_budget import budget_tab, customer_profile
 from pages._plan_common import country_answer, policies, rounded
 from pages._plan_staff import staff_inputs, staff_tab, suggested_hours
@@ -13,7 +14,6 @@ from pages._plan_stock import stock_tab
 from pages._shared import (
     active_source,
     active_workspace,
-    compute,
     currency,
     lazy_tabs,
     money,
@@ -56,7 +56,7 @@ def whole_plan() -> allocate.WholePlan | None:
         return None
     extra = tuple(st.session_state.get("plan_extra_products", ()))
     with st.spinner("Working out the stock, staff and marketing plans (first time only: about 30 seconds)..."):
-        stock_inputs = _or_why(lambda: compute("transactions", "allocate.stock_inputs", 200, 56, extra))
+        stock_inputs = _or_why(lambda: cached_stock_inputs(200, 56, extra))
         customers = _or_why(customer_profile)
     stock, perishable = allocate.stock_on_hand(own_workspace(), active_source())
     return allocate.whole_plan(inputs, settings, stock_inputs, customers, active_workspace(), stock, perishable)
