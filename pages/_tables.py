@@ -142,7 +142,9 @@ def table_with_download(
     # Columns smbcore has no plain name for keep the label this page gives them, so the CSV reads like the table.
     page_names = {name: _label_of(cfg) for name, cfg in (column_config or {}).items()}
     download = download.rename(columns={c: page_names[c] for c in download.columns if page_names.get(c)})
-    st.download_button(label, csv_bytes(download), file_name=filename, mime="text/csv", key=key)
+    # A download needs no new run of the page: without one, the file behind the button cannot be replaced while
+    # the browser fetches it (which cancelled downloads on a busy server), and the page does not redraw.
+    st.download_button(label, csv_bytes(download), file_name=filename, mime="text/csv", key=key, on_click="ignore")
 
 
 def _label_of(config) -> str | None:
