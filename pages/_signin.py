@@ -49,7 +49,7 @@ def _in_app_test() -> bool:
     return bool(config.get_option("global.appTest"))
 
 
-def _sign_in_with_password() -> str | None:
+def _owner_from_cookie() -> str | None:
     """The owner this run is for, from the browser's sign-in cookie, checked now (signature, sign-out, idle
     time, account still there) and counted as use; None when there is no valid sign-in or this Streamlit
     session was opened by another sign-in. The form that signs in is server.py's /account/sign-in page.
@@ -128,7 +128,7 @@ def sign_in() -> bool:
             "Stop it and start it again with `streamlit run server.py` (README, Hosting)."
         )
         return False
-    owner = _sign_in_with_password()
+    owner = _owner_from_cookie()
     if owner:
         if st.session_state.get(OWNER_KEY) != owner:
             forget_choice()
