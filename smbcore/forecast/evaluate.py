@@ -7,7 +7,7 @@ import pandas as pd
 
 from smbcore.forecast.losses import mase
 from smbcore.forecast.predict import forecast
-from smbcore.forecast.series import ShortHistoryError, infer_freq, regular, season_length
+from smbcore.forecast.series import ShortHistoryError, regular, season_length
 
 __all__ = ["backtest", "simple_rule_is_better"]
 
@@ -28,9 +28,8 @@ def backtest(
     below 1 beats 'same as one season ago'), coverage_<level> (share of held-out points inside the interval),
     points.
     """
-    freq = freq or infer_freq(history["date"])
-    m = season_length(freq)
-    series = regular(history, freq)
+    series = regular(history, freq)  # each series on its own calendar, or `freq` when given
+    m = {sid: season_length(y.index.freqstr, len(y) - horizon) for sid, y in series.items()}
     parts = [
         pd.DataFrame({"series_id": sid, "date": y.index[:-horizon], "y": y.to_numpy()[:-horizon]})
         for sid, y in series.items()
@@ -61,7 +60,7 @@ def backtest(
         rows.append(
             {
                 "series_id": sid,
-                "mase": mase(test, part["yhat"], fit, m),
+                "mase": mase(test, part["yhat"], fit, m[sid]),
                 f"coverage_{level}": inside.mean(),
                 "points": len(y),
             }

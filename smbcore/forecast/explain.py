@@ -10,12 +10,12 @@ from smbcore import formatting
 from smbcore.forecast.calendar import HOLIDAY
 from smbcore.forecast.factors import OWN_EVENTS, FactorFit, round_step
 from smbcore.forecast.models import Theta
-from smbcore.forecast.series import Prepared, factor_columns, infer_freq, prepare, season_length
+from smbcore.forecast.series import Prepared, factor_columns, prepare
 from smbcore.safety import plain_text
 
 __all__ = ["TREND_DAYS", "factor_label", "drivers", "factor_choice_words", "closed_days_words"]
 
-_PERIODS_PER_MONTH = {"D": 30.4, "MS": 1.0}  # weekly: 4.35
+_PERIODS_PER_MONTH = {"h": 730.0, "D": 30.4, "MS": 1.0}  # weekly: 4.35
 TREND_DAYS = 90  # under about 3 months of history no trend is stated (nor is one told apart from the season)
 _FLAG_NAMES = {HOLIDAY: "public holidays", OWN_EVENTS: "your events"}
 _FLAG_WORDS = {HOLIDAY: "A public holiday", OWN_EVENTS: "One of your events"}
@@ -51,7 +51,6 @@ def drivers(
     driver in words), effect (change in y per period: per month for the trend, peak above average for the season,
     per `step` of a factor), percent (the effect against the average period), step (the factor change the effect
     is for), words."""
-    freq = freq or infer_freq(history["date"])
     days = {pd.Timestamp(d) for d in holidays} if holidays is not None else None
     factors = factors or []
     prepared = prepare(history, freq, external, [c for c in factor_columns(external) if c in factors], days)
@@ -62,10 +61,10 @@ def drivers(
         use = [c for c in factors if c in item.past]
         fit = FactorFit.fit(values, item.past[use]) if use else None
         model = Theta.fit(values - fit.effect(item.past[use]) if fit else values, item.m)
-        rows.append(_trend_driver(item, model, freq, average))
-        rows.append(_season_driver(item, model, item.m, freq, average))
+        rows.append(_trend_driver(item, model, item.freq, average))  # each series on its own calendar
+        rows.append(_season_driver(item, model, item.m, item.freq, average))
         for name, per_unit in (fit.per_unit if fit else {}).items():
-            rows.append(_factor_driver(item, name, per_unit, freq, average, currency, markdown))
+            rows.append(_factor_driver(item, name, per_unit, item.freq, average, currency, markdown))
     return pd.DataFrame(rows, columns=["series_id", "driver", "title", "effect", "percent", "step", "words"])
 
 
@@ -77,7 +76,7 @@ def _driver(sid: str, name: str, effect: float, percent: float, step, words: str
 
 def _trend_driver(item: Prepared, model: Theta, freq: str, average: float) -> dict:
     """The trend per month (over the open periods), or why none is stated."""
-    per_month = model.slope * _PERIODS_PER_MONTH.get(freq, 4.35) * item.m / season_length(freq)
+    per_month = model.slope * _PERIODS_PER_MONTH.get(freq, 4.35) * item.m / item.season
     pct = per_month / average * 100
     span = (item.last - item.y.index[0]).days + 1
     if span < TREND_DAYS:
@@ -99,7 +98,7 @@ def _factor_driver(
     item: Prepared, name: str, per_unit: float, freq: str, average: float, currency: str | None, markdown: bool
 ) -> dict:
     """A factor's effect for a round change of it (a flag: for the day or week it is on)."""
-    period = "day" if freq == "D" else "month" if freq == "MS" else "week"
+    period = {"h": "hour", "D": "day", "MS": "month"}.get(freq, "week")
     flag = _FLAG_WORDS.get(name)
     step = 1.0 if flag else round_step(float(item.past[name].std()))
     effect = max(per_unit * step, -average)  # sales cannot fall below nothing
@@ -135,7 +134,7 @@ def _season_driver(item: Prepared, model: Theta, m: int, freq: str, average: flo
             )
             words = f"{shut} Among the open days, no difference strong enough to use."
             return _driver(item.sid, "season", 0.0, 0.0, None, words)
-        cycle = "week" if freq == "D" else "year"
+        cycle = "week" if freq in ("D", "h") else "year"
         words = f"No regular pattern over the {cycle} strong enough to use."
         return _driver(item.sid, "season", 0.0, 0.0, None, words)
     kind, pattern = model.season
@@ -145,6 +144,8 @@ def _season_driver(item: Prepared, model: Theta, m: int, freq: str, average: flo
     def name(p: int) -> str:
         if freq == "D":
             return dates[p].day_name() + "s"
+        if freq == "h":
+            return ("" if item.season == 24 else dates[p].day_name() + "s ") + dates[p].strftime("%H:00")
         return dates[p].strftime("%B") if freq == "MS" else "the week of " + dates[p].strftime("%d %B").lstrip("0")
 
     top, low = int(np.argmax(lift)), int(np.argmin(lift))

@@ -13,7 +13,7 @@ import pandas as pd
 from smbcore.forecast.calendar import HOLIDAY, period_flags
 from smbcore.forecast.losses import mase
 from smbcore.forecast.models import base_forecast
-from smbcore.forecast.series import Prepared, factor_columns, infer_freq, prepare, season_length
+from smbcore.forecast.series import Prepared, factor_columns, prepare, season_length
 
 __all__ = [
     "OWN_EVENTS",
@@ -83,9 +83,8 @@ def choose_factors(history: pd.DataFrame, horizon: int, freq: str | None = None,
     Returns {"kept": [names], "error": {"none": e, name: e with that factor alone, ...}, "reason": {name: why}}
     where e is the mean scaled absolute error across series (`mase`, lower is better) and why is a `Reason`
     ('helps', 'no_help', 'overlap' or 'unchecked'; see `explain.factor_choice_words` for them in words)."""
-    freq = freq or infer_freq(history["date"])
     days = {pd.Timestamp(d) for d in holidays} if holidays is not None else None
-    prepared = prepare(history, freq, external, factor_columns(external), days)
+    prepared = prepare(history, freq, external, factor_columns(external), days)  # freq None: each series' own
     return choose_among(prepared, horizon)
 
 

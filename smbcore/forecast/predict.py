@@ -10,7 +10,7 @@ from smbcore.forecast.calendar import HOLIDAY
 from smbcore.forecast.factors import FactorFit, choose_among, fill_future_factors
 from smbcore.forecast.intervals import interval_widths
 from smbcore.forecast.models import base_forecast, choose_method
-from smbcore.forecast.series import ForecastError, Prepared, factor_columns, factor_frame, infer_freq, prepare
+from smbcore.forecast.series import ForecastError, Prepared, factor_columns, factor_frame, prepare
 
 __all__ = ["forecast", "simple_rule"]
 
@@ -25,9 +25,14 @@ def forecast(
     levels: tuple[int, ...] = (80, 95),
     factors: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Forecast every series `horizon` periods past its last date.
+    """Forecast every series `horizon` periods past its last date, on the series' own calendar.
 
     history: series_id, date, y (one or many series; several rows on a date are added up).
+    freq: None to infer each series' calendar from its own dates (hours 'h', days 'D', weeks on the series'
+    weekday 'W-WED', months by their first day 'MS'; see `series_freqs`), or one for all series: a series whose
+    dates do not sit on it (weeks on another weekday) raises ForecastError naming it. Hourly series get the hour
+    of the week as their season (the hour of the day under two weeks of history), and their closed hours of the
+    day forecast as zero, like closed weekdays; the horizon is then in hours.
     external / future_external: date (and series_id when per series) plus factor columns for the past and the
     forecast periods. A factor with no future values uses a stated fallback: its average for the same period of
     the season (e.g. weather) when a year of history exists, else its last value (e.g. prices).
@@ -39,7 +44,6 @@ def forecast(
     """
     if horizon < 1:
         raise ForecastError(f"The horizon must be at least 1 period, not {horizon}.")
-    freq = freq or infer_freq(history["date"])
     columns = factor_columns(external)
     days = {pd.Timestamp(d) for d in holidays} if holidays is not None else None
     prepared = prepare(history, freq, external, columns, days)
@@ -47,8 +51,8 @@ def forecast(
         factors = choose_among(prepared, horizon)["kept"]
     rows = []
     for item in prepared:
-        calendar = pd.date_range(item.last, periods=horizon + 1, freq=freq)[1:]
-        row = _forecast_open_days(item, item.open_dates(calendar), future_external, factors, days, freq, levels)
+        calendar = pd.date_range(item.last, periods=horizon + 1, freq=item.freq)[1:]
+        row = _forecast_open_days(item, item.open_dates(calendar), future_external, factors, days, levels)
         rows.append(_on_calendar(row, item.sid, calendar))
     return pd.concat(rows, ignore_index=True)
 
@@ -73,10 +77,9 @@ def simple_rule(
     this rule in `backtest`. Inputs and columns as `forecast` returns ('fallback' always '')."""
     if horizon < 1:
         raise ForecastError(f"The horizon must be at least 1 period, not {horizon}.")
-    freq = freq or infer_freq(history["date"])
     rows = []
     for item in prepare(history, freq, None, [], None):
-        calendar = pd.date_range(item.last, periods=horizon + 1, freq=freq)[1:]
+        calendar = pd.date_range(item.last, periods=horizon + 1, freq=item.freq)[1:]
         future = item.open_dates(calendar)
         values, m = item.y.to_numpy(), max(min(item.m, len(item.y)), 1)
         steps = np.arange(len(future))
@@ -93,7 +96,7 @@ def simple_rule(
 
 
 def _forecast_open_days(
-    item: Prepared, future: pd.DatetimeIndex, future_external, factors: list[str], days, freq: str, levels
+    item: Prepared, future: pd.DatetimeIndex, future_external, factors: list[str], days, levels
 ) -> pd.DataFrame:
     """The forecast of one prepared series on `future` (its open days ahead); columns as `forecast` returns."""
     m, horizon = item.m, len(future)
@@ -106,7 +109,7 @@ def _forecast_open_days(
     if use:
         past = item.past[use]
         known_future = [c for c in use if future_external is not None and c in future_external]
-        ahead = factor_frame(future, item.sid, future_external, known_future, days, freq)
+        ahead = factor_frame(future, item.sid, future_external, known_future, days, item.freq)
         ahead, used_fallback = fill_future_factors(ahead, past, [c for c in use if c != HOLIDAY], m)
         fit = FactorFit.fit(values, past)
         effect_future = fit.effect(ahead[use])

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from smbcore.errors import NotEnoughDataError, SmbcoreError
 from smbcore.forecast.calendar import HOLIDAY, period_flags
+from smbcore.forecast.frequency import (
+    ForecastError,
+    ShortHistoryError,
+    closed_hours,
+    infer_freq,
+    season_length,
+    series_freqs,
+    to_period_start,
+)
 
 __all__ = [
     "ForecastError",
     "ShortHistoryError",
     "Prepared",
     "infer_freq",
+    "series_freqs",
     "season_length",
     "regular",
     "prepare",
@@ -28,38 +36,15 @@ __all__ = [
 ]
 
 
-class ForecastError(SmbcoreError):
-    """A history that cannot be forecast as given; the message says why and what to do."""
-
-
-class ShortHistoryError(ForecastError, NotEnoughDataError):
-    """Too few dated values to forecast or to check a forecast."""
-
-
-def infer_freq(dates: pd.Series) -> str:
-    """'D' for daily data, 'W-XXX' for weekly data (anchored on the weekday the dates fall on), 'MS' monthly."""
-    unique = pd.DatetimeIndex(pd.Series(dates).dropna().unique()).sort_values()
-    if len(unique) < 2:
-        raise ShortHistoryError("A forecast needs at least two dates; this history has fewer.")
-    step = pd.Series(unique).diff().dt.days.median()
-    if step >= 28:
-        return "MS"
-    if step >= 6:
-        return "W-" + unique[-1].day_name()[:3].upper()
-    return "D"
-
-
-def season_length(freq: str) -> int:
-    """Periods in the main season: 7 for days (the week), 52 for weeks and 12 for months (the year)."""
-    return 7 if freq == "D" else 12 if freq == "MS" else 52
-
-
-def regular(history: pd.DataFrame, freq: str) -> dict[str, pd.Series]:
-    """Each series on a regular grid from its first to its last date; missing periods count as 0 sales."""
+def regular(history: pd.DataFrame, freq: str | None = None) -> dict[str, pd.Series]:
+    """Each series (series_id, date, y) on a regular grid of its own calendar (`series_freqs`: inferred from its
+    dates, or `freq` checked against them) from its first to its last date; missing periods count as 0 sales.
+    Each returned Series' index carries its calendar (`y.index.freqstr`)."""
+    freqs = series_freqs(history, freq)
     series = {}
     for sid, part in history.groupby("series_id", sort=True):
-        values = part.groupby("date")["y"].sum()
-        grid = pd.date_range(values.index.min(), values.index.max(), freq=freq)
+        values = part.groupby(to_period_start(part["date"], freqs[sid]))["y"].sum()
+        grid = pd.date_range(values.index.min(), values.index.max(), freq=freqs[sid])
         series[str(sid)] = values.reindex(grid, fill_value=0.0).astype(float)
     return series
 
@@ -73,7 +58,9 @@ def factor_frame(
         part = part.groupby("date")[columns].mean()
         frame = frame.join(part, how="left")
     if holidays:
-        frame[HOLIDAY] = period_flags(dates, holidays, freq)
+        hourly = freq == "h"  # every hour of a holiday is flagged
+        flags = dates.normalize().isin(list(holidays)).astype(float) if hourly else period_flags(dates, holidays, freq)
+        frame[HOLIDAY] = flags
     return frame
 
 
@@ -81,8 +68,10 @@ def factor_frame(
 class Prepared:
     """One series on a regular grid with its past factors (a DataFrame indexed like `y`, maybe no columns).
 
-    Days on the series' closed weekdays are left out of `y` and `past` (they say nothing about the level or
-    the season of open days); `m` is then the open days of a week, and `last` the history's real last date."""
+    Days on the series' closed weekdays (and, for hourly series, its closed hours of the day) are left out of
+    `y` and `past` (they say nothing about the level or the season of open periods); `m` is then the open
+    periods of a season of `season` periods, and `last` the history's real last date. `freq` is the series'
+    own calendar ('h', 'D', 'W-XXX' or 'MS'): its forecast continues it."""
 
     sid: str
     y: pd.Series
@@ -90,50 +79,65 @@ class Prepared:
     closed: tuple[int, ...]
     last: pd.Timestamp
     m: int
+    freq: str = "D"
+    closed_hours: tuple[int, ...] = ()
+    season: int = 7
 
     def open_dates(self, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
-        return dates[~dates.day_of_week.isin(self.closed)] if self.closed else dates
+        shut = dates.day_of_week.isin(self.closed) | dates.hour.isin(self.closed_hours)
+        return dates[~shut]
 
 
 def _closed_weekdays(y: pd.Series, freq: str) -> tuple[int, ...]:
-    """The weekdays a daily series regularly has no sales on (see overview.closed_weekdays); () otherwise."""
+    """The weekdays a daily or hourly series regularly has no sales on (see overview.closed_weekdays); ()
+    otherwise."""
     from smbcore.overview import closed_weekdays
 
-    if freq != "D" or y.empty:
+    if freq not in ("D", "h") or y.empty:
         return ()
     return tuple(closed_weekdays(y.index[y.to_numpy() != 0], y.index[0], y.index[-1]))
 
 
-def prepare(history: pd.DataFrame, freq: str, external, columns: list[str], days: set | None) -> list[Prepared]:
+def _prepared(sid: str, y: pd.Series, freq: str, external, columns: list[str], days: set | None) -> Prepared:
+    """One series of `regular` ready to model: closed weekdays (and hours) left out, its season length."""
+    closed = _closed_weekdays(y, freq)
+    hours = closed_hours(y, closed) if freq == "h" else ()
+    keep = ~(y.index.day_of_week.isin(closed) | y.index.hour.isin(hours))
+    past = factor_frame(y.index, sid, external, columns, days, freq)
+    season = season_length(freq, len(y))
+    if freq == "h":  # open hours of each open day (all 7 days when the season is the day's 24 hours)
+        m = (24 - len(hours)) * (7 - len(closed) if season == 168 else 1)
+    else:
+        m = season - len(closed)
+    return Prepared(sid, y[keep], past[keep], closed, y.index[-1], m, freq, hours, season)
+
+
+def prepare(history: pd.DataFrame, freq: str | None, external, columns: list[str], days: set | None) -> list[Prepared]:
+    """Every series of `history` (series_id, date, y) on its own calendar (`freq` for all when given; see
+    `regular`), ready to model."""
     for column in ("series_id", "date", "y"):
         if column not in history:
             raise ForecastError(f"The history needs a '{column}' column (it has: {', '.join(history.columns)}).")
     history = history.dropna(subset=["date", "y"])
     if len(history) < 2:
         raise ShortHistoryError("A forecast needs at least two dated values; this history has fewer.")
-    prepared = []
-    for sid, y in regular(history, freq).items():
-        closed = _closed_weekdays(y, freq)
-        keep = ~y.index.day_of_week.isin(closed) if closed else np.ones(len(y), dtype=bool)
-        past = factor_frame(y.index, sid, external, columns, days, freq)
-        m = season_length(freq) - len(closed)
-        prepared.append(Prepared(sid, y[keep], past[keep], closed, y.index[-1], m))
-    return prepared
+    return [_prepared(sid, y, y.index.freqstr, external, columns, days) for sid, y in regular(history, freq).items()]
 
 
 def closed_days(history: pd.DataFrame, freq: str | None = None) -> dict[str, list[int]]:
     """Per series (series_id, date, y as for `forecast`), the weekdays (0 = Monday) it is closed on and forecast
-    as zero; an empty list for series without closed days and for weekly or monthly histories."""
-    freq = freq or infer_freq(history["date"])
+    as zero; an empty list for series without closed days and for weekly or monthly series. Each series on its
+    own calendar, or `freq` when given (see `regular`)."""
     return {
-        sid: list(_closed_weekdays(y, freq)) for sid, y in regular(history.dropna(subset=["date", "y"]), freq).items()
+        sid: list(_closed_weekdays(y, y.index.freqstr))
+        for sid, y in regular(history.dropna(subset=["date", "y"]), freq).items()
     }
 
 
 def on_grid(history: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
     """The history (series_id, date, y) with every period from each series' first to last date, missing
-    periods as 0: what the forecast learns from, and what a chart should draw (no lines across gaps)."""
-    freq = freq or infer_freq(history["date"])
+    periods as 0: what the forecast learns from, and what a chart should draw (no lines across gaps). Each
+    series on its own calendar, or `freq` when given (see `regular`)."""
     parts = [
         pd.DataFrame({"series_id": sid, "date": y.index, "y": y.to_numpy()})
         for sid, y in regular(history.dropna(subset=["date", "y"]), freq).items()
