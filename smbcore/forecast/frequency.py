@@ -140,9 +140,20 @@ def series_freqs(history: pd.DataFrame, freq: str | None = None) -> dict[Hashabl
     common = pd.Series([f[:2] if f.startswith("W-") else f for f in found.values()]).mode().iat[0]
     for sid, dates in groups.items():
         if sid not in found:
-            day = pd.Timestamp(dates.iloc[0])
-            found[sid] = "W-" + _DAY_NAMES[day.day_of_week][:3].upper() if common == "W-" else common
+            found[sid] = _single_date_freq(pd.Timestamp(dates.iloc[0]), common, f"Series '{sid}'")
     return found
+
+
+def _single_date_freq(day: pd.Timestamp, common: str, who: str) -> str:
+    """The calendar of a series with one date: the kind most series have ('W-' for weeks), on its own weekday."""
+    if common == "W-":
+        return "W-" + _DAY_NAMES[day.day_of_week][:3].upper()
+    if common == "MS" and day.day != 1:
+        raise ForecastError(
+            f"{who} has a single date, {day:%d %B %Y}, while the other series are months dated by their first "
+            "day: date it by its month's first day too."
+        )
+    return common
 
 
 def to_period_start(dates: pd.Series, freq: str) -> pd.Series:
