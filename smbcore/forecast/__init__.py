@@ -8,7 +8,8 @@ do not explain (ridge regression), so each factor gets an effect in the series' 
 zero periods) get TSB, an intermittent-demand method. Intervals come from rolling-origin errors at each step
 ahead, so they widen with the horizon. No forecast goes below zero.
 
-One module per job: `series` (histories ready to forecast), `calendar` (holidays, the shop's country),
+One module per job: `frequency` (each series' own period and weekday: hours, days, weeks, months),
+`series` (histories ready to forecast), `calendar` (holidays, the shop's country),
 `models` (Theta, TSB, last season), `intervals`, `factors` (outside factors, events, what-if), `predict`
 (`forecast`, `simple_rule`), `losses` (`mase`), `evaluate` (`backtest`) and `explain` (drivers and the words).
 Everything public is importable from `smbcore.forecast`.
@@ -48,6 +49,7 @@ from smbcore.forecast.series import (
     on_grid,
     sales_history,
     season_length,
+    series_freqs,
     series_from_demand,
     series_from_transactions,
 )
@@ -62,6 +64,7 @@ __all__ = [
     "seasonal_scale",
     "season_length",
     "infer_freq",
+    "series_freqs",
     "series_from_transactions",
     "series_from_demand",
     "sales_history",
