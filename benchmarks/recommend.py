@@ -9,7 +9,8 @@ Protocol (issue 4): clean sale lines, customers present on both sides of a cut-o
 cut-off are excluded from ranking and truth). Peers come from benchmarks/recsys_peers.py and run in the same
 process. Two periods:
 - validation: lines before 2011-09-01 only; learn before 2011-06-01, judge June-August. Every setting of our
-  model and of the peers (repeat-then-popular's tie-break, EASE's l2) was chosen on this table;
+  model, repeat-then-popular's tie-break and EASE's l2 were chosen on this table (the other peers keep their
+  libraries' defaults);
 - hold-out (reported): learn before 2011-09-01, judge from then to the end of the sample (9 December).
 Churn AUC and 90-day spend error against "same as last 90 days" use the hold-out cut-off: models learn from the
 90 days before it and are judged on the 90 days after.
