@@ -181,20 +181,31 @@ def popular_recent(train: pd.DataFrame, users: list[str], k: int = 10, exclude_b
 
 
 def repeat_then_popular(train: pd.DataFrame, users: list[str], k: int = 10, exclude_bought: bool = False) -> Recs:
-    """The user's own past products (most distinct orders first, ties by most recent purchase), then
-    `popular_recent`. With exclude_bought the user's own products are all excluded, so this is `popular_recent`."""
+    """The user's own past products, then the 90-day most popular products the user has not bought.
+
+    Own products rank by the number of the user's orders they were in; ties by how many distinct customers
+    bought them in the last 90 days of train (`_ranked_popular`), then by most recent purchase, then product_id.
+    The tie-break order was chosen on the validation period (train before 2011-06-01, judged June-August):
+    Recall@10 / NDCG@10 0.390 / 0.406 with popularity before recency, 0.382 / 0.399 with recency first,
+    0.350 / 0.358 with recency alone (whole baskets share a timestamp, so recency leaves most ties to product_id).
+    With exclude_bought the user's own products are all excluded, so this is `popular_recent`."""
     if exclude_bought:
         return popular_recent(train, users, k, exclude_bought=True)
+    ranked = _ranked_popular(train)
+    position = pd.Series(np.arange(len(ranked)), index=pd.Index(ranked, name="product_id"), name="popular")
     own = (
         train[train["customer_id"].isin(users)]
         .groupby(["customer_id", "product_id"])
         .agg(orders=("order_id", "nunique"), last=("timestamp", "max"))
         .reset_index()
-        .sort_values(["customer_id", "orders", "last", "product_id"], ascending=[True, False, False, True])
+        .join(position, on="product_id")
+        .fillna({"popular": len(ranked)})
+        .sort_values(
+            ["customer_id", "orders", "popular", "last", "product_id"], ascending=[True, False, True, False, True]
+        )
         .groupby("customer_id")["product_id"]
         .agg(list)
     )
-    ranked = _ranked_popular(train)
     return {u: _fill(own.get(u, []), ranked, k, set()) for u in users}
 
 
@@ -227,9 +238,10 @@ def item_knn(
     return _recs_from_scores(lambda rows: (rows @ sim).toarray(), x, user_index, item_index, users, k, exclude_bought)
 
 
-def ease(train: pd.DataFrame, users: list[str], k: int = 10, exclude_bought: bool = False, l2: float = 200.0) -> Recs:
+def ease(train: pd.DataFrame, users: list[str], k: int = 10, exclude_bought: bool = False, l2: float = 400.0) -> Recs:
     """EASE (Steck 2019) on the binary user x item matrix X: B = -P / diag(P) with P = (X'X + l2 I)^-1,
-    diag(B) = 0; scores = X @ B."""
+    diag(B) = 0; scores = X @ B. l2 chosen on the validation period ("new" mode Recall@10 for l2 = 50, 100, 200,
+    400, 800, 1600: 0.1365, 0.1393, 0.1416, 0.1441, 0.1436, 0.1396)."""
     x, user_index, item_index = _matrix(train)
     gram = (x.T @ x).toarray()
     gram[np.diag_indices_from(gram)] += l2

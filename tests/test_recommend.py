@@ -146,3 +146,42 @@ def test_the_recommenders_settings_have_one_home():
     assert (tuned.l2, tuned.half_life_days, tuned.recent_weight) == (5.0, 10.0, recommend.Recommender().recent_weight)
     again = recommend.Recommender(l2=5.0, half_life_days=10.0).fit(tx)
     assert np.allclose(again.ease_, tuned.ease_) and not np.allclose(default.ease_, tuned.ease_)
+
+
+def regulars_shop(seed: int = 7) -> tuple[pd.DataFrame, dict, dict]:
+    """150 customers over a year, 300 products. Each customer re-buys two 'staples' (from P100-P299) in about 9
+    of 10 of their six orders of the last 120 days, bought an 'old favourite' (from P100-P299) in all six of their
+    orders 250-330 days ago (more orders than a staple, but long ago), and adds to every order two products of the
+    shop's range P0-P99 (so each of those is bought by about a fifth of the customers, as a bestseller is).
+    Returns the transactions, customer -> staples, customer -> old favourite."""
+    rng = np.random.default_rng(seed)
+    lines, staples, favourite = [], {}, {}
+    for n in range(150):
+        customer = f"c{n}"
+        mine = rng.choice(np.arange(100, 300), size=3, replace=False)
+        staples[customer], favourite[customer] = {f"P{mine[0]}", f"P{mine[1]}"}, f"P{mine[2]}"
+        days = np.concatenate([rng.uniform(250, 330, 6), rng.uniform(0, 120, 6)])
+        for o, day in enumerate(days):
+            date = str((pd.Timestamp("2024-12-31") - pd.Timedelta(days=float(day))).date())
+            if day > 200:
+                products = [favourite[customer]]
+            else:
+                products = [p for p in sorted(staples[customer]) if rng.random() < 0.9]
+            products += [f"P{p}" for p in rng.choice(100, size=2, replace=False)]
+            lines += [(customer, f"{customer}-{o}", p, date) for p in dict.fromkeys(products)]
+    return shop(lines), staples, favourite
+
+
+def test_frequent_recent_rebuys_rank_first_for_regulars():
+    """A customer's products bought often and lately come before the shop's bestsellers and before a product
+    they bought more often but long ago. Popularity alone ranks the range's products first; counting orders
+    alone puts the old favourite (6 orders) above staples bought in 5 of the last 6 orders."""
+    tx, staples, favourite = regulars_shop()
+    recs = recommend.fit(tx).recommend(list(staples), k=10)
+    ranked = {c: rows.sort_values("rank")["product_id"].tolist() for c, rows in recs.groupby("customer_id")}
+    assert np.mean([set(ranked[c][:2]) == staples[c] for c in staples]) >= 0.95
+    favourite_below = [
+        favourite[c] not in ranked[c][: 1 + max(ranked[c].index(p) for p in staples[c])] for c in staples
+    ]
+    assert np.mean(favourite_below) >= 0.95
+    assert recs.loc[recs["rank"] == 1, "reason"].str.startswith("Re-buy:").all()
