@@ -78,3 +78,16 @@ def test_the_forecast_page_says_how_often_the_range_held_at_each_distance_ahead(
     assert [(int(a), int(b)) for a, b, _, _ in found] == [(1, 3), (4, 7), (8, 14), (15, 28)]
     assert all(int(inside) <= int(points) for _, _, inside, points in found)
     assert sum(int(points) for *_, points in found) <= 28  # closed days are left out
+
+
+def test_the_stock_page_says_the_service_level_asked_for_and_the_one_achieved():
+    """The replay's words on the stock page: the target and the share of rounds without a stock-out, as whole
+    percentages with the number of rounds; no share (and no nan) when no product had two deliveries."""
+    from pages._plan_stock import cycle_words
+
+    ours = pd.Series({"cycles": 40, "cycle_service_level": 0.925, "service_level_target": 0.95})
+    naive = pd.Series({"cycles": 0, "cycle_service_level": float("nan"), "service_level_target": 0.95})
+    words = cycle_words(ours, naive)
+    assert "**95%** service level" in words and "**92% of 40 rounds**" in words and "no full round" in words
+    none = cycle_words(pd.Series({**ours, "cycles": 0, "cycle_service_level": float("nan")}), naive)
+    assert "cannot say yet" in none and "nan" not in none
