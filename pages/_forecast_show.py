@@ -7,7 +7,7 @@ import streamlit as st
 from pages._shared import show_chart, table_with_download
 from smbcore.safety import visible_text
 
-__all__ = ["draw", "show_check"]
+__all__ = ["draw", "show_check", "by_horizon_words"]
 
 
 def show_check(check: pd.DataFrame, horizon: int, per: str) -> None:
@@ -26,6 +26,11 @@ def show_check(check: pd.DataFrame, horizon: int, per: str) -> None:
             f"season ago' cannot be said: before those {per} the sales never changed from one period to the "
             "next, so that simple rule never missed."
         )
+    by_horizon = check.attrs.get("by_horizon")
+    if by_horizon is not None and len(by_horizon):
+        st.markdown(by_horizon_words(by_horizon, per))
+    check = check.copy()
+    check.attrs = {}  # the table shows the rows; the stretches are in the words above
     inside = "Inside the 80% band (%)"
     table_with_download(
         check.assign(coverage_80=(check["coverage_80"] * 100).round(0)).rename(columns={"coverage_80": inside}),
@@ -38,6 +43,21 @@ def show_check(check: pd.DataFrame, horizon: int, per: str) -> None:
             "points": "Periods of history",
         },
     )
+
+
+def by_horizon_words(by_horizon: pd.DataFrame, per: str) -> str:
+    """How often the actual values fell inside the 80% range, per stretch of the horizon (the backtest's
+    attrs['by_horizon']: label, points, inside_80), as a markdown list: 'Days 1-3 ahead: 8 of 10 actual days
+    were inside the 80% range.' A band can be right on average but too narrow early and too wide late."""
+    lines = []
+    for row in by_horizon.itertuples(index=False):
+        if row.points:
+            were = "was" if row.inside_80 == 1 else "were"
+            unit = per[:-1] if row.points == 1 else per
+            lines.append(
+                f"- {row.label} ahead: {row.inside_80} of {row.points} actual {unit} {were} inside the 80% range."
+            )
+    return "How often the 80% range held, by how far ahead:\n\n" + "\n".join(lines)
 
 
 def draw(history: pd.DataFrame, result: pd.DataFrame, unit: str, days_per_period: int, holidays: tuple) -> str:

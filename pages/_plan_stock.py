@@ -240,6 +240,9 @@ def stock_replay(policy: allocate.StockPolicy) -> None:
         f"(holding, ordering and margin lost to stock-outs); ordering what the last 4 weeks sold met "
         f"**{naive['fill_rate']:.1%}** at **{money(naive['total_cost'], c)}**."
     )
+    st.markdown(cycle_words(ours, naive))
+    if (table["cycles"] == 0).any():  # no full round to judge: no share to show
+        table = table.drop(columns=["cycle_service_level"])
     table_with_download(
         rounded(table),
         "stock_replay.csv",
@@ -249,10 +252,30 @@ def stock_replay(policy: allocate.StockPolicy) -> None:
             "orders": "Orders placed",
             "stockout_units": st.column_config.NumberColumn("Units short", format="%.0f"),
             "fill_rate": st.column_config.NumberColumn("Demand met from stock", format="percent"),
+            "cycles": st.column_config.NumberColumn("Restocking rounds", format="%d"),
+            "cycle_service_level": st.column_config.NumberColumn("Rounds without running out", format="percent"),
+            "service_level_target": st.column_config.NumberColumn("Service level asked for", format="percent"),
             "average_stock_units": st.column_config.NumberColumn("Average units in stock", format="%.0f"),
             "holding_cost": st.column_config.NumberColumn(f"Holding cost ({c})", format="%.0f"),
             "ordering_cost": st.column_config.NumberColumn(f"Ordering cost ({c})", format="%.0f"),
             "lost_margin": st.column_config.NumberColumn(f"Margin lost to stock-outs ({c})", format="%.0f"),
             "total_cost": st.column_config.NumberColumn(f"Total cost ({c})", format="%.0f"),
         },
+    )
+
+
+def cycle_words(ours: pd.Series, naive: pd.Series) -> str:
+    """The service level asked for against the one the replay achieved (backtest_policy rows: cycles,
+    cycle_service_level, service_level_target), in words; no share when no product had two deliveries."""
+    asked = f"You asked for a **{ours['service_level_target']:.0%}** service level: that share of restocking rounds"
+    asked += " (from one delivery of a product to the next) should end without running out."
+    if not ours["cycles"]:
+        return asked + " In these 8 weeks no product had two deliveries in a row, so the replay cannot say yet."
+    ours_words = f"{ours['cycle_service_level']:.0%} of {int(ours['cycles'])} rounds"
+    naive_words = (
+        f"{naive['cycle_service_level']:.0%} of {int(naive['cycles'])}" if naive["cycles"] else "no full round"
+    )
+    return (
+        f"{asked} In the replay the recommended plan achieved **{ours_words}** without a stock-out (the rule of "
+        f"thumb: {naive_words}). The plan was made once, 8 weeks ago, and kept: re-planning each time you order follows changes in demand."
     )

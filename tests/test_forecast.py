@@ -70,7 +70,9 @@ def test_intervals_widen_with_the_horizon_and_hold_the_forecast():
     out = forecast(history, 28)
     width80 = (out["yhat_hi_80"] - out["yhat_lo_80"]).to_numpy()
     width95 = (out["yhat_hi_95"] - out["yhat_lo_95"]).to_numpy()
-    assert np.all(np.diff(width80) >= -1e-9) and width80[-1] > width80[0]
+    # Each step's band is its own past misses (conformal), so it need not widen step by step, but on a wandering
+    # series the last week's bands are clearly wider than the first week's.
+    assert width80[-7:].mean() > 1.3 * width80[:7].mean()
     assert np.all(width95 >= width80 - 1e-9)
     assert (out["yhat_lo_80"] <= out["yhat"]).all() and (out["yhat"] <= out["yhat_hi_80"]).all()
 

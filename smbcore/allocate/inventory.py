@@ -63,23 +63,42 @@ class DemandOverTime:
         return DemandOverTime(self.products, self.mean * factor, self.variance * factor**2, self.daily * factor)
 
 
-def demand_over_time(forecast: pd.DataFrame) -> DemandOverTime:
+def demand_over_time(forecast: pd.DataFrame, history: pd.DataFrame | None = None) -> DemandOverTime:
     """forecast: series_id (product), date, yhat, yhat_lo_80, yhat_hi_80 (daily, as smbcore.forecast gives).
+    history: series_id, date, y (the daily units the forecast was made from), or None.
 
-    Each day's spread is read off its 80% band (assumed normal); days are taken as independent. Days count
-    from each product's first forecast day."""
+    With the history, the spread of demand over the first k days is how far the forecast's own totals over k
+    days missed from rolling origins (smbcore.forecast.cumulative_spread): days' misses move together (a level
+    set too low misses every day), so adding days as independent understates it. Without it, each day's spread
+    is read off its 80% band (taken as normal) and days are added as independent. Days count from each
+    product's first forecast day."""
     frame = forecast.sort_values(["series_id", "date"])
     frame = frame.assign(
         step=frame.groupby("series_id").cumcount(), sd=(frame["yhat_hi_80"] - frame["yhat_lo_80"]) / (2 * _Z80)
     )
     mean = frame.pivot(index="series_id", columns="step", values="yhat").fillna(0.0)
     sd = frame.pivot(index="series_id", columns="step", values="sd").fillna(0.0)
+    variance = np.cumsum(sd.to_numpy() ** 2, axis=1)
+    if history is not None:
+        variance = _variance_of_totals(history, mean.index, mean.shape[1])
     return DemandOverTime(
         products=mean.index.astype(str),
         mean=np.cumsum(mean.to_numpy(), axis=1),
-        variance=np.cumsum(sd.to_numpy() ** 2, axis=1),
+        variance=variance,
         daily=mean.to_numpy().mean(axis=1),
     )
+
+
+def _variance_of_totals(history: pd.DataFrame, products: pd.Index, days: int) -> np.ndarray:
+    """products x days: the variance of demand summed over the first 1..days days, from the history's own
+    rolling-origin misses (smbcore.forecast.cumulative_spread, daily)."""
+    from smbcore.forecast import cumulative_spread
+
+    history = history[history["series_id"].astype(str).isin(products.astype(str))]
+    spread = cumulative_spread(history.assign(series_id=history["series_id"].astype(str)), days, "D")
+    spread = spread.assign(step=spread.groupby("series_id").cumcount())
+    table = spread.pivot(index="series_id", columns="step", values="sd").reindex(products.astype(str))
+    return table.fillna(0.0).to_numpy() ** 2
 
 
 def planned_demand(forecast: pd.DataFrame, demand: DemandOverTime, policy: StockPolicy) -> DemandOverTime:
@@ -88,7 +107,10 @@ def planned_demand(forecast: pd.DataFrame, demand: DemandOverTime, policy: Stock
     if not policy.shock:
         return demand
     if policy.shock_months:
-        return demand_over_time(with_shock(forecast, policy.shock, list(policy.shock_months)))
+        shocked = demand_over_time(with_shock(forecast, policy.shock, list(policy.shock_months)))
+        # The spread grows with the demand: the plan's own spread, scaled by how much the shock moved the total.
+        ratio = np.divide(shocked.mean, demand.mean, out=np.ones_like(demand.mean), where=demand.mean > 0)
+        return replace(shocked, variance=demand.variance * ratio**2)
     return demand.scaled(1 + policy.shock / 100)
 
 

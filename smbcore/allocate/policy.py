@@ -1,8 +1,9 @@
 """Did the plan pay off? Replay the last weeks of history: plan from what was known before them, then meet the
 demand that really came, day by day, and compare with a simple rule of thumb.
 
-Inventory: the recommended reorder-point policy (checked daily) against "every review period, order up to
-what the last 4 weeks sold over lead time plus review". Staffing: the forecast rota against a flat rota with
+Inventory: the recommended reorder-point policy (stock checked every review period, as the plan assumes) against
+"every review period, order up to what the last 4 weeks sold over lead time plus review". An order placed at
+the end of a day arrives `lead time` days later, in time for the next day's sales. Staffing: the forecast rota against a flat rota with
 about the same paid hours spread evenly.
 """
 
@@ -33,15 +34,22 @@ def backtest_policy(
     test_days: int = 56,
     items: pd.DataFrame | None = None,
     forecast: pd.DataFrame | None = None,
+    replan: bool = False,
 ) -> pd.DataFrame:
     """Replay the last `test_days` of daily demand under both stock policies.
 
     history: series_id (product), date, y (daily units sold, missing days = 0). items: index product_id with
     price and unit_cost (default 1 and 0.6). forecast: the daily forecast made before the test window (made
     here with smbcore.forecast when None). policy: the stock settings (its budget and demand shock are not
-    replayed, and orders are capped at MAX_WEEKS of sales: the replay meets the demand that really came). Both policies start each product with the stock the last 4 weeks
-    before the window would need over lead time plus review.
-    Returns one row per policy: policy, orders, stockout_units, fill_rate, average_stock_units,
+    replayed, and orders are capped at MAX_WEEKS of sales: the replay meets the demand that really came). Both
+    policies start each product with the stock the last 4 weeks before the window would need over lead time plus
+    review. The plan's spread of demand over lead time plus review comes from the history before the window
+    (see demand_over_time). replan: False keeps the plan made before the window all through it; True makes a
+    new one every review period from the history known that day (as an owner who re-plans would; a forecast
+    per review, so slower).
+    Returns one row per policy: policy, orders, stockout_units, fill_rate, cycles (replenishment cycles: the
+    days from one delivery to the next, per product), cycle_service_level (share of those without a
+    stock-out: what the service level promises), service_level_target (the policy's), average_stock_units,
     holding_cost, ordering_cost, lost_margin, total_cost.
     """
     policy = policy or StockPolicy()
@@ -54,7 +62,7 @@ def backtest_policy(
         from smbcore.forecast import forecast as make_forecast
 
         forecast = make_forecast(train, test_days, "D", levels=(80,))
-    demand = demand_over_time(forecast)
+    demand = demand_over_time(forecast, train)
     products = demand.products
     actual = (
         test.assign(series_id=test["series_id"].astype(str))
@@ -74,19 +82,25 @@ def backtest_policy(
         .to_numpy()
         / 28
     )
-    plan = inventory_plan(demand, replace(policy, budget=None, max_weeks=MAX_WEEKS, shock=0.0), items=items)
+    replayed = replace(policy, budget=None, max_weeks=MAX_WEEKS, shock=0.0)
+    plan = inventory_plan(demand, replayed, items=items)
     lead_time_days, review_days = int(policy.lead_time_days), int(policy.review_days)
     if items is None:
-        items = pd.DataFrame({"price": 1.0, "unit_cost": 0.6}, index=products)
+        items = pd.DataFrame({"price": 1.0, "unit_cost": 0.6, "product_name": products}, index=products)
     items = items.reindex(products)
     price, cost = items["price"].fillna(0).to_numpy(float), items["unit_cost"].fillna(0).to_numpy(float)
     start = np.ceil(recent * (lead_time_days + review_days))
-    reorder = plan["reorder_point"].to_numpy()
+    reorder = np.repeat(plan["reorder_point"].to_numpy()[:, None], len(days), axis=1)
+    size = np.repeat(plan["order_quantity"].to_numpy()[:, None], len(days), axis=1)
+    if replan:
+        _replans(history, products, days, review_days, replayed, items, reorder, size)
     ours = _simulate(
         actual,
         start,
         lead_time_days,
-        lambda t, position: np.where(position <= reorder, reorder + plan["order_quantity"].to_numpy() - position, 0),
+        lambda t, position: (
+            np.where(position <= reorder[:, t], reorder[:, t] + size[:, t] - position, 0) * (t % review_days == 0)
+        ),
     )
     up_to = recent * (lead_time_days + review_days)
     naive = _simulate(
@@ -94,7 +108,8 @@ def backtest_policy(
     )
     rows = []
     for name, result in (("recommended (reorder point)", ours), ("rule of thumb (last 4 weeks)", naive)):
-        on_hand, short, orders = result
+        on_hand, short, orders, arrived = result
+        cycles, without = _cycles(short, arrived)
         holding = (on_hand * cost[:, None]).sum() * policy.holding_cost_rate / 365
         lost = (short * (price - cost)[:, None]).sum()
         demand_total = actual.sum()
@@ -104,6 +119,9 @@ def backtest_policy(
                 "orders": int(orders),
                 "stockout_units": float(short.sum()),
                 "fill_rate": float(1 - short.sum() / demand_total) if demand_total else 1.0,
+                "cycles": cycles,
+                "cycle_service_level": without / cycles if cycles else float("nan"),
+                "service_level_target": float(policy.service_level),
                 "average_stock_units": float(on_hand.sum(axis=0).mean()),
                 "holding_cost": float(holding),
                 "ordering_cost": float(orders * policy.order_cost),
@@ -114,11 +132,27 @@ def backtest_policy(
     return pd.DataFrame(rows)
 
 
-def _simulate(actual: np.ndarray, start: np.ndarray, lead: int, rule) -> tuple[np.ndarray, np.ndarray, int]:
+def _replans(history, products, days, review_days: int, policy: StockPolicy, items, reorder, size) -> None:
+    """Fill `reorder` and `size` (products x days, the plan made before the window in every column) from each
+    review day on with a plan made that day from the history before it (a 28-day forecast)."""
+    from smbcore.forecast import forecast as make_forecast
+
+    for t in range(review_days, len(days), review_days):
+        known = history[history["date"] < days[t]]
+        demand = demand_over_time(make_forecast(known, 28, "D", levels=(80,)), known)
+        plan = inventory_plan(demand, policy, items=items).set_index("product_id")
+        plan.index = plan.index.astype(str)
+        at = plan.reindex(products)
+        reorder[:, t:] = at["reorder_point"].fillna(0.0).to_numpy()[:, None]
+        size[:, t:] = at["order_quantity"].fillna(0.0).to_numpy()[:, None]
+
+
+def _simulate(actual: np.ndarray, start: np.ndarray, lead: int, rule) -> tuple:
     """Day by day: receive what arrives, sell what is asked and on hand, then order by `rule(day, position)`
-    (units per product), arriving `lead` days later. Returns (on hand at each day's end, units short, orders)."""
+    (units per product); an order placed at the end of day t is on the shelf for day t + lead + 1. Returns (on
+    hand at each day's end, units short, orders, products x days: True where a delivery arrived that day)."""
     products, days = actual.shape
-    on_hand, pipeline = start.astype(float).copy(), np.zeros((products, days + lead + 1))
+    on_hand, pipeline = start.astype(float).copy(), np.zeros((products, days + lead + 2))
     stock, short, orders = np.zeros((products, days)), np.zeros((products, days)), 0
     for t in range(days):
         on_hand += pipeline[:, t]
@@ -127,10 +161,23 @@ def _simulate(actual: np.ndarray, start: np.ndarray, lead: int, rule) -> tuple[n
         on_hand -= sold
         position = on_hand + pipeline[:, t + 1 :].sum(axis=1)
         order = np.ceil(np.maximum(rule(t, position), 0))
-        pipeline[:, t + lead] += order
+        pipeline[:, t + lead + 1] += order
         orders += int((order > 0).sum())
         stock[:, t] = on_hand
-    return stock, short, orders
+    return stock, short, orders, pipeline[:, :days] > 0
+
+
+def _cycles(short: np.ndarray, arrived: np.ndarray) -> tuple[int, int]:
+    """(replenishment cycles, cycles without a stock-out): a cycle runs from the day one delivery is on the
+    shelf to the day before the next one is (the days its stock had to last); only cycles with a delivery at both ends count,
+    so the stock a product started the replay with is left out."""
+    cycles = without = 0
+    for row_short, row_arrived in zip(short, arrived, strict=True):
+        days = np.flatnonzero(row_arrived)
+        for begin, end in zip(days[:-1], days[1:], strict=True):
+            cycles += 1
+            without += int(row_short[begin:end].sum() == 0)
+    return cycles, without
 
 
 def backtest_rota(

@@ -69,7 +69,7 @@ def stock_inputs(transactions: pd.DataFrame, top: int = 200, horizon: int = 56, 
         history = pd.concat([history, extra[~extra["series_id"].isin(history["series_id"])]], ignore_index=True)
     history["y"] = history["y"].clip(lower=0)  # returns are not demand
     prediction = fc.forecast(history, horizon, "D", levels=(80, 95))
-    demand = demand_over_time(prediction)
+    demand = demand_over_time(prediction, history)
     return StockInputs(prediction, demand, item_table(transactions, demand.products), history)
 
 
@@ -206,8 +206,9 @@ def stock_replay_inputs(transactions: pd.DataFrame, top: int = 200, test_days: i
     cut = history["date"].max() - pd.Timedelta(days=test_days - 1)
     have = int((cut - history["date"].min()).days) if len(history) else 0
     _enough_for_replay(have, test_days)
-    prediction = fc.forecast(history[history["date"] < cut], test_days, "D", levels=(80,))
-    demand = demand_over_time(prediction)
+    before = history[history["date"] < cut]
+    prediction = fc.forecast(before, test_days, "D", levels=(80,))
+    demand = demand_over_time(prediction, before)
     return StockInputs(prediction, demand, item_table(transactions, demand.products), history)
 
 

@@ -5,8 +5,8 @@ The model for each series is the Theta method (Assimakopoulos & Nikolopoulos, 20
 season (classical decomposition), forecast the adjusted series with simple exponential smoothing plus half the
 long-run trend, put the season back. Outside factors and holidays are then fitted on what the season and level
 do not explain (ridge regression), so each factor gets an effect in the series' own units. Slow movers (many
-zero periods) get TSB, an intermittent-demand method. Intervals come from rolling-origin errors at each step
-ahead, so they widen with the horizon. No forecast goes below zero.
+zero periods) get TSB, an intermittent-demand method. Intervals are conformal: the series' own rolling-origin
+misses at each step ahead; the spread of demand summed over several days comes from the same origins. No forecast goes below zero.
 
 One module per job: `frequency` (each series' own period and weekday: hours, days, weeks, months),
 `series` (histories ready to forecast), `calendar` (holidays, the shop's country),
@@ -24,7 +24,7 @@ from smbcore.forecast.calendar import (
     period_flags,
     shop_country,
 )
-from smbcore.forecast.evaluate import backtest, simple_rule_is_better
+from smbcore.forecast.evaluate import backtest, coverage_by_horizon, horizon_buckets, simple_rule_is_better
 from smbcore.forecast.explain import TREND_DAYS, closed_days_words, drivers, factor_choice_words, factor_label
 from smbcore.forecast.factors import (
     BETTER_BY,
@@ -39,6 +39,7 @@ from smbcore.forecast.factors import (
     with_events,
     with_lift,
 )
+from smbcore.forecast.intervals import cumulative_spread
 from smbcore.forecast.losses import mase, seasonal_scale
 from smbcore.forecast.predict import forecast, simple_rule
 from smbcore.forecast.series import (
@@ -60,6 +61,9 @@ __all__ = [
     "simple_rule",
     "backtest",
     "simple_rule_is_better",
+    "horizon_buckets",
+    "coverage_by_horizon",
+    "cumulative_spread",
     "mase",
     "seasonal_scale",
     "season_length",

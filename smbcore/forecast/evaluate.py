@@ -1,15 +1,55 @@
 """How accurate the forecast has been on the shop's own history: the last periods held out and forecast from
-the rest."""
+the rest, scored per series and, for the bands, per stretch of the horizon (days 1-3 ahead, 4-7, ...)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from smbcore.forecast.losses import mase
 from smbcore.forecast.predict import forecast
 from smbcore.forecast.series import ShortHistoryError, regular, season_length
 
-__all__ = ["backtest", "simple_rule_is_better"]
+__all__ = ["backtest", "simple_rule_is_better", "horizon_buckets", "coverage_by_horizon"]
+
+# Where the horizon is cut into stretches for coverage (last period of each): days, weeks, months ahead.
+_BUCKET_ENDS = {"D": (3, 7, 14, 28, 56, 91, 182, 365), "W": (4, 13, 26, 52), "MS": (3, 6, 12, 24)}
+_UNITS = {"D": ("day", "days"), "W": ("week", "weeks"), "MS": ("month", "months")}
+
+
+def _kind(freq: str) -> str:
+    return "W" if freq.startswith("W") else "MS" if freq == "MS" else "D"
+
+
+def horizon_buckets(freq: str, horizon: int) -> list[tuple[int, int]]:
+    """The stretches of a horizon that coverage is reported on, as (first, last) periods ahead: days 1-3, 4-7,
+    8-14, 15-28 (then 29-56, ...); weeks 1-4, 5-13 (then 14-26, ...); months 1-3, 4-6, 7-12. The last stretch
+    ends at `horizon`."""
+    ends = [e for e in _BUCKET_ENDS[_kind(freq)] if e < horizon] + [horizon]
+    return [(first, last) for first, last in zip([1] + [e + 1 for e in ends[:-1]], ends, strict=True)]
+
+
+def coverage_by_horizon(rows: pd.DataFrame, freq: str, levels=(80, 95)) -> pd.DataFrame:
+    """Coverage of the bands per stretch of the horizon (see `horizon_buckets`).
+
+    rows: step (1 = first period ahead), y (actual), yhat_lo_<level> and yhat_hi_<level> for each level; closed
+    periods (forecast and band all 0) are left out. Returns one row per stretch: first, last (periods ahead),
+    label ('Days 1-3'), points (actual values), and per level inside_<level> (how many were inside the band)
+    and coverage_<level> (their share)."""
+    singular, plural = _UNITS[_kind(freq)]
+    shut = (rows["yhat"] == 0) & np.logical_and.reduce([rows[f"yhat_hi_{lv}"] == 0 for lv in levels])
+    rows = rows[~shut]
+    out = []
+    for first, last in horizon_buckets(freq, int(rows["step"].max()) if len(rows) else 1):
+        part = rows[rows["step"].between(first, last)]
+        label = f"{plural.capitalize()} {first}-{last}" if last > first else f"{singular.capitalize()} {first}"
+        row = {"first": first, "last": last, "label": label, "points": len(part)}
+        for level in levels:
+            inside = (part["y"] >= part[f"yhat_lo_{level}"]) & (part["y"] <= part[f"yhat_hi_{level}"])
+            row[f"inside_{level}"] = int(inside.sum())
+            row[f"coverage_{level}"] = float(inside.mean()) if len(part) else float("nan")
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def backtest(
@@ -26,7 +66,8 @@ def backtest(
 
     Returns one row per series: series_id, mase (mean absolute error over the seasonal-naive in-sample error;
     below 1 beats 'same as one season ago'), coverage_<level> (share of held-out points inside the interval),
-    points.
+    points. Its `attrs['by_horizon']` holds the coverage of the `level` and 95% bands per stretch of the
+    horizon over all series (see `coverage_by_horizon`): a band can be right on average and wrong early or late.
     """
     series = regular(history, freq)  # each series on its own calendar, or `freq` when given
     m = {sid: season_length(y.index.freqstr, len(y) - horizon) for sid, y in series.items()}
@@ -41,21 +82,16 @@ def backtest(
             "forecast against. Shorten the horizon or come back with more history."
         )
     train = pd.concat(parts, ignore_index=True)
-    future_external = external
+    levels = tuple(sorted({level, 95}))
     predicted = forecast(
-        train,
-        horizon,
-        freq,
-        external=external,
-        future_external=future_external,
-        holidays=holidays,
-        levels=(level,),
+        train, horizon, freq, external=external, future_external=external, holidays=holidays, levels=levels,
         factors=factors,
-    )
-    rows = []
+    )  # fmt: skip
+    rows, held = [], []
     for sid, part in predicted.groupby("series_id"):
         y = series[sid].to_numpy()
         fit, test = y[:-horizon], y[-horizon:]
+        held.append(part.assign(y=test, step=np.arange(1, horizon + 1)))
         inside = (test >= part[f"yhat_lo_{level}"].to_numpy()) & (test <= part[f"yhat_hi_{level}"].to_numpy())
         rows.append(
             {
@@ -65,7 +101,9 @@ def backtest(
                 "points": len(y),
             }
         )
-    return pd.DataFrame(rows)
+    check = pd.DataFrame(rows)
+    check.attrs["by_horizon"] = coverage_by_horizon(pd.concat(held, ignore_index=True), freq, levels)
+    return check
 
 
 def simple_rule_is_better(check: pd.DataFrame) -> bool:

@@ -1,25 +1,47 @@
-"""Forecast intervals as wide as the series' own past errors: rolling-origin misses at each step ahead."""
+"""Forecast intervals as wide as the series' own past errors: conformal bands per step ahead from rolling
+origins, and the spread of demand summed over the first days (for safety stock) from the same origins.
+
+Rolling origins: the series is cut at up to `_ORIGINS` points near its end, each cut is forecast `horizon`
+steps ahead by the same method, and the misses (actual - forecast) are kept per step ahead. The band at step h
+is the split-conformal quantile of the absolute misses at step h (Vovk et al. 2005; the rule statsforecast and
+mlforecast's ConformalIntervals use), with the finite-sample correction: the ceil((n + 1) x level)-th smallest
+of n misses. Few origins give few misses per step, so neighbouring steps are pooled until each step has about
+`_SAMPLES` (see benchmarks/calibration.py for the coverage per horizon this gives)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy.stats import norm
 
-from smbcore.forecast.models import candidate, seasonal_naive_level
+from smbcore.forecast.models import candidate, choose_method, seasonal_naive_level
 
-__all__ = ["step_errors", "interval_widths"]
+__all__ = ["origins", "step_errors", "interval_widths", "cumulative_spread", "spread_of_totals"]
 
-_ORIGINS = 8  # rolling origins used to measure this series' own errors
+_ORIGINS = 16  # rolling origins at most (each is one more fit of the series' model)
+_SAMPLES = 40  # misses wanted behind each step's band: neighbouring steps are pooled up to this many
+
+
+def origins(n: int, horizon: int, m: int) -> list[int]:
+    """Where the series (n periods) is cut to measure its own errors: the latest `_ORIGINS` cuts, one period
+    apart, from `horizon` periods before the end back, each leaving at least two seasons to learn from when the
+    series has two seasons (else 8 periods; when no cut can, the latest two that leave 4). Consecutive cuts:
+    on the validation origins of benchmarks/calibration.py, cuts spread a week apart over older history gave
+    95% bands that covered 97-99% at long horizons (older errors from other times of the year)."""
+    last = n - horizon
+    lowest = max(2 * m, 8) if n >= 2 * m else 8  # a season needs two
+    if last < lowest:
+        return [o for o in (last, last - 1) if o >= 4]
+    return list(range(last, max(lowest, last - _ORIGINS + 1) - 1, -1))
 
 
 def step_errors(y: np.ndarray, horizon: int, m: int, method: str) -> np.ndarray:
-    """Errors (actual - forecast) at each step ahead from rolling origins at the end of the series:
-    an array origins x horizon (NaN where an origin has fewer steps left)."""
-    origins = [len(y) - horizon - k for k in range(_ORIGINS)]
-    origins = [o for o in origins if o >= max(2 * m, 8)] or [o for o in origins if o >= 4][:2]
-    errors = np.full((max(len(origins), 1), horizon), np.nan)
-    for row, origin in enumerate(origins):
-        needs_season = method in ("seasonal", "average")
+    """Errors (actual - forecast) at each step ahead from rolling origins at the end of the series (see
+    `origins`): an array origins x horizon (one row of NaN when the series is too short for any)."""
+    cuts = origins(len(y), horizon, m)
+    errors = np.full((max(len(cuts), 1), horizon), np.nan)
+    needs_season = method in ("seasonal", "average")
+    for row, origin in enumerate(cuts):
         usable = "theta" if needs_season and seasonal_naive_level(y[:origin], horizon, m) is None else method
         path, _ = candidate(y[:origin], horizon, m, usable)
         actual = y[origin : origin + horizon]
@@ -27,22 +49,76 @@ def step_errors(y: np.ndarray, horizon: int, m: int, method: str) -> np.ndarray:
     return errors
 
 
+def _conformal(misses: np.ndarray, level: float) -> np.ndarray:
+    """Per step (columns of `misses`, absolute errors origins x steps, NaN allowed): the conformal quantile at
+    `level` (0-1) of the misses at that step and its neighbours, pooled until there are about `_SAMPLES`."""
+    per_step = max(int(np.isfinite(misses).sum(axis=0).min()), 1)
+    half = int(np.ceil((_SAMPLES / per_step - 1) / 2))
+    steps = misses.shape[1]
+    out = np.empty(steps)
+    for h in range(steps):
+        pooled = misses[:, max(h - half, 0) : h + half + 1]
+        pooled = np.sort(pooled[np.isfinite(pooled)])
+        rank = int(np.ceil((len(pooled) + 1) * level))
+        out[h] = pooled[min(rank, len(pooled)) - 1]
+    return out
+
+
 def interval_widths(y: np.ndarray, fitted: np.ndarray, horizon: int, m: int, levels, method: str) -> dict[int, tuple]:
-    """Lower/upper offsets per level and step. The rolling-origin errors of every step, each divided by the
-    square root of its step, are pooled, and the band at step h is their `level` quantile (of absolute size)
-    times sqrt(h): pooling steps and origins gives far more errors than one step's few origins, so the bands
-    are steadier (on the benchmark cases their coverage came closer to the level asked for than per-step
-    quantiles did; see benchmarks/results). With fewer than 6 errors, the one-step spread grown the same way."""
-    errors = step_errors(y, horizon, m, method)
+    """Lower/upper offsets per level (percent) and step: the conformal quantile of the rolling-origin misses at
+    each step (see the module doc). With fewer than 6 misses, the one-step spread of the in-sample fit grown
+    by the square root of the step."""
+    misses = np.abs(step_errors(y, horizon, m, method))
     steps = np.arange(1, horizon + 1)
-    scaled = np.abs(errors / np.sqrt(steps))[np.isfinite(errors)]
     residuals = (y[1:] - fitted[1:])[np.isfinite(fitted[1:])] if len(y) > 2 else np.zeros(0)
     one_step = float(np.std(residuals)) if len(residuals) else 0.0
     out = {}
     for level in levels:
-        if scaled.size >= 6:
-            width = np.quantile(scaled, level / 100) * np.sqrt(steps)
+        if np.isfinite(misses).sum() >= 6:
+            width = _conformal(misses, level / 100)
         else:
             width = norm.ppf(0.5 + level / 200) * one_step * np.sqrt(steps)
         out[level] = (width, width)
     return out
+
+
+def spread_of_totals(y: np.ndarray, horizon: int, m: int, method: str | None = None) -> np.ndarray:
+    """How far the forecast total of the first k steps missed the real total, for k = 1..horizon: the root
+    mean square over rolling origins of the summed errors (actual - forecast) over steps 1..k, made
+    non-decreasing in k. Days' misses are not independent (a level set too low misses every day), so this
+    is what a safety stock over k days must cover; with no rolling origin, the one-step spread x sqrt(k)."""
+    method = method or choose_method(y, horizon, m)
+    errors = step_errors(y, horizon, m, method)
+    totals = np.cumsum(errors, axis=1)
+    known = np.isfinite(totals).sum(axis=0)
+    if known.min() < 3:
+        path, fitted = candidate(y, 1, m, method)
+        residuals = (y[1:] - fitted[1:])[np.isfinite(fitted[1:])]
+        one_step = float(np.std(residuals)) if len(residuals) else 0.0
+        return one_step * np.sqrt(np.arange(1, horizon + 1))
+    spread = np.sqrt(np.nanmean(totals**2, axis=0))
+    return np.maximum.accumulate(spread)
+
+
+def cumulative_spread(history: pd.DataFrame, horizon: int, freq: str | None = None) -> pd.DataFrame:
+    """Per series, the spread of its total demand from the first forecast period up to each period ahead, as
+    its own forecasts missed such totals (see `spread_of_totals`; the forecast's method, no outside factors).
+
+    history: series_id, date, y (as for `forecast`). Returns series_id, date (each of the `horizon` periods
+    after the series' last date), sd (spread of the total up to and including that date, in y's units);
+    closed days add nothing to the total."""
+    from smbcore.forecast.series import infer_freq, prepare
+
+    freq = freq or infer_freq(history["date"])
+    rows = []
+    for item in prepare(history, freq, None, [], None):
+        calendar = pd.date_range(item.last, periods=horizon + 1, freq=freq)[1:]
+        opened = np.cumsum(calendar.isin(item.open_dates(calendar)))  # open periods up to each date
+        values = item.y.to_numpy()
+        if len(values) < 3 or opened[-1] == 0:
+            spread = np.zeros(horizon)
+        else:
+            by_step = spread_of_totals(values, int(opened[-1]), item.m)
+            spread = np.where(opened > 0, by_step[np.maximum(opened, 1) - 1], 0.0)
+        rows.append(pd.DataFrame({"series_id": item.sid, "date": calendar, "sd": spread}))
+    return pd.concat(rows, ignore_index=True)

@@ -1,0 +1,288 @@
+"""Calibration benchmark: do smbcore's 80% and 95% forecast bands cover what they say at every horizon, and does
+the stock plan's safety stock deliver its service level?
+
+    nice -n 5 .venv/bin/python benchmarks/calibration.py [--cases noise bike_sharing ...] [--part holdout|validation]
+
+Bands. Each case is forecast from several rolling hold-out origins near its end (`OFFSETS`: the number of
+periods dropped from the end of every series before its last `horizon` periods are held out), and the share of
+held-out actual values inside each band is reported per horizon bucket (days 1-3, 4-7, 8-14, 15-28; weeks 1-4,
+5-13). The origins come in two sets: VALIDATION (earlier: its held-out periods all end before the hold-out's
+begin) is where the band settings in smbcore/forecast/intervals.py (`_ORIGINS`, `_SAMPLES`) were chosen;
+HOLD-OUT (the latest) is what is reported. Closed days (forecast 0 with a band of 0 to 0) are left out.
+The forecast uses the history of y only (no outside factors), as `smbcore.forecast.forecast` does without them.
+
+Cases: noise (50 seeded daily series, normal mean 100 sd 20, 364+ days), walmart_weekly (45 stores),
+walmart_recruiting (3,331 store departments; validation on a fixed random 400 of them to save time),
+bike_sharing (one daily series), online_retail_daily and online_retail_weekly (the whole shop's revenue from
+the bundled sample, via smbcore.forecast.sales_history). Data read at run time (benchmarks/forecast_peers.py).
+
+Stock. `smbcore.allocate.backtest_policy` replays the last 56 days of the top 50 Online Retail products (units
+a day) with a 95% service level, lead time 7 days, review 7 days, against the forecast made before them; it
+reports the achieved cycle service level (share of replenishment cycles without a stock-out). On the noise
+series the plan's spread of 7-day demand is compared with the true 20 x sqrt(7) = 52.9.
+Writes benchmarks/results/calibration.md and calibration.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+import forecast_peers as fp  # noqa: E402
+
+from smbcore import forecast as fc  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+CASES = ("noise", "walmart_weekly", "walmart_recruiting", "bike_sharing", "online_retail_daily", "online_retail_weekly")
+WEEKLY_OFFSETS = {"holdout": (0, 4), "validation": (17, 21)}
+DAILY_OFFSETS = {"holdout": tuple(range(0, 105, 4)), "validation": tuple(range(132, 237, 4))}
+OFFSETS = {
+    "noise": {"holdout": (0, 28), "validation": (56, 84)},
+    "walmart_weekly": WEEKLY_OFFSETS,
+    "walmart_recruiting": WEEKLY_OFFSETS,
+    "bike_sharing": DAILY_OFFSETS,
+    "online_retail_daily": {"holdout": tuple(range(0, 55, 3)), "validation": tuple(range(84, 139, 3))},
+    "online_retail_weekly": {"holdout": (0, 1, 2, 3, 4), "validation": (17, 18, 19, 20, 21)},
+}
+TARGETS = {80: (0.75, 0.85), 95: (0.92, 0.97)}
+VALIDATION_SERIES = 400  # walmart_recruiting: validation on this many series picked at random (seed 0)
+
+
+def noise_history(series: int = 50, days: int = 364 + 28 * 4, seed: int = 0) -> pd.DataFrame:
+    """`series` daily series of normal noise, mean 100, sd 20 (series_id, date, y)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2023-01-02", periods=days, freq="D")
+    return pd.concat(
+        [pd.DataFrame({"series_id": f"n{i}", "date": dates, "y": rng.normal(100, 20, days)}) for i in range(series)],
+        ignore_index=True,
+    )
+
+
+def online_retail(freq: str) -> pd.DataFrame:
+    from smbcore.data import load_sample
+
+    return fc.sales_history(load_sample("online_retail")["transactions"], "revenue", None, freq)
+
+
+def load(name: str) -> tuple[pd.DataFrame, int, str]:
+    """(history: series_id, date, y; horizon; freq) of one case."""
+    if name == "noise":
+        return noise_history(), 28, "D"
+    if name.startswith("online_retail"):
+        weekly = name.endswith("weekly")
+        history = online_retail("W" if weekly else "D")
+        return history, 13 if weekly else 28, fc.infer_freq(history["date"])
+    case = fp.load_case(name)
+    return case["history"], case["horizon"], case["freq"]
+
+
+def held_out(history: pd.DataFrame, horizon: int, freq: str, offset: int) -> pd.DataFrame:
+    """Forecast each series from all but its last `offset` + `horizon` periods; returns the held-out rows:
+    series_id, date, step (1 = first period ahead), y, yhat, yhat_lo_80/hi_80/lo_95/hi_95."""
+    history = history[history.groupby("series_id").cumcount(ascending=False) >= offset]
+    train, test = fp.split(history, horizon)
+    out = fc.forecast(train, horizon, freq, levels=(80, 95))
+    out["step"] = out.groupby("series_id").cumcount() + 1
+    return test.merge(out, on=["series_id", "date"], how="inner")
+
+
+def calibration(name: str, part: str) -> tuple[list[dict], float]:
+    """Coverage per horizon stretch (smbcore.forecast.coverage_by_horizon: closed days left out) of one case over
+    its `part` origins, and the seconds one forecast of the whole case took (mean over the origins)."""
+    history, horizon, freq = load(name)
+    if name == "walmart_recruiting" and part == "validation":
+        ids = history["series_id"].drop_duplicates().sample(VALIDATION_SERIES, random_state=0)
+        history = history[history["series_id"].isin(ids)]
+    started = time.perf_counter()
+    rows = pd.concat([held_out(history, horizon, freq, k) for k in OFFSETS[name][part]], ignore_index=True)
+    seconds = (time.perf_counter() - started) / len(OFFSETS[name][part])
+    table = fc.coverage_by_horizon(rows, freq)
+    overall = fc.coverage_by_horizon(rows.assign(step=1), freq).assign(label="all")
+    table = pd.concat([table, overall], ignore_index=True)
+    return [
+        {
+            "case": name,
+            "part": part,
+            "stretch": row.label,
+            "points": int(row.points),
+            "coverage_80": round(float(row.coverage_80), 3),
+            "coverage_95": round(float(row.coverage_95), 3),
+            "on_target": bool(
+                row.label == "all"
+                or all(TARGETS[lv][0] <= getattr(row, f"coverage_{lv}") <= TARGETS[lv][1] for lv in TARGETS)
+            ),
+        }
+        for row in table.itertuples(index=False)
+    ], seconds
+
+
+def noise_spread() -> dict:
+    """The stock plan's spread of 7-day demand on the noise series (50 x 364 days) against the truth 20 x sqrt(7):
+    from the forecast's own misses over whole weeks (now) and from each day's band added as independent."""
+    from smbcore import allocate
+
+    history = noise_history(50, 364)
+    out = fc.forecast(history, 28, "D", levels=(80,))
+    now = float(allocate.demand_over_time(out, history).over(7)[1].mean())
+    independent = float(allocate.demand_over_time(out).over(7)[1].mean())
+    return {"truth": round(20 * np.sqrt(7), 1), "plan": round(now, 1), "days_independent": round(independent, 1)}
+
+
+def stock_replay(top: int = 100) -> list[dict]:
+    """The replay of the last 56 days of Online Retail's `top` products (units a day) at a 95% service level, lead
+    time 7, review 7: the plan made once before the window, and re-made every review period."""
+    from smbcore import allocate
+    from smbcore.data import load_sample
+
+    transactions = load_sample("online_retail")["transactions"]
+    replay = allocate.stock_replay_inputs(transactions, top, 56)
+    rows = []
+    for replan in (False, True):
+        started = time.perf_counter()
+        table = allocate.backtest_policy(
+            replay.history, allocate.StockPolicy(service_level=0.95), 56, items=replay.items,
+            forecast=replay.forecast, replan=replan,
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+        for row in table.itertuples(index=False):
+            rows.append(
+                {
+                    "plan": "re-made every review" if replan else "made once before the window",
+                    "policy": row.policy,
+                    "cycles": int(row.cycles),
+                    "cycle_service_level": round(float(row.cycle_service_level), 3),
+                    "target": row.service_level_target,
+                    "fill_rate": round(float(row.fill_rate), 3),
+                    "total_cost": round(float(row.total_cost), 0),
+                    "seconds": round(seconds, 1),
+                }
+            )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", nargs="+", default=list(CASES))
+    parser.add_argument("--part", choices=("holdout", "validation"), default="holdout")
+    parser.add_argument("--no-stock", action="store_true", help="skip the stock section")
+    parser.add_argument("--md", action="store_true", help="only write calibration.md from the two saved .json")
+    args = parser.parse_args()
+    if args.md:
+        write_md()
+        return
+    rows, seconds = [], {}
+    for name in args.cases:
+        table, seconds[name] = calibration(name, args.part)
+        rows += table
+        print(pd.DataFrame(table).to_string(index=False), f"\n({seconds[name]:.1f} s per forecast)\n", flush=True)
+    result = {"part": args.part, "bands": rows, "seconds_per_forecast": {k: round(v, 1) for k, v in seconds.items()}}
+    if not args.no_stock:
+        result["noise_spread_7_days"] = noise_spread()
+        print(result["noise_spread_7_days"], flush=True)
+        result["stock_replay"] = stock_replay()
+        print(pd.DataFrame(result["stock_replay"]).to_string(index=False), flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "calibration" if args.part == "holdout" else "calibration_validation"
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+def _bands_md(bands: list[dict]) -> str:
+    frame = pd.DataFrame(bands)
+    frame["on_target"] = np.where(frame["stretch"] == "all", "", np.where(frame["on_target"], "yes", "**no**"))
+    return frame.drop(columns="part").to_markdown(index=False)
+
+
+def write_md() -> None:
+    """calibration.md from calibration.json (hold-out) and calibration_validation.json, with the notes in NOTES.md
+    order: commands, hold-out table, validation table, stock."""
+    holdout = json.loads((RESULTS / "calibration.json").read_text())
+    validation = json.loads((RESULTS / "calibration_validation.json").read_text())
+    spread = holdout["noise_spread_7_days"]
+    parts = [
+        "# Calibration: forecast bands per horizon and the stock plan's service level",
+        "",
+        "`nice -n 5 .venv/bin/python benchmarks/calibration.py` (hold-out, with the stock section), "
+        "`... --part validation --no-stock`, then `... --md`.",
+        "",
+        NOTES,
+        "## Bands on the hold-out origins (reported)",
+        "",
+        "Targets: 80% band 0.75-0.85, 95% band 0.92-0.97 in every stretch; `on_target` says whether both held.",
+        "",
+        _bands_md(holdout["bands"]),
+        "",
+        "Seconds for one forecast of the whole case (mean over the origins): "
+        + ", ".join(f"{k} {v}" for k, v in holdout["seconds_per_forecast"].items())
+        + ".",
+        "",
+        "## Bands on the validation origins (where `_ORIGINS` = 16 consecutive cuts and `_SAMPLES` = 40 were chosen)",
+        "",
+        _bands_md(validation["bands"]),
+        "",
+        "## Stock",
+        "",
+        f"Noise series (50 x 364 days, sd 20 a day), 7-day demand: true spread {spread['truth']}, the plan's "
+        f"spread from its own cumulative misses {spread['plan']} "
+        f"({(spread['plan'] / spread['truth'] - 1):+.1%}); days added as independent from this change's bands: "
+        f"{spread['days_independent']} (before this change, from the old bands: 31.7).",
+        "",
+        "Replay of the last 56 days (to 9 Dec 2011) of Online Retail's top 100 products, 95% service level, lead "
+        "time 7 days, review every 7 days (`cycles`: from one delivery of a product to the next):",
+        "",
+        pd.DataFrame(holdout["stock_replay"]).to_markdown(index=False),
+        "",
+        STOCK_NOTES,
+    ]
+    (RESULTS / "calibration.md").write_text("\n".join(parts) + "\n")
+
+
+NOTES = """Periods. Each case is forecast from rolling origins near its end; an origin drops the last `offset` periods of
+every series and holds out the `horizon` after. VALIDATION origins are earlier, and their held-out periods end
+before the hold-out's begin: noise offsets 56, 84 (h = 28); Walmart weekly and departments 17, 21 (h = 13;
+departments: a random 400 series); Bike 132-236 every 4 days; Online Retail daily 84-138 every 3 days; Online
+Retail weekly 17-21. HOLD-OUT origins: noise 0, 28; Walmart 0, 4; Bike 0-104 every 4 days; Online Retail daily
+0-54 every 3 days; Online Retail weekly 0-4. The band settings were chosen on the validation origins of noise,
+Bike and Online Retail daily (16 consecutive cuts and 40 misses a step beat 8 consecutive cuts, 12-24 cuts a week
+apart, 24 cuts 3 days apart, 16 cuts 2 days apart, and a monotone fit across steps); the weekly validation
+origins have under two years before the cuts, so the weekly cases took no part in the choice. Closed days
+(forecast and band 0) are left out. No outside factors.
+
+Findings, honestly:
+- Noise and Walmart departments: on target in every stretch, validation and hold-out (the old bands on the
+  noise series covered 42% on days 1-3 and 94% on days 22-28 at 80%).
+- Walmart stores (45 weekly series of 143 weeks): **too wide** (80% band covers 0.91-0.93, 95% 0.98-0.99, on
+  validation and hold-out). The cuts must leave two years to learn the yearly season, so the 14 cuts all fall in
+  weeks 104-117, where the models have just two seasons and miss more than the final model does.
+- Bike: on target on validation; on the hold-out (Aug-Dec 2012) **a little narrow** (80%: 0.71-0.82; 95%: 0.89-0.91).
+- Online Retail daily (one series; 46-228 points per stretch, so a stretch's share moves by several points with
+  one day): all stretches within a few points of the targets, some just outside.
+- Online Retail weekly (one series of 53 weeks; 20 and 45 points): **missed**: the hold-out's weeks 5-13 are the
+  run-up to Christmas 2011, which 40 weeks of history cannot show (0.29 at 80%).
+- Cost: the whole Walmart departments forecast (3,331 series, h = 13) took 122 s a forecast in this run. Measured
+  back to back on the same train split (`fc.forecast(train, 13, 'W-FRI', levels=(80, 95))`, a shared 2-core
+  machine): 203 s with the 16 cuts against 118 s with the old 8; weekly series have at most 14 cuts that leave
+  two years, each one more model fit.
+"""
+
+STOCK_NOTES = """No stock setting was tuned: the replay uses the defaults. The 7-day spread target (within 10% of 52.9) is met.
+The replay **misses** its 93-97% target: a plan made once before the window kept 71% of cycles free of
+stock-outs, one re-made every review 89% (fill rate 0.97). Those 8 weeks are the run-up to Christmas: the top
+50 products sold 1.5 times the forecast made before them, a shift no spread from past misses covers; the rule of
+thumb kept 53%. Taking the spread from the 95% quantile of the cumulative misses instead of their root mean square
+did no better (top 50, re-made: 0.887 against 0.906; a side run, not kept). On steady seeded demand (tests/test_calibration.py) the replay errs the other way (98% at a 95%
+target, checked daily): the reorder point covers lead time plus review from the reorder point itself, while an
+order goes out only once stock has fallen below it.
+"""
+
+
+if __name__ == "__main__":
+    main()
