@@ -13,12 +13,17 @@ from smbcore.forecast.series import ShortHistoryError, regular, season_length
 __all__ = ["backtest", "simple_rule_is_better", "horizon_buckets", "coverage_by_horizon"]
 
 # Where the horizon is cut into stretches for coverage (last period of each): days, weeks, months ahead.
-_BUCKET_ENDS = {"D": (3, 7, 14, 28, 56, 91, 182, 365), "W": (4, 13, 26, 52), "MS": (3, 6, 12, 24)}
-_UNITS = {"D": ("day", "days"), "W": ("week", "weeks"), "MS": ("month", "months")}
+_BUCKET_ENDS = {
+    "h": (6, 24, 72, 168, 336),
+    "D": (3, 7, 14, 28, 56, 91, 182, 365),
+    "W": (4, 13, 26, 52),
+    "MS": (3, 6, 12, 24),
+}
+_UNITS = {"h": ("hour", "hours"), "D": ("day", "days"), "W": ("week", "weeks"), "MS": ("month", "months")}
 
 
 def _kind(freq: str) -> str:
-    return "W" if freq.startswith("W") else "MS" if freq == "MS" else "D"
+    return "W" if freq.startswith("W") else freq if freq in ("MS", "h") else "D"
 
 
 def horizon_buckets(freq: str, horizon: int) -> list[tuple[int, int]]:
@@ -37,10 +42,11 @@ def coverage_by_horizon(rows: pd.DataFrame, freq: str, levels=(80, 95)) -> pd.Da
     label ('Days 1-3'), points (actual values), and per level inside_<level> (how many were inside the band)
     and coverage_<level> (their share)."""
     singular, plural = _UNITS[_kind(freq)]
+    horizon = int(rows["step"].max()) if len(rows) else 1
     shut = (rows["yhat"] == 0) & np.logical_and.reduce([rows[f"yhat_hi_{lv}"] == 0 for lv in levels])
     rows = rows[~shut]
     out = []
-    for first, last in horizon_buckets(freq, int(rows["step"].max()) if len(rows) else 1):
+    for first, last in horizon_buckets(freq, horizon):
         part = rows[rows["step"].between(first, last)]
         label = f"{plural.capitalize()} {first}-{last}" if last > first else f"{singular.capitalize()} {first}"
         row = {"first": first, "last": last, "label": label, "points": len(part)}
@@ -102,7 +108,9 @@ def backtest(
             }
         )
     check = pd.DataFrame(rows)
-    check.attrs["by_horizon"] = coverage_by_horizon(pd.concat(held, ignore_index=True), freq, levels)
+    # Stretches in the periods most series have (each series keeps its own calendar when freq is None).
+    common = freq or pd.Series([y.index.freqstr for y in series.values()]).mode().iloc[0]
+    check.attrs["by_horizon"] = coverage_by_horizon(pd.concat(held, ignore_index=True), common, levels)
     return check
 
 
