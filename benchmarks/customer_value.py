@@ -202,8 +202,10 @@ def main() -> None:
         total_predicted=table["total_predicted"].round(0),
         total_actual=table["total_actual"].round(0),
     )
-    text = shown.to_markdown(index=False) + "\n\nsmbcore beats both BTYD peers:\n" + "\n".join(
-        f"- {case}: {v}" for case, v in verdict.items()
+    text = (
+        shown.to_markdown(index=False)
+        + "\n\nsmbcore beats both BTYD peers:\n"
+        + "\n".join(f"- {case}: {v}" for case, v in verdict.items())
     )
     print(text)
     suffix = "" if names == parser.get_default("cases").split(",") else "_" + "_".join(names)

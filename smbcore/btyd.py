@@ -14,26 +14,44 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 _START_BG = np.log([0.5, 5.0, 0.8, 2.5])  # r, alpha, a, b (log scale); Fader-Hardie's CDNOW values are close
 
 
-def _mbg_loglik(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> float:
+def _mbg_loglik(log_params: np.ndarray, xu: np.ndarray, inv: np.ndarray, t_x, big_t, w) -> tuple[float, np.ndarray]:
+    """Minus the MBG/NBD log-likelihood (rows weighted by w) and its gradient in the log parameters. xu: the
+    distinct repeat counts, inv: each row's index into xu (the gamma functions are worked out once per count)."""
     r, alpha, a, b = np.exp(log_params)
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
-    a3 = -(r + x) * np.log(alpha + big_t)
-    a4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + big_t) - np.log(alpha + t_x))
-    ll = a1 + a2 + a3 + np.logaddexp(a4, 0.0)
+    x = xu[inv]
+    l_t, l_tx = np.log(alpha + big_t), np.log(alpha + t_x)
+    a4 = np.log(a) - np.log(b + x) + (r + x) * (l_t - l_tx)
+    const = gammaln(a + b) - gammaln(r) - gammaln(b) + r * np.log(alpha)
+    per_x = gammaln(r + xu) + gammaln(b + xu + 1) - gammaln(a + b + xu + 1)
+    ll = const + per_x[inv] - (r + x) * l_t + np.logaddexp(a4, 0.0)
+    s = 1.0 / (1.0 + np.exp(-a4))  # d log(1 + e^a4) / d a4
+    psi_abx = digamma(a + b + xu + 1)[inv]
+    d_r = digamma(r + xu)[inv] - digamma(r) + np.log(alpha) - l_t + s * (l_t - l_tx)
+    d_alpha = r / alpha - (r + x) / (alpha + big_t) + s * (r + x) * (1 / (alpha + big_t) - 1 / (alpha + t_x))
+    d_a = digamma(a + b) - psi_abx + s / a
+    d_b = digamma(a + b) + digamma(b + xu + 1)[inv] - digamma(b) - psi_abx - s / (b + x)
+    grad = np.array([(d_r * w).sum(), (d_alpha * w).sum(), (d_a * w).sum(), (d_b * w).sum()]) * np.array(
+        [r, alpha, a, b]
+    )
     # a small pull towards the starting values keeps the fit finite on tiny or degenerate shops
-    return -float(ll.sum()) + 1e-3 * float(np.sum((log_params - _START_BG) ** 2)) * max(len(x), 1) ** 0.5
+    pull = 1e-3 * max(w.sum(), 1) ** 0.5
+    offset = log_params - _START_BG
+    return -float((ll * w).sum()) + pull * float(offset @ offset), -grad + 2 * pull * offset
 
 
 def fit_mbgnbd(x, t_x, big_t) -> np.ndarray:
-    """MBG/NBD parameters (r, alpha, a, b) by maximum likelihood."""
-    x, t_x, big_t = (np.asarray(v, dtype=float) for v in (x, t_x, big_t))
-    res = minimize(_mbg_loglik, _START_BG, args=(x, t_x, big_t), method="L-BFGS-B", bounds=[(-6, 6)] * 4)
+    """MBG/NBD parameters (r, alpha, a, b) by maximum likelihood (customers with the same history are counted
+    once, with a weight: many share one)."""
+    rows = np.round(np.column_stack([x, t_x, big_t]).astype(float), 4)
+    unique, weight = np.unique(rows, axis=0, return_counts=True)
+    xu, inv = np.unique(unique[:, 0], return_inverse=True)
+    args = (xu, inv, unique[:, 1], unique[:, 2], weight.astype(float))
+    res = minimize(_mbg_loglik, _START_BG, args=args, jac=True, method="L-BFGS-B", bounds=[(-6, 6)] * 4)
     return np.exp(res.x)
 
 
@@ -58,8 +76,18 @@ def mbgnbd_expected_orders(params, x, t_x, big_t, t: float) -> np.ndarray:
     return np.clip(np.nan_to_num(out, nan=0.0, posinf=0.0), 0.0, None)
 
 
-def _gg_loglik(log_params: np.ndarray, x: np.ndarray, m: np.ndarray) -> float:
+def _gg_loglik(log_params: np.ndarray, x: np.ndarray, m: np.ndarray) -> tuple[float, np.ndarray]:
+    """Minus the Gamma-Gamma log-likelihood and its gradient in the log parameters."""
     p, q, v = np.exp(log_params)
+    log_xmv = np.log(x * m + v)
+    common = digamma(p * x + q)
+    grad = np.array(
+        [
+            p * np.sum(x * (common - digamma(p * x) + np.log(m) + np.log(x) - log_xmv)),
+            q * np.sum(common - digamma(q) + np.log(v) - log_xmv),
+            v * np.sum(q / v - (p * x + q) / (x * m + v)),
+        ]
+    )
     ll = (
         gammaln(p * x + q)
         - gammaln(p * x)
@@ -67,9 +95,9 @@ def _gg_loglik(log_params: np.ndarray, x: np.ndarray, m: np.ndarray) -> float:
         + q * np.log(v)
         + (p * x - 1) * np.log(m)
         + p * x * np.log(x)
-        - (p * x + q) * np.log(x * m + v)
+        - (p * x + q) * log_xmv
     )
-    return -float(ll.sum())
+    return -float(ll.sum()), -grad
 
 
 def fit_gamma_gamma(x, m) -> np.ndarray:
@@ -81,7 +109,9 @@ def fit_gamma_gamma(x, m) -> np.ndarray:
         return np.array([1.0, 2.0, max(float(np.nanmean(m[keep])) if keep.any() else 1.0, 1e-9)])
     scale = float(np.mean(m[keep]))
     start = np.log([5.0, 3.0, 15.0 / 35.0])
-    res = minimize(_gg_loglik, start, args=(x[keep], m[keep] / scale), method="L-BFGS-B", bounds=[(-6, 8)] * 3)
+    res = minimize(
+        _gg_loglik, start, args=(x[keep], m[keep] / scale), jac=True, method="L-BFGS-B", bounds=[(-6, 8)] * 3
+    )
     p, q, v = np.exp(res.x)
     return np.array([p, max(q, 1.0 + 1e-3), v * scale])
 

@@ -14,6 +14,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from smbcore import btyd
 from smbcore.requirements import CHECK_DAYS, REQUIREMENTS
@@ -91,6 +92,7 @@ def features(lines: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
     return out
 
 
+@threadpool_limits.wrap(limits=1)
 def btyd_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """MBG/NBD + Gamma-Gamma fitted on `frame` (frequency, tenure_days, recency_days, order_value): per customer
     btyd_orders_90d and btyd_orders_365d (expected orders), btyd_alive (chance still a customer),
@@ -193,6 +195,7 @@ def design(frame: pd.DataFrame) -> np.ndarray:
     return x.to_numpy()
 
 
+@threadpool_limits.wrap(limits=1)  # one thread: on a busy or small machine, many threads were 20-40 x slower
 def fit(train: pd.DataFrame):
     """(churn classifier or None when everyone or no one bought again, orders regressor, value scale): the
     orders model learns the next 90 days' order count; times the Gamma-Gamma order value and `scale` (set so
@@ -211,6 +214,7 @@ def fit(train: pd.DataFrame):
     return churn, orders, scale
 
 
+@threadpool_limits.wrap(limits=1)
 def predict(models, frame: pd.DataFrame, base_rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Churn risk, and expected 90-day spend: (1 - BTYD_SHARE) x learned orders x order value x scale +
     BTYD_SHARE x MBG/NBD-Gamma-Gamma spend, kept between 0 and SPEND_CAP times the customer's largest 90 days

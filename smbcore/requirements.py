@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
 __all__ = [
@@ -136,6 +137,15 @@ def facts(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) ->
     )
 
 
+def _auc_rows(y: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """ROC AUC of each row (Mann-Whitney on average ranks, so ties count half); NaN where a row has one kind."""
+    ranks = rankdata(score, axis=1)
+    pos = y.sum(axis=1)
+    neg = y.shape[1] - pos
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ((ranks * y).sum(axis=1) - pos * (pos + 1) / 2) / (pos * neg)
+
+
 def auc_with_range(y, score, seed: int = 0, rounds: int = 200) -> tuple[float, float, float]:
     """ROC AUC of `score` for the yes/no outcome `y`, with a 95% bootstrap range (NaN when y has one kind)."""
     y, score = np.asarray(y, dtype=int), np.asarray(score, dtype=float)
@@ -143,10 +153,9 @@ def auc_with_range(y, score, seed: int = 0, rounds: int = 200) -> tuple[float, f
         return np.nan, np.nan, np.nan
     rng = np.random.default_rng(seed)
     values = []
-    for _ in range(rounds):
-        idx = rng.integers(0, len(y), len(y))
-        if len(np.unique(y[idx])) == 2:
-            values.append(roc_auc_score(y[idx], score[idx]))
+    for start in range(0, rounds, 20):  # 20 resamples at a time: vectorised, memory stays small
+        idx = rng.integers(0, len(y), (min(20, rounds - start), len(y)))
+        values.extend(v for v in _auc_rows(y[idx], score[idx]) if np.isfinite(v))
     auc = float(roc_auc_score(y, score))
     if not values:
         return auc, np.nan, np.nan
