@@ -93,7 +93,7 @@ def _check(lines: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[dict, pd.DataFram
     test = training_frame(lines, cutoff)
     has_train = (train_cut - lines["timestamp"].min()).days >= 30
     train = learning_frames(lines, cutoff) if has_train else test
-    churn_risk, spend = predict(fit(train), test, float(train["bought"].mean()))
+    churn_risk, spend = predict(fit(train), test)
     y = test["bought"].to_numpy()
     actual = test["spend"].to_numpy()
     auc, low, high = auc_with_range(y, -churn_risk)
@@ -202,7 +202,7 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
 
     final_train = learning_frames(lines, asof, nearest=test)
     final = fit(final_train)
-    churn_now, spend_now = predict(final, out, float(final_train["bought"].mean()))
+    churn_now, spend_now = predict(final, out)
     out["churn_risk"] = churn_now if check["churn_tells"] else np.nan
     out["expected_spend_90d"] = spend_now if check["spend_beats_naive"] else out["spend_90d"].clip(lower=0)
     out = out.join(value_columns(out, check["orders_factor"]))
