@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -176,6 +177,22 @@ def run_case(name: str, load, cutoff: str) -> list[dict]:
     return rows
 
 
+def speed(n_customers: int = 25_000) -> dict:
+    """Seconds for the whole analysis (segments, held-out check, final models, value columns) of a simulated
+    shop with `n_customers` customers: wall clock and this process's CPU time, and the machine's load then."""
+    shop = btyd_shop(n_customers=n_customers, weeks=78, joining_weeks=52, seed=1)
+    wall, cpu = time.perf_counter(), time.process_time()
+    profile = customers.analyse(shop).profile
+    return {
+        "customers": len(profile),
+        "orders": len(shop),
+        "wall_seconds": round(time.perf_counter() - wall, 2),
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "cores": os.cpu_count(),
+    }
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser()
@@ -207,10 +224,12 @@ def main() -> None:
         total_predicted=table["total_predicted"].round(0),
         total_actual=table["total_actual"].round(0),
     )
+    timing = speed()
     text = (
         shown.to_markdown(index=False)
         + "\n\nsmbcore beats both BTYD peers:\n"
         + "\n".join(f"- {case}: {v}" for case, v in verdict.items())
+        + f"\n\nWhole analysis of a simulated shop (customers.analyse): {timing}\n"
     )
     print(text)
     suffix = "" if names == parser.get_default("cases").split(",") else "_" + "_".join(names)
@@ -223,7 +242,7 @@ def main() -> None:
         + "\n"
     )
     (RESULTS / f"customer_value{suffix}.json").write_text(
-        json.dumps({"table": shown.to_dict(orient="records"), "verdict": verdict}, indent=2) + "\n"
+        json.dumps({"table": shown.to_dict(orient="records"), "verdict": verdict, "speed": timing}, indent=2) + "\n"
     )
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
+import customer_value as value_peers  # noqa: E402
 import recsys_peers as peers  # noqa: E402
 
 from smbcore import customers, recommend  # noqa: E402
@@ -67,6 +68,7 @@ def main() -> None:
         columns={"recall_capped": "recall@10", "ndcg": "ndcg@10"}
     )
     value = customers.check_models(tx, CUTOFF)
+    value_table = pd.DataFrame(value_peers.run_case("online_retail", lambda: tx, CUTOFF))  # BTYD peers, same run
     verdict = {}
     for mode in ("all", "new"):
         part = table[table["mode"] == mode]
@@ -82,6 +84,11 @@ def main() -> None:
         f"{value['checked_customers']:,} customers)",
         f"90-day spend error (mean absolute, £): model {value['spend_mae']:.1f}, "
         f"'same as last 90 days' {value['naive_spend_mae']:.1f}",
+        "customer value against BG/NBD and Pareto/NBD + Gamma-Gamma (benchmarks/customer_value.py, the app's "
+        f"analysis at {CUTOFF}, next 90 days judged):\n\n"
+        + value_table[["method", "mae", "rmse", "total_miss_pct", "churn_auc", "seconds"]]
+        .round(3)
+        .to_markdown(index=False),
     ]
     text = (
         shown.to_markdown(index=False)
@@ -101,6 +108,7 @@ def main() -> None:
                 "timing": timing,
                 "beats_best_peer": verdict,
                 "churn_spend": {k: (list(v) if isinstance(v, tuple) else v) for k, v in value.items()},
+                "customer_value_peers": value_table.to_dict(orient="records"),
             },
             indent=2,
             default=str,
