@@ -186,9 +186,12 @@ def _models(n: int):
         churn = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=1000))
         orders = make_pipeline(StandardScaler(), PoissonRegressor(alpha=1.0, max_iter=1000))
     else:
-        churn = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=100, random_state=0)
+        # a fixed number of rounds at every size (early stopping would switch on past 10,000 rows)
+        churn = HistGradientBoostingClassifier(
+            max_depth=3, learning_rate=0.05, max_iter=100, early_stopping=False, random_state=0
+        )
         orders = HistGradientBoostingRegressor(
-            loss="poisson", max_depth=2, learning_rate=0.05, max_iter=150, random_state=0
+            loss="poisson", max_depth=2, learning_rate=0.05, max_iter=150, early_stopping=False, random_state=0
         )
     return churn, orders
 
