@@ -24,6 +24,17 @@ judged customers are all who bought before the cut-off; spend is net of returns)
   log kept aside): 39 weeks to learn (to 1997-09-30), the next 90 days judged. Reported, never tuned on: run once.
 - cdnow_master (only with --cases cdnow_master): the full 23,570-customer log, same protocol; reported, not tuned.
 
+What was seen when (honest record): the model (learned orders x Gamma-Gamma value, blended with MBG/NBD x
+Gamma-Gamma) and its settings were chosen on online_retail_validation. The hold-out cases (online_retail,
+cdnow_sample) were then run once: smbcore lost MAE on both and RMSE and churn AUC on cdnow_sample. After that
+run the simulated validation case was added, the blend share moved from 0.3 to 0.5 on the two validation cases
+(0.3 and 0.5 both beat the peers on online_retail_validation; 0.5 lost least on the simulated shop), and a
+per-shop choice of the share was tried and dropped (it picked the wrong side on both validation cases); the
+other changes after it were for speed only. So the 0.5 was chosen on validation, but after the hold-out had been
+seen once (hold-out then, share 0.3: online_retail MAE 538.2, RMSE 2488.5, total -28.2%, AUC 0.739; cdnow_sample
+MAE 14.20, RMSE 36.73, total +2.0%, AUC 0.786). cdnow_master was run once, at the very end, and nothing was
+changed after it.
+
 Metrics: MAE and RMSE of 90-day spend per customer, total spend predicted vs actual, churn AUC (outcome: no
 order in the 90 days), seconds (fit + predict; smbcore's includes its own held-out check and segments).
 Writes benchmarks/results/customer_value.md and .json.
@@ -60,7 +71,10 @@ def cdnow(name: str) -> pd.DataFrame:
     import lifetimes
 
     path = Path(lifetimes.__file__).parent / "datasets" / f"CDNOW_{name}.txt"
-    raw = pd.read_csv(path, sep=r"\s+", header=None, names=["customer_id", "date", "cds", "dollars"])
+    # master: a header line, then customer, date, cds, dollars; sample: master id, sample id, date, cds, dollars
+    # (pandas takes the extra first column as the index, leaving the sample id as customer_id)
+    raw = pd.read_csv(path, sep=r"\s+", header=None, names=["customer_id", "date", "cds", "dollars"], dtype=str)
+    raw = raw[raw["date"] != "date"].astype({"cds": float, "dollars": float})
     return pd.DataFrame(
         {
             "customer_id": raw["customer_id"].astype(str).astype("string"),
