@@ -1,7 +1,8 @@
 """Who buys: recency/frequency/value, named segments (the rules are in smbcore.segments), churn risk, 90-day
 and 12-month spend, expected orders and the chance each customer is still a customer, learned from the shop's
-own history (checked on a held-out period; the models are in smbcore.customer_value and smbcore.btyd). The email plan built on them
-(next_best_actions, what_would_change) is in smbcore.email_plan and importable from here."""
+own history (checked on a held-out period; the models are in smbcore.customer_value and smbcore.btyd). The
+email plan built on them (next_best_actions, what_would_change) is in smbcore.email_plan and importable from
+here."""
 
 from __future__ import annotations
 
