@@ -266,15 +266,18 @@ def orders_factor(checked: pd.DataFrame) -> float:
     return float(np.clip(checked["orders"].sum() / expected, 0.5, 2.0)) if expected > 0 else 1.0
 
 
-def value_columns(profile: pd.DataFrame, factor: float = 1.0) -> pd.DataFrame:
+def value_columns(profile: pd.DataFrame, factor: float = 1.0, naive: bool = False) -> pd.DataFrame:
     """The owner-facing value columns for `profile` (features + expected_spend_90d): expected_orders_90d (MBG/NBD
     orders times `factor`, from the held-out check), chance_active (MBG/NBD chance the customer has not left,
     0-1) and expected_spend_365d (the 90-day spend carried to a year along the customer's own MBG/NBD curve:
-    expected orders in 365 days / in 90 days). All finite, none negative."""
+    expected orders in 365 days / in 90 days). naive (too little data for the models): orders and the year
+    repeat the last 90 days. All finite, none negative."""
     o90, o365 = profile["btyd_orders_90d"].to_numpy(float), profile["btyd_orders_365d"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(o90 > 1e-9, o365 / o90, YEAR_DAYS / HORIZON_DAYS)
     ratio = np.clip(np.nan_to_num(ratio, nan=1.0), 1.0, YEAR_DAYS / HORIZON_DAYS)
+    if naive:
+        o90, ratio = profile["orders_90d"].to_numpy(float), np.full(len(profile), YEAR_DAYS / HORIZON_DAYS)
     spend = profile["expected_spend_90d"].clip(lower=0).to_numpy(float)
     return pd.DataFrame(
         {

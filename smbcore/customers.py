@@ -186,10 +186,11 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
     if missing:
         out["churn_risk"] = np.nan
         out["expected_spend_90d"] = out["spend_90d"].clip(lower=0)
-        out = out.join(value_columns(out))
+        out = out.join(value_columns(out, naive=True))
         notes.append(
-            "Churn risk needs " + "; ".join(missing) + ", so it is left empty and expected spend is simply the "
-            "last 90 days' spend. The email plan follows the segment rules."
+            "Churn risk needs " + "; ".join(missing) + ", so it is left empty, and expected orders and spend "
+            "simply repeat the last 90 days (the next 12 months as four such quarters). The email plan follows "
+            "the segment rules."
         )
         return CustomerAnalysis(out, check, notes)
 

@@ -102,3 +102,13 @@ def test_largest_90_days_by_hand():
     peak = customer_value._peak_spend(orders, pd.Index(["a", "b", "c"]))
     # a: 1 Jan + 20 Feb are 50 days apart (30), 20 Feb + 10 Apr 50 days (50), 1 Jan - 10 Apr is 100 days (not 60)
     assert peak.to_dict() == {"a": 50.0, "b": 7.0, "c": 0.0}
+
+
+def test_too_short_a_history_repeats_the_last_90_days_in_the_value_columns():
+    shop = btyd_shop(n_customers=300, weeks=20, joining_weeks=10, seed=8)  # 140 days: too short for the models
+    analysis = customers.analyse(shop)
+    prof = analysis.profile
+    assert prof["churn_risk"].isna().all() and "repeat the last 90 days" in analysis.notes[-1]
+    assert (prof["expected_orders_90d"] == prof["orders_90d"]).all()
+    assert np.allclose(prof["expected_spend_365d"], 365 / 90 * prof["spend_90d"].clip(lower=0))
+    assert np.isfinite(prof[VALUE_COLUMNS].to_numpy(float)).all()
