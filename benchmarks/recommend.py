@@ -1,6 +1,6 @@
 """Recommendation and customer-value benchmark on the Online Retail sample.
 
-    .venv/bin/pip install --no-deps -r benchmarks/requirements.txt   # implicit, for the ALS peer only
+    .venv/bin/pip install --no-deps -r benchmarks/requirements.txt   # implicit (ALS peer), Lifetimes (BTYD peers)
     .venv/bin/python benchmarks/recommend.py
 
 Protocol (issue 4): clean sale lines, train before 2011-09-01, test from then, customers present in both;
