@@ -1,6 +1,6 @@
 """Recommendation and customer-value benchmark on the Online Retail sample.
 
-    .venv/bin/pip install --no-deps -r benchmarks/requirements.txt   # implicit, for the ALS peer only
+    .venv/bin/pip install --no-deps -r benchmarks/requirements.txt   # implicit (ALS peer), Lifetimes (BTYD peers)
     .venv/bin/python benchmarks/recommend.py                # validation and hold-out tables, churn/spend; saves
     .venv/bin/python benchmarks/recommend.py --validation   # the validation table only, printed, nothing saved
 
@@ -29,6 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
+import customer_value as value_peers  # noqa: E402
 import recsys_peers as peers  # noqa: E402
 
 from smbcore import customers, recommend  # noqa: E402
@@ -111,12 +112,18 @@ def main() -> None:
     shown, timing, margin = recommendation_table(tx, CUTOFF)
     timing |= app_timing(tx)
     value = customers.check_models(tx, CUTOFF)
+    value_table = pd.DataFrame(value_peers.run_case("online_retail", lambda: tx, CUTOFF))  # BTYD peers, same run
     value_lines = [
         f"churn AUC (no purchase in the 90 days after {CUTOFF}): {value['churn_auc']:.3f} "
         f"(95% range {value['churn_auc_range'][0]:.3f}-{value['churn_auc_range'][1]:.3f}, "
         f"{value['checked_customers']:,} customers)",
         f"90-day spend error (mean absolute, £): model {value['spend_mae']:.1f}, "
         f"'same as last 90 days' {value['naive_spend_mae']:.1f}",
+        "customer value against BG/NBD and Pareto/NBD + Gamma-Gamma (benchmarks/customer_value.py, the app's "
+        f"analysis at {CUTOFF}, next 90 days judged):\n\n"
+        + value_table[["method", "mae", "rmse", "total_miss_pct", "churn_auc", "seconds"]]
+        .round(3)
+        .to_markdown(index=False),
     ]
     text = (
         f"## Hold-out: learn before {CUTOFF}, judge to the end of the sample (reported)\n\n"
@@ -139,6 +146,7 @@ def main() -> None:
                 "validation_table": validation_table.to_dict(orient="records"),
                 "validation_margin_over_best_peer": validation_margin,
                 "churn_spend": {k: (list(v) if isinstance(v, tuple) else v) for k, v in value.items()},
+                "customer_value_peers": value_table.to_dict(orient="records"),
             },
             indent=2,
             default=str,

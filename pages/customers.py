@@ -113,7 +113,10 @@ def segments_section() -> None:
             "frequency",
             "monetary",
             "churn_risk",
+            "chance_active",
+            "expected_orders_90d",
             "expected_spend_90d",
+            "expected_spend_365d",
             "r_score",
             "f_score",
             "m_score",
@@ -123,7 +126,17 @@ def segments_section() -> None:
         shown = shown.drop(columns="churn_risk")
     shown = overrides.apply_overrides(shown, active_workspace(), "segments", "segment")
     table_with_download(
-        shown.round({"recency_days": 0, "monetary": 2, "expected_spend_90d": 2, "churn_risk": 3}),
+        shown.round(
+            {
+                "recency_days": 0,
+                "monetary": 2,
+                "expected_spend_90d": 2,
+                "expected_spend_365d": 2,
+                "expected_orders_90d": 1,
+                "churn_risk": 3,
+                "chance_active": 3,
+            }
+        ),
         "customers.csv",
         key="dl_customers",
         column_config={
@@ -133,7 +146,18 @@ def segments_section() -> None:
             "churn_risk": st.column_config.ProgressColumn(
                 "Risk of no order in 90 days", format="percent", min_value=0.0, max_value=1.0
             ),
+            "chance_active": st.column_config.ProgressColumn(
+                "Chance still a customer",
+                format="percent",
+                min_value=0.0,
+                max_value=1.0,
+                help="How likely this customer has not left for good, from how often and how recently they bought.",
+            ),
+            "expected_orders_90d": st.column_config.NumberColumn("Expected orders, next 90 days", format="%.1f"),
             "expected_spend_90d": st.column_config.NumberColumn(f"Expected spend, next 90 days ({c})", format="%.0f"),
+            "expected_spend_365d": st.column_config.NumberColumn(
+                f"Expected spend, next 12 months ({c})", format="%.0f"
+            ),
             "customer_id": "Customer",
             "segment": "Segment",
         },

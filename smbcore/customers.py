@@ -1,6 +1,8 @@
-"""Who buys: recency/frequency/value, named segments (the rules are in smbcore.segments), churn risk and
-90-day spend learned from the shop's own history (checked on a held-out period). The email plan built on them
-(next_best_actions, what_would_change) is in smbcore.email_plan and importable from here."""
+"""Who buys: recency/frequency/value, named segments (the rules are in smbcore.segments), churn risk, 90-day
+and 12-month spend, expected orders and the chance each customer is still a customer, learned from the shop's
+own history (checked on a held-out period; the models are in smbcore.customer_value and smbcore.btyd). The
+email plan built on them (next_best_actions, what_would_change) is in smbcore.email_plan and importable from
+here."""
 
 from __future__ import annotations
 
@@ -8,17 +10,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.metrics import mean_absolute_error
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
+from smbcore.customer_value import (
+    HORIZON_DAYS,
+    features,
+    fit,
+    learning_frames,
+    orders_factor,
+    predict,
+    training_frame,
+    value_columns,
+)
 from smbcore.email_plan import next_best_actions, what_would_change
 from smbcore.errors import require_customer_ids
 from smbcore.formatting import money, number
 from smbcore.overview import WEEKDAYS
-from smbcore.requirements import CHECK_DAYS, REQUIREMENTS, auc_with_range, better_than_chance, facts
+from smbcore.requirements import REQUIREMENTS, auc_with_range, better_than_chance, facts
 from smbcore.segments import assign_segments
 from smbcore.timing import has_times
 
@@ -37,23 +45,8 @@ __all__ = [
     "what_would_change",
 ]
 
-HORIZON_DAYS = CHECK_DAYS
 REQUIREMENT = REQUIREMENTS["churn"]  # what the churn and spend models need; the health check reports the same
 _SMALL = REQUIREMENT.full_customers  # below this many customers, simpler models (they need less data to be stable)
-SPEND_CAP = 2.0  # expected 90-day spend is at most this many times the customer's largest 90 days so far
-_FEATURES = [
-    "recency_days",
-    "frequency",
-    "monetary",
-    "tenure_days",
-    "orders_90d",
-    "orders_180d",
-    "spend_90d",
-    "spend_180d",
-    "products",
-    "avg_gap_days",
-    "return_share",
-]
 
 
 def few_customers_words(customers: int) -> str | None:
@@ -85,116 +78,6 @@ def _sales_lines(transactions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _features(lines: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
-    """Behaviour up to `asof` for customers with at least one sale by then; one row per customer_id."""
-    past = lines[lines["timestamp"] <= asof]
-    sales = past[~past["is_return"]]
-    orders = (
-        sales.groupby(["customer_id", "order_id"], observed=True)
-        .agg(t=("timestamp", "min"), value=("revenue", "sum"))
-        .reset_index()
-    )
-    by_customer = orders.groupby("customer_id")
-    first, last = by_customer["t"].min(), by_customer["t"].max()
-    frequency = by_customer.size()
-    days = lambda d: (asof - d).dt.total_seconds() / 86_400  # noqa: E731
-    age = days(orders["t"])
-    net = past.groupby("customer_id")["revenue"].sum()
-    returned = -past[past["is_return"]].groupby("customer_id")["revenue"].sum()
-    gross = sales.groupby("customer_id")["revenue"].sum()
-    out = pd.DataFrame(
-        {
-            "first_order": first,
-            "last_order": last,
-            "recency_days": days(last),
-            "frequency": frequency,
-            "monetary": net.reindex(frequency.index).fillna(0.0),
-            "tenure_days": days(first),
-            "orders_90d": (age <= 90).groupby(orders["customer_id"]).sum(),
-            "orders_180d": (age <= 180).groupby(orders["customer_id"]).sum(),
-            "spend_90d": orders["value"].where(age <= 90, 0.0).groupby(orders["customer_id"]).sum(),
-            "spend_180d": orders["value"].where(age <= 180, 0.0).groupby(orders["customer_id"]).sum(),
-            "products": sales.groupby("customer_id")["product_id"].nunique(),
-            "return_share": (returned.reindex(frequency.index).fillna(0.0) / gross.reindex(frequency.index)).fillna(
-                0.0
-            ),
-        }
-    )
-    out["avg_gap_days"] = np.where(
-        out["frequency"] > 1, (out["tenure_days"] - out["recency_days"]) / (out["frequency"] - 1).clip(lower=1), np.nan
-    )
-    out["peak_90d"] = _peak_spend(orders).reindex(out.index).fillna(0.0)
-    out.index = out.index.astype("string")
-    return out
-
-
-def _peak_spend(orders: pd.DataFrame) -> pd.Series:
-    """Per customer, the largest spend in any 90 days so far (orders: customer_id, t, value). The largest window
-    always ends at an order, so trailing 90-day sums at each order find it."""
-    if orders.empty:
-        return pd.Series(dtype=float)
-    ordered = orders.sort_values(["customer_id", "t"]).set_index("t")
-    rolling = ordered.groupby("customer_id")["value"].rolling(f"{HORIZON_DAYS}D").sum()
-    return rolling.groupby(level=0).max().clip(lower=0)
-
-
-def _outcome(lines: pd.DataFrame, start: pd.Timestamp, days: int) -> pd.DataFrame:
-    """Per customer: bought (any sale in (start, start + days]) and spend (net revenue then)."""
-    window = lines[(lines["timestamp"] > start) & (lines["timestamp"] <= start + pd.Timedelta(days=days))]
-    bought = window[~window["is_return"]].groupby("customer_id").size() > 0
-    spend = window.groupby("customer_id")["revenue"].sum()
-    out = pd.DataFrame({"bought": bought, "spend": spend}).fillna({"bought": False, "spend": 0.0})
-    out.index = out.index.astype("string")
-    return out
-
-
-def _training_frame(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
-    features = _features(lines, cutoff)
-    outcome = _outcome(lines, cutoff, HORIZON_DAYS).reindex(features.index)
-    return features.assign(bought=outcome["bought"].fillna(False).astype(bool), spend=outcome["spend"].fillna(0.0))
-
-
-def _models(n: int):
-    if n < _SMALL:
-        churn = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=1000))
-        spend = make_pipeline(StandardScaler(), PoissonRegressor(alpha=1.0, max_iter=1000))
-    else:
-        churn = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=200, random_state=0)
-        spend = HistGradientBoostingRegressor(
-            loss="poisson", max_depth=3, learning_rate=0.05, max_iter=200, random_state=0
-        )
-    return churn, spend
-
-
-def _x(frame: pd.DataFrame) -> np.ndarray:
-    x = frame[_FEATURES].astype(float).copy()
-    x["avg_gap_days"] = x["avg_gap_days"].fillna(x["tenure_days"] + HORIZON_DAYS)
-    for col in ("monetary", "spend_90d", "spend_180d"):
-        x[col] = np.sign(x[col]) * np.log1p(np.abs(x[col]))
-    return x.to_numpy()
-
-
-def _fit(train: pd.DataFrame):
-    churn, spend = _models(len(train))
-    y_buy = train["bought"].to_numpy()
-    if len(np.unique(y_buy)) < 2:  # everyone (or no one) bought again: nothing to learn, use the rate
-        churn = None
-    else:
-        churn.fit(_x(train), y_buy)
-    spend.fit(_x(train), train["spend"].clip(lower=0).to_numpy())
-    return churn, spend
-
-
-def _predict(models, frame: pd.DataFrame, base_rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """Churn risk, and expected 90-day spend kept between 0 and SPEND_CAP times the customer's largest 90 days
-    so far (a count model can explode when a customer lies far outside what it learned from)."""
-    churn, spend = models
-    p_buy = churn.predict_proba(_x(frame))[:, 1] if churn is not None else np.full(len(frame), base_rate)
-    with np.errstate(over="ignore", invalid="ignore"):
-        predicted = np.nan_to_num(spend.predict(_x(frame)), nan=0.0, posinf=np.inf)
-    return 1.0 - p_buy, np.clip(predicted, 0, SPEND_CAP * frame["peak_90d"].to_numpy(dtype=float))
-
-
 @dataclass
 class CustomerAnalysis:
     """profile: one row per customer (see `profile`); check: how the churn and spend models did on a
@@ -206,12 +89,13 @@ class CustomerAnalysis:
 
 
 def _check(lines: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """Train on behaviour 90 days before `cutoff`, score customers at `cutoff`, compare with the next 90 days."""
+    """Train on behaviour 90 days before `cutoff`, score customers at `cutoff`, compare with the next 90 days.
+    Returns the check (dict), the training frame and the checked frame with churn_risk and predicted_spend."""
     train_cut = cutoff - pd.Timedelta(days=HORIZON_DAYS)
-    test = _training_frame(lines, cutoff)
+    test = training_frame(lines, cutoff)
     has_train = (train_cut - lines["timestamp"].min()).days >= 30
-    train = _training_frame(lines, train_cut) if has_train else test
-    churn_risk, spend = _predict(_fit(train), test, float(train["bought"].mean()))
+    train = learning_frames(lines, cutoff) if has_train else test
+    churn_risk, spend = predict(fit(train), test)
     y = test["bought"].to_numpy()
     actual = test["spend"].to_numpy()
     auc, low, high = auc_with_range(y, -churn_risk)
@@ -230,20 +114,29 @@ def _check(lines: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[dict, pd.DataFram
         "mean_spend": float(np.mean(np.clip(actual, 0, None))),
         "spend_beats_naive": spend_mae < naive_mae,
         "actual_repeat_rate": float(y.mean()),
+        "orders_factor": orders_factor(test),
     }
-    return check, train, test
+    return check, train, test.assign(churn_risk=churn_risk, predicted_spend=spend)
 
 
 def held_out_churn(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """The churn model's held-out decisions, for auditing: customers scored 90 days before `asof` (default:
     the last order) by a model that learned from the 90 days before that. Returns customer_id, churn_risk,
-    churned (True when they did not buy in the 90 days that followed)."""
+    churned (True when they did not buy in the 90 days that followed), expected_spend_90d (the spend model's
+    figure then) and spend (what they really spent in those 90 days)."""
     lines = _sales_lines(transactions)
     asof = pd.Timestamp(asof) if asof is not None else lines["timestamp"].max()
     cutoff = asof - pd.Timedelta(days=HORIZON_DAYS)
-    _, train, test = _check(lines, cutoff)
-    churn_risk, _ = _predict(_fit(train), test, float(train["bought"].mean()))
-    out = pd.DataFrame({"churn_risk": churn_risk, "churned": ~test["bought"].to_numpy()}, index=test.index)
+    test = _check(lines, cutoff)[2]
+    out = pd.DataFrame(
+        {
+            "churn_risk": test["churn_risk"],
+            "churned": ~test["bought"],
+            "expected_spend_90d": test["predicted_spend"],
+            "spend": test["spend"],
+        },
+        index=test.index,
+    )
     return out.rename_axis("customer_id").reset_index()
 
 
@@ -264,7 +157,7 @@ def rfm(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> p
     """
     lines = _sales_lines(transactions)
     asof = pd.Timestamp(asof) if asof is not None else lines["timestamp"].max()
-    out = _features(lines, asof)
+    out = features(lines, asof)
     out["r_score"] = _score(out["recency_days"], higher_is_better=False)
     out["f_score"] = _score(out["frequency"])
     out["m_score"] = _score(out["monetary"])
@@ -276,8 +169,8 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
     """RFM segments plus churn risk and expected 90-day spend, learned and checked on the shop's own history.
 
     Models learn from how customers behaved in the 90 days after earlier cut-off dates: the check trains on
-    the cut-off 180 days before `asof` and scores the one 90 days before (its outcome is known), the final
-    models train on both and predict the 90 days after `asof`.
+    the cut-offs 180 and 210 days before `asof` and scores the one 90 days before (its outcome is known), the
+    final models train on the cut-offs 90 and 120 days before `asof` and predict the 90 days after it.
 
     The models run only when the data meets REQUIREMENTS['churn'] (the rule the health check reports). When the
     held-out check cannot tell leavers from stayers better than chance (its 95% AUC range reaches 0.5),
@@ -292,10 +185,12 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
     missing = REQUIREMENT.shortfalls(facts(transactions, asof))
     if missing:
         out["churn_risk"] = np.nan
-        out["expected_spend_90d"] = out["spend_90d"]
+        out["expected_spend_90d"] = out["spend_90d"].clip(lower=0)
+        out = out.join(value_columns(out, naive=True))
         notes.append(
-            "Churn risk needs " + "; ".join(missing) + ", so it is left empty and expected spend is simply the "
-            "last 90 days' spend. The email plan follows the segment rules."
+            "Churn risk needs " + "; ".join(missing) + ", so it is left empty, and expected orders and spend "
+            "simply repeat the last 90 days (the next 12 months as four such quarters). The email plan follows "
+            "the segment rules."
         )
         return CustomerAnalysis(out, check, notes)
 
@@ -308,11 +203,12 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
             "Treat the risks as a rough ordering, not exact chances."
         )
 
-    final_train = pd.concat([train, test])
-    final = _fit(final_train)
-    churn_now, spend_now = _predict(final, out, float(final_train["bought"].mean()))
+    final_train = learning_frames(lines, asof, nearest=test)
+    final = fit(final_train)
+    churn_now, spend_now = predict(final, out)
     out["churn_risk"] = churn_now if check["churn_tells"] else np.nan
     out["expected_spend_90d"] = spend_now if check["spend_beats_naive"] else out["spend_90d"].clip(lower=0)
+    out = out.join(value_columns(out, check["orders_factor"]))
     if not check["churn_tells"]:
         notes.append(
             "Your data cannot tell yet who will stop buying. " + check_words(check, "")[0] + " So no churn risk is "
@@ -368,7 +264,11 @@ def segment_summary(profile: pd.DataFrame) -> pd.DataFrame:
 
 def profile(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """One row per customer: recency_days, frequency, monetary, r/f/m scores, segment, churn_risk (chance of no
-    purchase in the next 90 days), expected_spend_90d, and the behaviour features they come from."""
+    purchase in the next 90 days), expected_spend_90d (net spend in the next 90 days, currency),
+    expected_orders_90d (orders in the next 90 days), chance_active (0-1: chance the customer has not left for
+    good; low for customers long gone, high for frequent recent buyers), expected_spend_365d (net spend in the
+    next 365 days, currency), and the behaviour features they come from (see smbcore.customer_value.features).
+    The value columns are finite for every customer, one-order customers included."""
     return analyse(transactions, asof).profile
 
 

@@ -137,16 +137,24 @@ def facts(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) ->
 
 
 def auc_with_range(y, score, seed: int = 0, rounds: int = 200) -> tuple[float, float, float]:
-    """ROC AUC of `score` for the yes/no outcome `y`, with a 95% bootstrap range (NaN when y has one kind)."""
+    """ROC AUC of `score` for the yes/no outcome `y`, with a 95% bootstrap range (NaN when y has one kind).
+
+    Each bootstrap resample is counted as weights on the distinct scores (Mann-Whitney with ties counting
+    half), which gives the same AUC as ranking the resample, in linear time."""
     y, score = np.asarray(y, dtype=int), np.asarray(score, dtype=float)
     if len(np.unique(y)) < 2:
         return np.nan, np.nan, np.nan
     rng = np.random.default_rng(seed)
+    _, group = np.unique(score, return_inverse=True)  # distinct scores, ascending
     values = []
     for _ in range(rounds):
-        idx = rng.integers(0, len(y), len(y))
-        if len(np.unique(y[idx])) == 2:
-            values.append(roc_auc_score(y[idx], score[idx]))
+        counts = np.bincount(rng.integers(0, len(y), len(y)), minlength=len(y))
+        pos = np.bincount(group, weights=counts * y)
+        neg = np.bincount(group, weights=counts * (1 - y))
+        n_pos, n_neg = pos.sum(), neg.sum()
+        if n_pos and n_neg:
+            below = np.cumsum(neg) - neg  # negatives with a lower score than each distinct score
+            values.append(float((pos * (below + neg / 2)).sum() / (n_pos * n_neg)))
     auc = float(roc_auc_score(y, score))
     if not values:
         return auc, np.nan, np.nan

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smbcore import campaigns, customers, segments
+from smbcore import campaigns, customer_value, customers, segments
 from smbcore.synthetic import generate_transactions
 
 from .test_recommend import shop
@@ -248,7 +248,7 @@ def test_spend_error_is_on_the_scale_of_the_spend():
     assert f"€{check['naive_spend_mae']:,.0f} for 'same as the last 90 days'" in words
     profile = customers.rfm(tx)
     capped = customers.analyse(tx).profile
-    assert (capped["expected_spend_90d"] <= customers.SPEND_CAP * profile["peak_90d"] + 1e-6).all()
+    assert (capped["expected_spend_90d"] <= customer_value.SPEND_CAP * profile["peak_90d"] + 1e-6).all()
 
 
 def test_manufacturer_whose_customers_all_buy_again_gets_no_churn_model():
