@@ -45,7 +45,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from forecast_cases import CASES, DATA_DIR, load_case
+try:  # run as a script from benchmarks/ (forecast.py) or imported as benchmarks.forecast_peers (tests)
+    from forecast_cases import CASES, DATA_DIR, load_case
+except ModuleNotFoundError:
+    from benchmarks.forecast_cases import CASES, DATA_DIR, load_case
 
 from smbcore.forecast import mase as scaled_error
 

@@ -17,6 +17,7 @@ _INTERMITTENT = 0.3  # share of zero periods above which a series is treated as 
 _SIZE_CAP = 2.0  # a slow mover's sale counts at most this many times its median sale (one bulk order is not the level)
 _SEASONS_BACK = 2  # last season and the one before (when the history has it) make the seasonal-naive path
 _PROFILE_SEASONS = 8  # full seasons a slow mover needs before its weekday pattern is used
+_PROFILE_SALES = 5  # ... and days with a sale per weekday on average
 
 
 def _seasonal_indices(y: np.ndarray, m: int) -> tuple[str, np.ndarray] | None:
@@ -181,15 +182,19 @@ def _damped(x: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _profile(y: np.ndarray, m: int) -> np.ndarray | None:
     """Each position's share of a season's sales (1 = average) over the whole history, for slow movers with
-    a short season (a weekday pattern); None without `_PROFILE_SEASONS` full seasons or for long seasons."""
-    if m < 2 or m >= 12 or len(y) < _PROFILE_SEASONS * m or y.sum() <= 0:
+    a short season (a weekday pattern). None for long seasons, without `_PROFILE_SEASONS` full seasons, or with
+    fewer than `_PROFILE_SALES` days with a sale per position on average: a product sold now and then keeps a
+    flat forecast rather than a weekday pattern drawn from a handful of sales."""
+    if m < 2 or m >= 12 or len(y) < _PROFILE_SEASONS * m:
         return None
-    n = len(y) - len(y) % m
     start = len(y) % m  # whole seasons ending at the last value, so positions line up with the end
-    by_position = np.clip(y[start:], 0, None).reshape(-1, m).mean(axis=0)
-    positions = np.roll(by_position, start)  # position p of the series (p = index % m)
-    total = positions.mean()
-    return positions / total if total > 0 and n else None
+    whole = y[start:].reshape(-1, m)
+    expected = (whole > 0).sum() / m
+    if expected < _PROFILE_SALES:
+        return None
+    by_position = np.roll(np.clip(whole, 0, None).mean(axis=0), start)  # position p of the series = index % m
+    total = by_position.mean()
+    return by_position / total if total > 0 else None
 
 
 def _seasonal_part(y: np.ndarray, horizon: int, m: int) -> np.ndarray | None:
