@@ -7,13 +7,13 @@ Kaggle-derived files are for internal benchmarking only).
 | walmart_recruiting      | 3,331 store-dept series (a fixed sample)  | 13      | 52     | W-FRI | None     |
 | bike_sharing            | 1 series ("bike") x 731 d                 | 28      | 7      | D     | temp, atemp, hum, windspeed, weathersit, holiday, workingday |
 | online_retail_daily     | 1 series: the whole shop's net revenue    | 28      | 7      | D     | None     |
-| online_retail_countries | net revenue per country, 6 countries      | 28      | 7      | D     | None     |
+| online_retail_countries | net revenue per country, 5 countries      | 28      | 7      | D     | None     |
 
 Online Retail (UCI, 2010-12-01 to 2011-12-09): revenue = Quantity x UnitPrice (returns negative, so net),
 summed per calendar day. The shop takes no orders on Saturdays and closed from 2010-12-24 to 2011-01-03: those
 days are on the grid as 0 (closures as zeros, what a till export holds). online_retail_countries treats each
-customer country as one branch of a chain: the countries with sales on at least 80 days (United Kingdom,
-Germany, France, EIRE, Belgium, Spain; the rest sold on fewer than 70 days of 305), each on the shop's grid
+customer country as one branch of a chain: the countries with a positive day's revenue on at least 80 days
+(United Kingdom, Germany, France, EIRE, Belgium; the next, Spain, had fewer), each on the shop's grid
 from its first sale to the shop's last day, days without a sale 0. Days the shop was open but a country bought
 nothing are zeros too, so the smaller countries are partly intermittent, as small branches are.
 
@@ -65,7 +65,13 @@ def _walmart_weekly() -> dict:
     raw["series_id"] = raw["Store"].astype(str)
     factors = ["Holiday_Flag", "Temperature", "Fuel_Price", "CPI", "Unemployment"]
     history = raw.rename(columns={"Weekly_Sales": "y"})[["series_id", "date", "y"]]
-    return {"history": history, "external": raw[["date", "series_id", *factors]], "horizon": 13, "season": 52, "freq": "W-FRI"}
+    return {
+        "history": history,
+        "external": raw[["date", "series_id", *factors]],
+        "horizon": 13,
+        "season": 52,
+        "freq": "W-FRI",
+    }
 
 
 def _walmart_recruiting(sample: bool) -> dict:

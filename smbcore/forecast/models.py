@@ -18,6 +18,7 @@ _SIZE_CAP = 2.0  # a slow mover's sale counts at most this many times its median
 _SEASONS_BACK = 2  # last season and the one before (when the history has it) make the seasonal-naive path
 _PROFILE_SEASONS = 8  # full seasons a slow mover needs before its weekday pattern is used
 _PROFILE_SALES = 5  # ... and days with a sale per weekday on average
+_CLOSURES = 0.05  # below this share of periods at 0, a period at 0 was a closure (a holiday shutdown)
 
 
 def _seasonal_indices(y: np.ndarray, m: int) -> tuple[str, np.ndarray] | None:
@@ -82,7 +83,7 @@ class Theta:
     @classmethod
     def fit(cls, y: np.ndarray, m: int) -> Theta:
         season = _seasonal_indices(y, m)
-        x = _deseason(y, season, 0, m)
+        x = _adjusted(y, season, m)
         known = np.isfinite(x)
         slope = np.polyfit(np.flatnonzero(known), x[known], 1)[0] if known.sum() > 2 else 0.0
         alpha, level, fitted = _ses(x)
@@ -103,6 +104,16 @@ def _deseason(y: np.ndarray, season, start: int, m: int) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(part > _CLOSED, y / part, np.nan)
     return y - part
+
+
+def _adjusted(y: np.ndarray, season, m: int) -> np.ndarray:
+    """The seasonally adjusted series the level and trend are learned from. In a series that sells on nearly
+    every open period (fewer than `_CLOSURES` of them at 0), a period at 0 was a closure (a holiday shutdown):
+    it is skipped like a closed weekday, so it pulls neither the level nor the trend down."""
+    x = _deseason(y, season, 0, m)
+    if (y == 0).mean() < _CLOSURES:
+        x = np.where(y == 0, np.nan, x)
+    return x
 
 
 def _reseason(x: np.ndarray, season, start: int, m: int) -> np.ndarray:
@@ -214,11 +225,13 @@ def candidate(y: np.ndarray, horizon: int, m: int, method: str) -> tuple[np.ndar
     theta, damped and last season's same day). A method that needs a season the history lacks falls back to
     theta (combo: the mean of theta and damped)."""
     if method == "tsb":
-        flat = _tsb(y, horizon)
         profile = _profile(y, m)
         if profile is None:
+            flat = _tsb(y, horizon)
             return flat, np.full(len(y), flat[0])
-        return flat * profile[(len(y) + np.arange(horizon)) % m], flat[0] * profile[np.arange(len(y)) % m]
+        past = profile[np.arange(len(y)) % m]  # TSB on sales adjusted for the weekday, so the cap compares like days
+        flat = _tsb(np.divide(y, past, out=np.zeros(len(y)), where=past > 0), horizon)
+        return flat * profile[(len(y) + np.arange(horizon)) % m], flat[0] * past
     model = Theta.fit(y, m)
     theta = model.predict(horizon, m)
     if method == "theta":
@@ -228,7 +241,7 @@ def candidate(y: np.ndarray, horizon: int, m: int, method: str) -> tuple[np.ndar
         if seasonal is None:
             return theta, model.fitted
         return (seasonal if method == "seasonal" else (theta + seasonal) / 2), model.fitted
-    path, fit = _damped(_deseason(y, model.season, 0, m), horizon)
+    path, fit = _damped(_adjusted(y, model.season, m), horizon)
     damped = _reseason(path, model.season, len(y), m)
     if method == "damped":
         return damped, _reseason(fit, model.season, 0, m)
