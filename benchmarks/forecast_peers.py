@@ -10,14 +10,7 @@ Meant to be imported from `benchmarks/forecast.py`, so a forecaster can be score
     fc = my_forecaster(train, case["horizon"], case["season"], case["freq"])   # same columns as a peer
     scores = fp.mase(train, test, fc, case["season"]); cov = fp.coverage(test, fc)
 
-Cases (data read at run time from /work/shared/data, never copied into the repo; Kaggle-derived, internal
-benchmarking only):
-
-| case               | series                     | horizon | season | freq  | external                          |
-|--------------------|----------------------------|---------|--------|-------|-----------------------------------|
-| walmart_weekly     | 45 stores x 143 weeks      | 13      | 52     | W-FRI | per store: Holiday_Flag, Temperature, Fuel_Price, CPI, Unemployment |
-| walmart_recruiting | 3,331 store-dept series    | 13      | 52     | W-FRI | None                              |
-| bike_sharing       | 1 series ("bike") x 731 d  | 28      | 7      | D     | temp, atemp, hum, windspeed, weathersit, holiday, workingday |
+Cases: see benchmarks/forecast_cases.py (data read at run time from /work/shared/data, never copied).
 
 Protocol
 - The last `horizon` points of each series are the test window (`split`); every series is cut at its own
@@ -26,9 +19,6 @@ Protocol
   i.e. two training points so the lag-1 MASE denominator exists. Shorter series are dropped by `split` from
   both train and test; `short_series` lists them and `run_peers` prints how many were dropped. Only
   walmart_recruiting has such series.
-- walmart_recruiting: weeks missing *inside* a Store-Dept series (between its first and last week) are filled
-  with y = 0 (no row = no sales that week); nothing is added before the first or after the last week.
-  Negative weekly sales (returns) are kept as they are.
 - MASE (`mase`) per series: mean |y - yhat| over the horizon divided by the in-sample mean |y_t - y_{t-season}|;
   lag 1 is used instead when the training part has fewer than season + 1 points or the seasonal denominator
   is 0. When even the lag-1 denominator is 0 (a constant training series) MASE is undefined (NaN).
@@ -51,10 +41,14 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+try:  # run as a script from benchmarks/ (forecast.py) or imported as benchmarks.forecast_peers (tests)
+    from forecast_cases import CASES, DATA_DIR, load_case
+except ModuleNotFoundError:
+    from benchmarks.forecast_cases import CASES, DATA_DIR, load_case
 
 from smbcore.forecast import mase as scaled_error
 
@@ -72,72 +66,14 @@ __all__ = [
     "sf_autoets",
     "sf_autoarima",
     "sf_autotheta",
+    "sf_mstl",
     "run_peers",
 ]
 
-DATA_DIR = Path("/work/shared/data")
-CASES = ("walmart_weekly", "walmart_recruiting", "bike_sharing")
 MIN_TRAIN_POINTS = 2  # a scored series keeps at least this many training points (lag-1 MASE needs 2)
 SF_N_JOBS = 2  # statsforecast worker processes (2 cores here; 2 was ~2x faster than 1 for AutoETS on walmart_weekly)
 
 Peer = Callable[..., pd.DataFrame]
-
-
-# ---------------------------------------------------------------------------------------------- data
-
-
-def load_case(name: str, offset: int = 0) -> dict:
-    """Load one benchmark case; `offset` > 0 drops the last `offset` points of every series first, so the
-    hold-out is an earlier stretch (a check that choices made on the latest hold-out carry over).
-
-    Returns {"history", "external", "horizon", "season", "freq"}:
-    - history: DataFrame[series_id (str), date (datetime64), y (float)], every point, sorted by series, date;
-    - external: walmart_weekly -> DataFrame[date, series_id, Holiday_Flag, Temperature, Fuel_Price, CPI,
-      Unemployment]; bike_sharing -> DataFrame[date, temp, atemp, hum, windspeed, weathersit, holiday,
-      workingday] (one series, no series_id); walmart_recruiting -> None;
-    - horizon, season (ints) and freq (pandas offset alias).
-    """
-    if name == "walmart_weekly":
-        raw = pd.read_csv(DATA_DIR / "walmart_weekly" / "Walmart_Store_sales.csv.gz")
-        raw["date"] = pd.to_datetime(raw["Date"], format="%d-%m-%Y")
-        raw["series_id"] = raw["Store"].astype(str)
-        history = raw.rename(columns={"Weekly_Sales": "y"})[["series_id", "date", "y"]]
-        factors = ["Holiday_Flag", "Temperature", "Fuel_Price", "CPI", "Unemployment"]
-        external = raw[["date", "series_id", *factors]]
-        horizon, season, freq = 13, 52, "W-FRI"
-    elif name == "walmart_recruiting":
-        raw = pd.read_csv(DATA_DIR / "walmart_recruiting" / "train.csv.gz")
-        raw["date"] = pd.to_datetime(raw["Date"], format="%Y-%m-%d")
-        raw["series_id"] = raw["Store"].astype(str) + "-" + raw["Dept"].astype(str)
-        history = _fill_inner_gaps(raw.rename(columns={"Weekly_Sales": "y"})[["series_id", "date", "y"]], "W-FRI")
-        external = None
-        horizon, season, freq = 13, 52, "W-FRI"
-    elif name == "bike_sharing":
-        raw = pd.read_csv(DATA_DIR / "bike_sharing" / "day.csv.gz")
-        raw["date"] = pd.to_datetime(raw["dteday"], format="%Y-%m-%d")
-        raw["series_id"] = "bike"
-        history = raw.rename(columns={"cnt": "y"})[["series_id", "date", "y"]]
-        factors = ["temp", "atemp", "hum", "windspeed", "weathersit", "holiday", "workingday"]
-        external = raw[["date", *factors]]
-        horizon, season, freq = 28, 7, "D"
-    else:
-        raise ValueError(f"unknown case {name!r}; expected one of {CASES}")
-    history = history.astype({"y": float}).sort_values(["series_id", "date"], ignore_index=True)
-    if offset:
-        history = history[history.groupby("series_id").cumcount(ascending=False) >= offset].reset_index(drop=True)
-    if external is not None:
-        external = external.sort_values([c for c in ("series_id", "date") if c in external], ignore_index=True)
-    return {"history": history, "external": external, "horizon": horizon, "season": season, "freq": freq}
-
-
-def _fill_inner_gaps(history: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """In/out: DataFrame[series_id, date, y]; missing periods between each series' first and last date get y=0."""
-    parts = []
-    for sid, g in history.groupby("series_id", sort=False):
-        full = pd.date_range(g["date"].min(), g["date"].max(), freq=freq)
-        filled = g.set_index("date")["y"].reindex(full, fill_value=0.0)
-        parts.append(pd.DataFrame({"series_id": sid, "date": full, "y": filled.to_numpy()}))
-    return pd.concat(parts, ignore_index=True)
 
 
 # ---------------------------------------------------------------------------------------------- protocol
@@ -325,12 +261,21 @@ def sf_autotheta(train: pd.DataFrame, horizon: int, season: int, freq: str, leve
     return _statsforecast(AutoTheta(season_length=season), train, horizon, freq, level)
 
 
+def sf_mstl(train: pd.DataFrame, horizon: int, season: int, freq: str, level: int = 80) -> pd.DataFrame:
+    """statsforecast MSTL(season_length=season) with its default trend forecaster (AutoETS without season);
+    series shorter than two seasons fall back to Naive (statsforecast's fallback). Interval at `level`."""
+    from statsforecast.models import MSTL
+
+    return _statsforecast(MSTL(season_length=season), train, horizon, freq, level)
+
+
 PEERS: dict[str, Peer] = {
     "seasonal_naive": seasonal_naive,
     "statsmodels_ets": statsmodels_ets,
     "sf_autoets": sf_autoets,
     "sf_autoarima": sf_autoarima,
     "sf_autotheta": sf_autotheta,
+    "sf_mstl": sf_mstl,
 }
 
 
@@ -379,15 +324,6 @@ def run_peers(case_name: str, peers=None, level: int = 80, offset: int = 0) -> p
 
 
 if __name__ == "__main__":
-    # On walmart_recruiting (3,248 scored series) only the fast peers run: sf_autotheta takes ~140 s and
-    # seasonal_naive ~9 s here. Skipped because each would take well over 3 minutes on 2 cores:
-    # sf_autoets (~0.3 s per weekly series with n_jobs=2 -> ~16 min), sf_autoarima (slower still) and
-    # statsmodels_ets (one Python-level fit per series). Run them with run_peers(..., peers=[...]) if needed.
-    plan = {
-        "walmart_weekly": None,
-        "bike_sharing": None,
-        "walmart_recruiting": ["sf_autotheta", "seasonal_naive"],
-    }
-    table = pd.concat([run_peers(case, peers) for case, peers in plan.items()], ignore_index=True)
+    table = pd.concat([run_peers(case) for case in CASES], ignore_index=True)
     with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
         print(table.to_string(index=False))

@@ -1,9 +1,10 @@
 """Sales and demand forecasts per series: season, trend, holidays and outside factors, with intervals that are
 as wide as this shop's own past forecast errors.
 
-The model for each series is the Theta method (Assimakopoulos & Nikolopoulos, 2000; the M3 winner): remove the
+The models start from the Theta method (Assimakopoulos & Nikolopoulos, 2000; the M3 winner): remove the
 season (classical decomposition), forecast the adjusted series with simple exponential smoothing plus half the
-long-run trend, put the season back. Outside factors and holidays are then fitted on what the season and level
+long-run trend, put the season back. Daily series get the median of Theta, Holt's damped trend and last week;
+weekly series the mean of Theta and the last two years at the current level (see `models.choose_method`). Outside factors and holidays are then fitted on what the season and level
 do not explain (ridge regression), so each factor gets an effect in the series' own units. Slow movers (many
 zero periods) get TSB, an intermittent-demand method. Intervals are conformal: the series' own rolling-origin
 misses at each step ahead; the spread of demand summed over several days comes from the same origins. No forecast goes below zero.
