@@ -70,7 +70,7 @@ rate and 90-day popularity in re-buys ("all").
 Parts tried and left out because they did not help on every window: TIFU-KNN-style customer neighbours (cosine on
 time-decayed product vectors, 100-300 neighbours, weight 0.3-0.6: lower "new" margin on every window); a re-buy
 "due" score from each product's own purchase interval (1 - exp(-90 x orders / (days since first bought + 30)),
-weight 0.3-1.0: lower worst "all" margin, 0.0181-0.0207 against 0.0210 without); a boost for products first sold in
+weight 0.3-1.0: lower worst "all" margin, 0.0156-0.0177 against 0.0183 without); a boost for products first sold in
 the last 30 days (weight 0.2: higher on three windows, lower on April-June "new", 0.0072 against 0.0081).
 """
 RESULTS = ROOT / "benchmarks" / "results"
