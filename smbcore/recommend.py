@@ -6,7 +6,7 @@ The model adds signals learned from the shop's own orders:
 - item-item: EASE, a closed-form item-to-item model (Steck, 2019) learned with recent customers' products
   counting more and applied to the customer's history and their recent purchases, plus BM25-weighted item
   neighbours (as implicit's BM25Recommender), so products bought by people with similar baskets rise;
-- trend: how many customers bought the product in the last 14 days.
+- trend: how many customers bought the product in the last 7 days.
 New or unknown customers get what is popular in their country (or the shop) in the last 90 days.
 """
 
@@ -25,7 +25,7 @@ from smbcore.overview import non_product_lines
 __all__ = ["Recommender", "fit", "clean_sales", "held_out_check", "check_words"]
 
 _RECENT_DAYS = 90
-_TREND_DAYS = 14
+_TREND_DAYS = 7  # chosen on four validation windows (see benchmarks/results/recommend.md)
 _MAX_EASE_ITEMS = 6_000  # EASE inverts an items x items matrix: bound memory (6,000^2 x 8 bytes = 288 MB)
 
 
@@ -66,14 +66,15 @@ class Recommender:
     """Products for each customer: `Recommender().fit(transactions)`, then `recommend` / `similar`.
 
     Settings: `half_life_days` and `recent_weight`: how much extra the last weeks' purchases count in the
-    item-item part; `trend_weight`: how much the last 14 days' buyers count there; `neighbours_weight`: the
+    item-item part; `trend_weight`: how much the last 7 days' buyers count there; `neighbours_weight`: the
     BM25 item neighbours' part; `l2`: EASE regularisation; `gram_half_life_days`: EASE learns from each
     customer's products weighted 0.5 ** (days since last bought / half-life).
     Re-buys: `rebuy_half_life_days` (each past order counts 0.5 ** (age / half-life)), `order_weight` (plus this
     per order), `repeat_rate_weight` (times the share of the product's buyers who bought it in 2+ orders),
     `popular_weight` (times its 90-day buyers over the top product's); `rebuy_weight` scales all of that against
-    the item-item part (which is at most 1 per customer). The defaults were chosen on a validation period (train
-    before 2011-06-01, judge June-August) of the Online Retail sample, not on the benchmark's test period.
+    the item-item part (which is at most 1 per customer). The defaults were chosen on validation windows of the
+    Online Retail sample that all end before the benchmark's test period (judge March-May, April-June, June-August,
+    July-August, each learning from the lines before it), keeping the best worst-window margin over the peers.
     Learned state (trailing underscore): the product and customer index, the recency-weighted
     customer x product matrices, re-buy statistics, the EASE item-item weights and recent popularity.
     """
@@ -96,7 +97,7 @@ class Recommender:
     profile_: sparse.csr_matrix | None = None  # users x items, recency-weighted order counts (half_life_days)
     rebuy_: sparse.csr_matrix | None = None  # users x items, recency-weighted order counts (rebuy_half_life_days)
     repeat_rate_: np.ndarray | None = None  # items: (buyers in 2+ orders + 1) / (buyers + 5)
-    trending_: np.ndarray | None = None  # items: distinct buyers in the last 14 days
+    trending_: np.ndarray | None = None  # items: distinct buyers in the last 7 days
     orders_: sparse.csr_matrix | None = None  # users x items, number of orders with the item
     last_days_: sparse.csr_matrix | None = None  # users x items, days since last bought (+1, 0 = never)
     first_days_: sparse.csr_matrix | None = None  # users x items, days since first bought (+1, 0 = never)
@@ -201,7 +202,7 @@ class Recommender:
     def _scores(self, rows: np.ndarray, exclude_purchased: bool) -> np.ndarray:
         orders = self.orders_[rows]
         popular = (self.popular_ / max(self.popular_.max(), 1)).astype(np.float32)
-        # Item-item: everything they bought, extra weight on what they bought lately, and what sells this fortnight.
+        # Item-item: everything they bought, extra weight on what they bought lately, and what sells this week.
         bought = (orders > 0).astype(np.float64)
         scores = self._ease(bought) + self.recent_weight * self._ease(self.profile_[rows])
         scores += (self.trend_weight * self.trending_ / max(self.trending_.max(), 1)).astype(np.float32)
