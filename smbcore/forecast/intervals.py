@@ -6,7 +6,14 @@ steps ahead by the same method, and the misses (actual - forecast) are kept per 
 is the split-conformal quantile of the absolute misses at step h (Vovk et al. 2005; the rule statsforecast and
 mlforecast's ConformalIntervals use), with the finite-sample correction: the ceil((n + 1) x level)-th smallest
 of n misses. Few origins give few misses per step, so neighbouring steps are pooled until each step has about
-`_SAMPLES` (see benchmarks/calibration.py for the coverage per horizon this gives)."""
+`_SAMPLES` (see benchmarks/calibration.py for the coverage per horizon this gives).
+
+Normalised scores (locally weighted conformal, Papadopoulos et al. 2008; Lei et al. 2018): each origin's misses
+are divided by how much the series moved around that origin (`scale`) and multiplied by how much it moves now,
+to the power `_POWER` (half way in log terms: full normalisation made the bands too narrow on the validation
+origins). A busier or more volatile spell then gets wider bands than a calm one. For a yearly season the
+scale is taken over the periods a year before the ones forecast, so misses around last Christmas do not
+widen a spring forecast."""
 
 from __future__ import annotations
 
@@ -16,28 +23,51 @@ from scipy.stats import norm
 
 from smbcore.forecast.models import candidate, choose_method, seasonal_naive_level
 
-__all__ = ["origins", "step_errors", "interval_widths", "cumulative_spread", "spread_of_totals"]
+__all__ = ["origins", "scale", "step_errors", "interval_widths", "cumulative_spread", "spread_of_totals"]
 
 _ORIGINS = 16  # rolling origins at most (each is one more fit of the series' model)
+_YEARLY_ORIGINS = 14  # at most for seasons longer than 12 (weekly data: each cut is one more fit)
 _SAMPLES = 40  # misses wanted behind each step's band: neighbouring steps are pooled up to this many
+_WINDOW = 4  # seasons of one-period changes behind the scale (seasons up to 12 periods)
+_POWER = 0.5  # misses x (scale now / scale at the origin) ** _POWER
 
 
 def origins(n: int, horizon: int, m: int) -> list[int]:
-    """Where the series (n periods) is cut to measure its own errors: the latest `_ORIGINS` cuts, one period
-    apart, from `horizon` periods before the end back, each leaving at least two seasons to learn from when the
-    series has two seasons (else 8 periods; when no cut can, the latest two that leave 4). Consecutive cuts:
-    on the validation origins of benchmarks/calibration.py, cuts spread a week apart over older history gave
-    95% bands that covered 97-99% at long horizons (older errors from other times of the year)."""
+    """Where the series (n periods) is cut to measure its own errors: the latest `_ORIGINS` cuts
+    (`_YEARLY_ORIGINS` for seasons longer than 12), one period apart, from `horizon` periods before the end
+    back, each leaving at least two seasons to learn from (for a season longer than 12 periods, one season and
+    a sixth: enough for last year's same weeks, see models.seasonal_naive_level; cuts that must leave two years
+    all fall in the third year, where the models miss more than with all the history) when the series has them
+    (else 8 periods; when no cut can, the latest two that leave 4). Consecutive cuts: on the validation origins
+    of benchmarks/calibration.py, cuts spread a week apart over older history gave 95% bands that covered
+    97-99% at long horizons (older errors from other times of the year)."""
     last = n - horizon
-    lowest = max(2 * m, 8) if n >= 2 * m else 8  # a season needs two
+    need, most = (m + m // 6, _YEARLY_ORIGINS) if m > 12 else (2 * m, _ORIGINS)
+    lowest = max(need, 8) if n >= need else 8
     if last < lowest:
         return [o for o in (last, last - 1) if o >= 4]
-    return list(range(last, max(lowest, last - _ORIGINS + 1) - 1, -1))
+    return list(range(last, max(lowest, last - most + 1) - 1, -1))
+
+
+def scale(y: np.ndarray, m: int, horizon: int) -> float:
+    """How much the series moves from one period to the next around its end: the mean absolute one-period
+    change over its last `_WINDOW` seasons; for a season longer than 12 periods, over the `horizon` periods a
+    season before the ones to forecast and a sixth of a season either side (8 weeks for weekly data: a
+    steadier scale for small noisy series; NaN when the series is not a season and 2 periods long)."""
+    if m > 12:
+        if len(y) < m + 2:
+            return float("nan")
+        margin = m // 6
+        recent = y[max(len(y) - m - 1 - margin, 0) : min(len(y) - m + horizon + margin, len(y))]
+    else:
+        recent = y[-(_WINDOW * m + 1) :]
+    return float(np.mean(np.abs(np.diff(recent)))) if len(recent) > 1 else 0.0
 
 
 def step_errors(y: np.ndarray, horizon: int, m: int, method: str) -> np.ndarray:
     """Errors (actual - forecast) at each step ahead from rolling origins at the end of the series (see
-    `origins`): an array origins x horizon (one row of NaN when the series is too short for any)."""
+    `origins`), each origin's put on today's scale (see the module doc; as they are when a scale is 0 or
+    unknown): an array origins x horizon (one row of NaN when the series is too short for any)."""
     cuts = origins(len(y), horizon, m)
     errors = np.full((max(len(cuts), 1), horizon), np.nan)
     needs_season = method in ("seasonal", "average")
@@ -46,6 +76,10 @@ def step_errors(y: np.ndarray, horizon: int, m: int, method: str) -> np.ndarray:
         path, _ = candidate(y[:origin], horizon, m, usable)
         actual = y[origin : origin + horizon]
         errors[row, : len(actual)] = actual - path[: len(actual)]
+    if cuts:
+        then, now = np.array([scale(y[:origin], m, horizon) for origin in cuts]), scale(y, m, horizon)
+        if np.isfinite(then).all() and then.min() > 0 and now > 0:
+            errors = errors * ((now / then) ** _POWER)[:, None]
     return errors
 
 
