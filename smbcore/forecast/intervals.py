@@ -9,11 +9,13 @@ of n misses. Few origins give few misses per step, so neighbouring steps are poo
 `_SAMPLES` (see benchmarks/calibration.py for the coverage per horizon this gives).
 
 Normalised scores (locally weighted conformal, Papadopoulos et al. 2008; Lei et al. 2018): each origin's misses
-are divided by how much the series moved around that origin (`scale`) and multiplied by how much it moves now,
-to the power `_POWER` (half way in log terms: full normalisation made the bands too narrow on the validation
-origins). A busier or more volatile spell then gets wider bands than a calm one. For a yearly season the
-scale is taken over the periods a year before the ones forecast, so misses around last Christmas do not
-widen a spring forecast."""
+are divided by how much the series moved period to period over the weeks up to the end of that origin's
+forecast (`scale` of the series cut `horizon` periods after the origin: the spell the misses were made in) and
+multiplied by how much it moves now. Misses made over last Christmas's swings then do not widen a calm
+spring's band, and a quieter or busier spell than the one the misses come from gets narrower or wider bands.
+Measuring the scale before each origin instead (the usual choice) made the bands far too wide after a calm
+spell turned volatile and far too narrow after the reverse (0.6 at 80%) on seeded series
+(tests/test_calibration.py), and the misses already come from after the origin."""
 
 from __future__ import annotations
 
@@ -28,8 +30,7 @@ __all__ = ["origins", "scale", "step_errors", "interval_widths", "cumulative_spr
 _ORIGINS = 16  # rolling origins at most (each is one more fit of the series' model)
 _YEARLY_ORIGINS = 14  # at most for seasons longer than 12 (weekly data: each cut is one more fit)
 _SAMPLES = 40  # misses wanted behind each step's band: neighbouring steps are pooled up to this many
-_WINDOW = 4  # seasons of one-period changes behind the scale (seasons up to 12 periods)
-_POWER = 0.5  # misses x (scale now / scale at the origin) ** _POWER
+_WINDOW = 4  # seasons of one-period changes behind `scale` (seasons up to 24 periods)
 
 
 def origins(n: int, horizon: int, m: int) -> list[int]:
@@ -49,25 +50,19 @@ def origins(n: int, horizon: int, m: int) -> list[int]:
     return list(range(last, max(lowest, last - most + 1) - 1, -1))
 
 
-def scale(y: np.ndarray, m: int, horizon: int) -> float:
-    """How much the series moves from one period to the next around its end: the mean absolute one-period
-    change over its last `_WINDOW` seasons; for a season longer than 12 periods, over the `horizon` periods a
-    season before the ones to forecast and a sixth of a season either side (8 weeks for weekly data: a
-    steadier scale for small noisy series; NaN when the series is not a season and 2 periods long)."""
-    if m > 12:
-        if len(y) < m + 2:
-            return float("nan")
-        margin = m // 6
-        recent = y[max(len(y) - m - 1 - margin, 0) : min(len(y) - m + horizon + margin, len(y))]
-    else:
-        recent = y[-(_WINDOW * m + 1) :]
+def scale(y: np.ndarray, m: int) -> float:
+    """How much the series moves from one period to the next lately: the mean absolute one-period change over
+    its last `_WINDOW` seasons (a quarter of a season when the season is longer than 24 periods: 13 weeks of
+    weekly data). 0 for a flat series."""
+    window = _WINDOW * m if m <= 24 else m // 4
+    recent = y[-(window + 1) :]
     return float(np.mean(np.abs(np.diff(recent)))) if len(recent) > 1 else 0.0
 
 
 def step_errors(y: np.ndarray, horizon: int, m: int, method: str) -> np.ndarray:
     """Errors (actual - forecast) at each step ahead from rolling origins at the end of the series (see
-    `origins`), each origin's put on today's scale (see the module doc; as they are when a scale is 0 or
-    unknown): an array origins x horizon (one row of NaN when the series is too short for any)."""
+    `origins`), each origin's put on today's scale (see the module doc; as they are when a scale is 0): an
+    array origins x horizon (one row of NaN when the series is too short for any)."""
     cuts = origins(len(y), horizon, m)
     errors = np.full((max(len(cuts), 1), horizon), np.nan)
     needs_season = method in ("seasonal", "average")
@@ -77,9 +72,9 @@ def step_errors(y: np.ndarray, horizon: int, m: int, method: str) -> np.ndarray:
         actual = y[origin : origin + horizon]
         errors[row, : len(actual)] = actual - path[: len(actual)]
     if cuts:
-        then, now = np.array([scale(y[:origin], m, horizon) for origin in cuts]), scale(y, m, horizon)
-        if np.isfinite(then).all() and then.min() > 0 and now > 0:
-            errors = errors * ((now / then) ** _POWER)[:, None]
+        then, now = np.array([scale(y[: origin + horizon], m) for origin in cuts]), scale(y, m)
+        if then.min() > 0 and now > 0:
+            errors = errors * (now / then)[:, None]
     return errors
 
 
