@@ -91,3 +91,53 @@ def test_the_stock_page_says_the_service_level_asked_for_and_the_one_achieved():
     assert "**95%** service level" in words and "**92% of 40 rounds**" in words and "no full round" in words
     none = cycle_words(pd.Series({**ours, "cycles": 0, "cycle_service_level": float("nan")}), naive)
     assert "cannot say yet" in none and "nan" not in none
+
+
+def _stores(series: int, seed: int, end: str) -> pd.DataFrame:
+    """Weekly store sales over 150 weeks to `end`: a yearly shape, +400 from week 47 to the year's end, and
+    a loud holiday season (sd 150 from week 45, else 30)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(end=end, periods=150, freq="W-FRI")
+    week = dates.isocalendar().week.to_numpy()
+    shape = 1000 + 100 * np.sin(2 * np.pi * week / 52) + np.where(week >= 47, 400, 0)
+    sd = np.where(week >= 45, 150.0, 30.0)
+    return pd.concat(
+        [pd.DataFrame({"series_id": f"s{i}", "date": dates, "y": shape + rng.normal(0, sd)}) for i in range(series)],
+        ignore_index=True,
+    )
+
+
+def test_a_calm_spring_after_a_loud_christmas_gets_bands_for_a_calm_spring():
+    """30 stores, the 13 weeks to the end of June held out: the misses the bands learn from were made over
+    Christmas, when sales swung five times as much. Each miss is put on the scale of the weeks it was made in
+    and today's, so the 80% band over weeks 5-13 holds 89% (without that: 98%). Weeks 1-4 still hold about
+    all of it (the holiday's jump in level is a miss the swings do not measure)."""
+    table = fc.backtest(_stores(30, seed=2, end="2025-06-27"), 13).attrs["by_horizon"].set_index("label")
+    assert list(table.index) == ["Weeks 1-4", "Weeks 5-13"]
+    assert table.loc["Weeks 5-13", "coverage_80"] <= 0.92
+    assert table.loc["Weeks 5-13", "coverage_95"] >= 0.92
+
+
+def test_weekly_series_learn_their_misses_from_cuts_that_leave_a_year_and_eight_weeks():
+    """Cuts that had to leave two years all fell in the third year (Walmart stores: 80% bands covering 92%);
+    a weekly series of 113 weeks now gets 14 cuts one week apart, each leaving at least 60 weeks."""
+    from smbcore.forecast.intervals import origins
+
+    cuts = origins(113, 13, 52)
+    assert cuts == list(range(100, 86, -1))
+    assert origins(60, 13, 52) == [47, 46]  # too short for a year and 8 weeks: the latest two
+    assert origins(200, 28, 7) == list(range(172, 156, -1))  # daily: 16 cuts, as before
+
+
+def test_the_order_up_to_policy_delivers_the_service_level_it_is_set_for():
+    """The textbook periodic review (R, S) policy (Silver, Pyke & Thomas): every 7 days order up to S = forecast
+    over lead time + review + z x the spread of the forecast's own misses over those 14 days. On steady
+    demand (30 products, mean 100, sd 20 a day) 93-97% of the review cycles end without a stock-out at a 95%
+    target (95% here), where the reorder-point policy, ordering only once below S, keeps 99%."""
+    history = _noise(30, 300, seed=5).assign(y=lambda d: d["y"].clip(lower=0).round())
+    policy = allocate.StockPolicy(service_level=0.95, lead_time_days=7, review_days=7)
+    up_to = allocate.backtest_policy(history, policy, test_days=112, order_up_to=True).iloc[0]
+    reorder = allocate.backtest_policy(history, policy, test_days=112).iloc[0]
+    assert up_to["policy"] == "order up to (R, S)" and up_to["cycles"] >= 300
+    assert 0.93 <= up_to["cycle_service_level"] <= 0.97
+    assert reorder["cycle_service_level"] > up_to["cycle_service_level"]
