@@ -137,13 +137,18 @@ def noise_spread() -> dict:
     return {"truth": round(20 * np.sqrt(7), 1), "plan": round(now, 1), "days_independent": round(independent, 1)}
 
 
-def stock_replay(top: int = 100) -> list[dict]:
-    """The replay of the last 56 days of Online Retail's `top` products (units a day) at a 95% service level, lead
-    time 7, review 7: the plan made once before the window, and re-made every review period."""
+def stock_replay(part: str, top: int = 100) -> list[dict]:
+    """The replay of 56 days of Online Retail's `top` products (units a day) at a 95% service level, lead time 7,
+    review 7: the plan made once before the window, and re-made every review period; the reorder-point policy
+    and the order-up-to (R, S) one. Hold-out: the last 56 days (to 9 Dec 2011); validation: the 56 before
+    them (the orders after them dropped; top products by the orders kept)."""
     from smbcore import allocate
     from smbcore.data import load_sample
 
     transactions = load_sample("online_retail")["transactions"]
+    if part == "validation":
+        last = transactions["timestamp"].max().normalize()
+        transactions = transactions[transactions["timestamp"] < last - pd.Timedelta(days=55)]
     replay = allocate.stock_replay_inputs(transactions, top, 56)
     rows = []
     for replan, order_up_to in ((False, False), (True, False), (False, True), (True, True)):
@@ -219,7 +224,7 @@ def main() -> None:
         print(result["noise_spread_7_days"], flush=True)
         result["steady_replay"] = steady_replay()
         print(pd.DataFrame(result["steady_replay"]).to_string(index=False), flush=True)
-        result["stock_replay"] = stock_replay()
+        result["stock_replay"] = stock_replay(args.part)
         print(pd.DataFrame(result["stock_replay"]).to_string(index=False), flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "calibration" if args.part == "holdout" else "calibration_validation"

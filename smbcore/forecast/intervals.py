@@ -31,6 +31,7 @@ _ORIGINS = 16  # rolling origins at most (each is one more fit of the series' mo
 _YEARLY_ORIGINS = 14  # at most for seasons longer than 12 (weekly data: each cut is one more fit)
 _SAMPLES = 40  # misses wanted behind each step's band: neighbouring steps are pooled up to this many
 _WINDOW = 4  # seasons of one-period changes behind `scale` (seasons up to 24 periods)
+_TOTALS = 182  # periods whose own k-period totals set the least spread of a k-period total
 
 
 def origins(n: int, horizon: int, m: int) -> list[int]:
@@ -113,9 +114,13 @@ def interval_widths(y: np.ndarray, fitted: np.ndarray, horizon: int, m: int, lev
 
 def spread_of_totals(y: np.ndarray, horizon: int, m: int, method: str | None = None) -> np.ndarray:
     """How far the forecast total of the first k steps missed the real total, for k = 1..horizon: the root
-    mean square over rolling origins of the summed errors (actual - forecast) over steps 1..k, made
-    non-decreasing in k. Days' misses are not independent (a level set too low misses every day), so this
-    is what a safety stock over k days must cover; with no rolling origin, the one-step spread x sqrt(k)."""
+    mean square over rolling origins of the summed errors (actual - forecast) over steps 1..k, at least the
+    spread of the series' own k-period totals over its last `_TOTALS` periods, made non-decreasing in k.
+    Days' misses are not independent (a level set too low misses every day), so this is what a safety stock
+    over k days must cover. The floor is for lumpy demand: the rolling origins (one period apart, so their
+    totals overlap) can all miss the rare big order that half a year shows (on the validation replay of Online
+    Retail's top 100 products, it took the order-up-to policy from 0.90 to 0.92 of cycles without a stock-out
+    at 95%; on steady noise it adds about 9%). With no rolling origin, the one-step spread x sqrt(k)."""
     method = method or choose_method(y, horizon, m)
     errors = step_errors(y, horizon, m, method)
     totals = np.cumsum(errors, axis=1)
@@ -125,8 +130,18 @@ def spread_of_totals(y: np.ndarray, horizon: int, m: int, method: str | None = N
         residuals = (y[1:] - fitted[1:])[np.isfinite(fitted[1:])]
         one_step = float(np.std(residuals)) if len(residuals) else 0.0
         return one_step * np.sqrt(np.arange(1, horizon + 1))
-    spread = np.sqrt(np.nanmean(totals**2, axis=0))
+    spread = np.maximum(np.sqrt(np.nanmean(totals**2, axis=0)), _spread_of_sums(y[-_TOTALS:], horizon))
     return np.maximum.accumulate(spread)
+
+
+def _spread_of_sums(y: np.ndarray, horizon: int) -> np.ndarray:
+    """Standard deviation of the totals of k consecutive values of y, for k = 1..horizon (0 where y has fewer
+    than k + 2 values)."""
+    out = np.zeros(horizon)
+    sums = np.concatenate([[0.0], np.cumsum(y)])
+    for k in range(1, min(horizon, len(y) - 2) + 1):
+        out[k - 1] = np.std(sums[k:] - sums[:-k])
+    return out
 
 
 def cumulative_spread(history: pd.DataFrame, horizon: int, freq: str | None = None) -> pd.DataFrame:
