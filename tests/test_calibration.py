@@ -141,3 +141,24 @@ def test_the_order_up_to_policy_delivers_the_service_level_it_is_set_for():
     assert up_to["policy"] == "order up to (R, S)" and up_to["cycles"] >= 300
     assert 0.93 <= up_to["cycle_service_level"] <= 0.97
     assert reorder["cycle_service_level"] > up_to["cycle_service_level"]
+
+
+def test_the_replay_picks_its_products_from_what_was_known_before_the_weeks_it_replays():
+    """A café sells coffee and tea all year, and from the start of the replayed 8 weeks a new cake that soon
+    outsells both. Asked for its top 2 products, the replay plans coffee and tea (the top 2 before the weeks
+    replayed): picking the cake with hindsight would replay a line whose take-off no plan could have known
+    (on Online Retail, the top 100 picked that way sold 3.3 times their forecast)."""
+    from .test_forecast import cafe_orders
+
+    coffee = cafe_orders(days=200, seed=1)
+    tea = cafe_orders(days=200, seed=2).assign(order_id=lambda d: "T" + d["order_id"], product_id="TEA")
+    tea["unit_price"] = tea["revenue"] = tea["unit_price"] / 2
+    cake = cafe_orders(days=56, seed=3, start="2024-06-13").assign(
+        order_id=lambda d: "C" + d["order_id"], product_id="CAKE", quantity=3.0
+    )
+    cake["revenue"] = cake["quantity"] * cake["unit_price"]
+    orders = pd.concat([coffee, tea, cake], ignore_index=True).astype({"order_id": "string", "product_id": "string"})
+    assert orders["timestamp"].max().normalize() - cake["timestamp"].min().normalize() < pd.Timedelta(days=56)
+    replay = allocate.stock_replay_inputs(orders, top=2, test_days=56)
+    assert sorted(replay.history["series_id"].unique()) == ["COFFEE", "TEA"]
+    assert sorted(replay.forecast["series_id"].unique()) == ["COFFEE", "TEA"]
