@@ -133,7 +133,7 @@ def test_the_order_up_to_policy_delivers_the_service_level_it_is_set_for():
     """The textbook periodic review (R, S) policy (Silver, Pyke & Thomas): every 7 days order up to S = forecast
     over lead time + review + z x the spread of the forecast's own misses over those 14 days. On steady
     demand (30 products, mean 100, sd 20 a day) 93-97% of the review cycles end without a stock-out at a 95%
-    target (95% here), where the reorder-point policy, ordering only once below S, keeps 99%."""
+    target (96% here), where the reorder-point policy, ordering only once below S, keeps 99%."""
     history = _noise(30, 300, seed=5).assign(y=lambda d: d["y"].clip(lower=0).round())
     policy = allocate.StockPolicy(service_level=0.95, lead_time_days=7, review_days=7)
     up_to = allocate.backtest_policy(history, policy, test_days=112, order_up_to=True).iloc[0]
