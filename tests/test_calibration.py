@@ -91,3 +91,74 @@ def test_the_stock_page_says_the_service_level_asked_for_and_the_one_achieved():
     assert "**95%** service level" in words and "**92% of 40 rounds**" in words and "no full round" in words
     none = cycle_words(pd.Series({**ours, "cycles": 0, "cycle_service_level": float("nan")}), naive)
     assert "cannot say yet" in none and "nan" not in none
+
+
+def _stores(series: int, seed: int, end: str) -> pd.DataFrame:
+    """Weekly store sales over 150 weeks to `end`: a yearly shape, +400 from week 47 to the year's end, and
+    a loud holiday season (sd 150 from week 45, else 30)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(end=end, periods=150, freq="W-FRI")
+    week = dates.isocalendar().week.to_numpy()
+    shape = 1000 + 100 * np.sin(2 * np.pi * week / 52) + np.where(week >= 47, 400, 0)
+    sd = np.where(week >= 45, 150.0, 30.0)
+    return pd.concat(
+        [pd.DataFrame({"series_id": f"s{i}", "date": dates, "y": shape + rng.normal(0, sd)}) for i in range(series)],
+        ignore_index=True,
+    )
+
+
+def test_a_calm_spring_after_a_loud_christmas_gets_bands_for_a_calm_spring():
+    """30 stores, the 13 weeks to the end of June held out: the misses the bands learn from were made over
+    Christmas, when sales swung five times as much. Each miss is put on the scale of the weeks it was made in
+    and today's, so the 80% band over weeks 5-13 holds 89% (without that: 98%). Weeks 1-4 still hold about
+    all of it (the holiday's jump in level is a miss the swings do not measure)."""
+    table = fc.backtest(_stores(30, seed=2, end="2025-06-27"), 13).attrs["by_horizon"].set_index("label")
+    assert list(table.index) == ["Weeks 1-4", "Weeks 5-13"]
+    assert table.loc["Weeks 5-13", "coverage_80"] <= 0.92
+    assert table.loc["Weeks 5-13", "coverage_95"] >= 0.92
+
+
+def test_weekly_series_learn_their_misses_from_cuts_that_leave_a_year_and_eight_weeks():
+    """Cuts that had to leave two years all fell in the third year (Walmart stores: 80% bands covering 92%);
+    a weekly series of 113 weeks now gets 14 cuts one week apart, each leaving at least 60 weeks."""
+    from smbcore.forecast.intervals import origins
+
+    cuts = origins(113, 13, 52)
+    assert cuts == list(range(100, 86, -1))
+    assert origins(60, 13, 52) == [47, 46]  # too short for a year and 8 weeks: the latest two
+    assert origins(200, 28, 7) == list(range(172, 156, -1))  # daily: 16 cuts, as before
+
+
+def test_the_order_up_to_policy_delivers_the_service_level_it_is_set_for():
+    """The textbook periodic review (R, S) policy (Silver, Pyke & Thomas): every 7 days order up to S = forecast
+    over lead time + review + z x the spread of the forecast's own misses over those 14 days. On steady
+    demand (30 products, mean 100, sd 20 a day) 93-97% of the review cycles end without a stock-out at a 95%
+    target (96% here), where the reorder-point policy, ordering only once below S, keeps 99%."""
+    history = _noise(30, 300, seed=5).assign(y=lambda d: d["y"].clip(lower=0).round())
+    policy = allocate.StockPolicy(service_level=0.95, lead_time_days=7, review_days=7)
+    up_to = allocate.backtest_policy(history, policy, test_days=112, order_up_to=True).iloc[0]
+    reorder = allocate.backtest_policy(history, policy, test_days=112).iloc[0]
+    assert up_to["policy"] == "order up to (R, S)" and up_to["cycles"] >= 300
+    assert 0.93 <= up_to["cycle_service_level"] <= 0.97
+    assert reorder["cycle_service_level"] > up_to["cycle_service_level"]
+
+
+def test_the_replay_picks_its_products_from_what_was_known_before_the_weeks_it_replays():
+    """A café sells coffee and tea all year, and from the start of the replayed 8 weeks a new cake that soon
+    outsells both. Asked for its top 2 products, the replay plans coffee and tea (the top 2 before the weeks
+    replayed): picking the cake with hindsight would replay a line whose take-off no plan could have known
+    (on Online Retail, the top 100 picked that way sold 3.3 times their forecast)."""
+    from .test_forecast import cafe_orders
+
+    coffee = cafe_orders(days=200, seed=1)
+    tea = cafe_orders(days=200, seed=2).assign(order_id=lambda d: "T" + d["order_id"], product_id="TEA")
+    tea["unit_price"] = tea["revenue"] = tea["unit_price"] / 2
+    cake = cafe_orders(days=56, seed=3, start="2024-06-13").assign(
+        order_id=lambda d: "C" + d["order_id"], product_id="CAKE", quantity=3.0
+    )
+    cake["revenue"] = cake["quantity"] * cake["unit_price"]
+    orders = pd.concat([coffee, tea, cake], ignore_index=True).astype({"order_id": "string", "product_id": "string"})
+    assert orders["timestamp"].max().normalize() - cake["timestamp"].min().normalize() < pd.Timedelta(days=56)
+    replay = allocate.stock_replay_inputs(orders, top=2, test_days=56)
+    assert sorted(replay.history["series_id"].unique()) == ["COFFEE", "TEA"]
+    assert sorted(replay.forecast["series_id"].unique()) == ["COFFEE", "TEA"]

@@ -35,6 +35,7 @@ def backtest_policy(
     items: pd.DataFrame | None = None,
     forecast: pd.DataFrame | None = None,
     replan: bool = False,
+    order_up_to: bool = False,
 ) -> pd.DataFrame:
     """Replay the last `test_days` of daily demand under both stock policies.
 
@@ -46,7 +47,10 @@ def backtest_policy(
     review. The plan's spread of demand over lead time plus review comes from the history before the window
     (see demand_over_time). replan: False keeps the plan made before the window all through it; True makes a
     new one every review period from the history known that day (as an owner who re-plans would; a forecast
-    per review, so slower).
+    per review, so slower). order_up_to: True replays the textbook periodic-review order-up-to policy (R, S)
+    instead of the reorder point: every review, order up to S = the plan's reorder point (forecast over lead
+    time plus review + z x its spread), so every review starts a cycle whose stock must last lead time plus
+    review, exactly the span the service level is set over (Silver, Pyke & Thomas 2017, ch. 6).
     Returns one row per policy: policy, orders, stockout_units, fill_rate, cycles (replenishment cycles: the
     days from one delivery to the next, per product), cycle_service_level (share of those without a
     stock-out: what the service level promises), service_level_target (the policy's), average_stock_units,
@@ -94,20 +98,20 @@ def backtest_policy(
     size = np.repeat(plan["order_quantity"].to_numpy()[:, None], len(days), axis=1)
     if replan:
         _replans(history, products, days, review_days, replayed, items, reorder, size)
+    top = reorder if order_up_to else reorder + size
     ours = _simulate(
         actual,
         start,
         lead_time_days,
-        lambda t, position: (
-            np.where(position <= reorder[:, t], reorder[:, t] + size[:, t] - position, 0) * (t % review_days == 0)
-        ),
+        lambda t, position: np.where(position <= reorder[:, t], top[:, t] - position, 0) * (t % review_days == 0),
     )
     up_to = recent * (lead_time_days + review_days)
     naive = _simulate(
         actual, start, lead_time_days, lambda t, position: np.maximum(up_to - position, 0) * (t % review_days == 0)
     )
     rows = []
-    for name, result in (("recommended (reorder point)", ours), ("rule of thumb (last 4 weeks)", naive)):
+    label = "order up to (R, S)" if order_up_to else "recommended (reorder point)"
+    for name, result in ((label, ours), ("rule of thumb (last 4 weeks)", naive)):
         on_hand, short, orders, arrived = result
         cycles, without = _cycles(short, arrived)
         holding = (on_hand * cost[:, None]).sum() * policy.holding_cost_rate / 365
