@@ -147,11 +147,12 @@ def segments_section() -> None:
                 "Risk of no order in 90 days", format="percent", min_value=0.0, max_value=1.0
             ),
             "chance_active": st.column_config.ProgressColumn(
-                "Chance still a customer",
+                "Chance of ordering in the next 12 months",
                 format="percent",
                 min_value=0.0,
                 max_value=1.0,
-                help="How likely this customer has not left for good, from how often and how recently they bought.",
+                help="How likely this customer orders at least once in the next 12 months, from how often and how "
+                "recently they bought.",
             ),
             "expected_orders_90d": st.column_config.NumberColumn("Expected orders, next 90 days", format="%.1f"),
             "expected_spend_90d": st.column_config.NumberColumn(f"Expected spend, next 90 days ({c})", format="%.0f"),

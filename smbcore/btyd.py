@@ -63,6 +63,16 @@ def mbgnbd_alive(params, x, t_x, big_t) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(np.clip(log_odds, -700, 700)))
 
 
+def mbgnbd_buys_within(params, x, t_x, big_t, t: float) -> np.ndarray:
+    """Chance each customer orders at least once in the next `t` time units: still a customer (mbgnbd_alive) and,
+    buying at their own Poisson rate (gamma-distributed given their history: shape r + x, rate alpha + T), at
+    least one order in `t` (the chance of none is ((alpha + T) / (alpha + T + t)) ** (r + x))."""
+    r, alpha, a, b = params
+    x, big_t = np.asarray(x, dtype=float), np.asarray(big_t, dtype=float)
+    none = ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
+    return mbgnbd_alive(params, x, t_x, big_t) * (1.0 - none)
+
+
 def mbgnbd_expected_orders(params, x, t_x, big_t, t: float) -> np.ndarray:
     """Expected number of orders in the next `t` time units (MBG/NBD; as lifetimes' ModifiedBetaGeoFitter)."""
     r, alpha, a, b = params

@@ -98,6 +98,7 @@ def features(lines: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
 def btyd_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """MBG/NBD + Gamma-Gamma fitted on `frame` (frequency, tenure_days, recency_days, order_value): per customer
     btyd_orders_90d and btyd_orders_365d (expected orders), btyd_alive (chance still a customer),
+    btyd_buys_within_year (chance of at least one order in the next 365 days),
     btyd_order_value (expected average order) and btyd_spend_90d (orders x order value)."""
     x = frame["frequency"].to_numpy(float) - 1
     big_t = frame["tenure_days"].to_numpy(float) / _WEEK
@@ -112,6 +113,7 @@ def btyd_columns(frame: pd.DataFrame) -> pd.DataFrame:
             "btyd_orders_90d": orders_90,
             "btyd_orders_365d": btyd.mbgnbd_expected_orders(params, x, t_x, big_t, YEAR_DAYS / _WEEK),
             "btyd_alive": btyd.mbgnbd_alive(params, x, t_x, big_t),
+            "btyd_buys_within_year": btyd.mbgnbd_buys_within(params, x, t_x, big_t, YEAR_DAYS / _WEEK),
             "btyd_order_value": value,
             "btyd_spend_90d": orders_90 * value,
         },
@@ -248,14 +250,17 @@ def _blend(model: ValueModel, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
         learned = np.clip(np.nan_to_num(model.orders.predict(x), nan=0.0, posinf=0.0), 0, None)
     learned_spend = learned * frame["btyd_order_value"].to_numpy(float) * model.scale
     spend = (1 - model.share) * learned_spend + model.share * frame["btyd_spend_90d"].to_numpy(float)
-    return 1.0 - p_buy, np.clip(np.nan_to_num(spend), 0, SPEND_CAP * frame["peak_90d"].to_numpy(dtype=float))
+    # Net of returns: no more than SPEND_CAP x the smaller of the largest 90 days and all the customer ever spent
+    # net (a customer who sent everything back is expected to bring nothing, not their refunded order again).
+    ceiling = np.minimum(frame["peak_90d"].to_numpy(dtype=float), frame["monetary"].clip(lower=0).to_numpy(dtype=float))
+    return 1.0 - p_buy, np.clip(np.nan_to_num(spend), 0, SPEND_CAP * ceiling)
 
 
 @threadpool_limits.wrap(limits=1)
 def predict(model: ValueModel, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Churn risk (1 - the learned chance of buying in the next 90 days), and expected 90-day spend: the learned
     spend and the MBG/NBD x Gamma-Gamma spend blended, kept between 0 and SPEND_CAP times the customer's
-    largest 90 days so far (a count model can explode when a customer lies far outside what it learned from)."""
+    largest 90 days so far (and their net spend so far, returns taken off) (a count model can explode when a customer lies far outside what it learned from)."""
     return _blend(model, frame)
 
 
@@ -268,8 +273,9 @@ def orders_factor(checked: pd.DataFrame) -> float:
 
 def value_columns(profile: pd.DataFrame, factor: float = 1.0, naive: bool = False) -> pd.DataFrame:
     """The owner-facing value columns for `profile` (features + expected_spend_90d): expected_orders_90d (MBG/NBD
-    orders times `factor`, from the held-out check), chance_active (MBG/NBD chance the customer has not left,
-    0-1) and expected_spend_365d (the 90-day spend carried to a year along the customer's own MBG/NBD curve:
+    orders times `factor`, from the held-out check), chance_active (0-1: the chance the customer is still
+    active, i.e. orders at least once in the next 365 days: MBG/NBD's chance they have not left times the chance
+    of an order in a year if not; "not left" alone stays near 1 for rare buyers long quiet) and expected_spend_365d (the 90-day spend carried to a year along the customer's own MBG/NBD curve:
     expected orders in 365 days / in 90 days). naive (too little data for the models): orders and the year
     repeat the last 90 days. All finite, none negative."""
     o90, o365 = profile["btyd_orders_90d"].to_numpy(float), profile["btyd_orders_365d"].to_numpy(float)
@@ -282,7 +288,7 @@ def value_columns(profile: pd.DataFrame, factor: float = 1.0, naive: bool = Fals
     return pd.DataFrame(
         {
             "expected_orders_90d": np.clip(np.nan_to_num(o90 * factor), 0, None),
-            "chance_active": np.clip(np.nan_to_num(profile["btyd_alive"].to_numpy(float), nan=0.0), 0, 1),
+            "chance_active": np.clip(np.nan_to_num(profile["btyd_buys_within_year"].to_numpy(float), nan=0.0), 0, 1),
             "expected_spend_365d": spend * ratio,
         },
         index=profile.index,

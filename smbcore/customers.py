@@ -265,8 +265,8 @@ def segment_summary(profile: pd.DataFrame) -> pd.DataFrame:
 def profile(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """One row per customer: recency_days, frequency, monetary, r/f/m scores, segment, churn_risk (chance of no
     purchase in the next 90 days), expected_spend_90d (net spend in the next 90 days, currency),
-    expected_orders_90d (orders in the next 90 days), chance_active (0-1: chance the customer has not left for
-    good; low for customers long gone, high for frequent recent buyers), expected_spend_365d (net spend in the
+    expected_orders_90d (orders in the next 90 days), chance_active (0-1: chance the customer is still active,
+    i.e. orders again within the next 365 days; low for customers long gone, high for frequent recent buyers), expected_spend_365d (net spend in the
     next 365 days, currency), and the behaviour features they come from (see smbcore.customer_value.features).
     The value columns are finite for every customer, one-order customers included."""
     return analyse(transactions, asof).profile

@@ -14,7 +14,7 @@ VALUE_COLUMNS = ["expected_orders_90d", "chance_active", "expected_spend_365d"]
 def _planted_shop() -> tuple[pd.DataFrame, pd.Timestamp]:
     """A BTYD-shaped shop of 2,000 customers plus planted ones: 'weekly' bought every week for a year up to
     last week, 'gone' bought every week for 10 weeks a year ago and never again, 'once_long_ago' bought once 60
-    weeks ago, 'once_lately' bought once last week."""
+    weeks ago, 'once_lately' bought once last week, 'refunded' sent back all of one huge order."""
     base = btyd_shop(n_customers=2000, weeks=78, joining_weeks=52, seed=3)
     end = base["timestamp"].max()
     planted = []
@@ -25,14 +25,17 @@ def _planted_shop() -> tuple[pd.DataFrame, pd.Timestamp]:
     planted += [
         ("once_long_ago", end - pd.Timedelta(weeks=60), 40.0),
         ("once_lately", end - pd.Timedelta(weeks=1), 40.0),
+        # one huge order three weeks ago, all of it sent back a week later
+        ("refunded", end - pd.Timedelta(weeks=3), 5000.0),
+        ("refunded", end - pd.Timedelta(weeks=2), -5000.0),
     ]
     extra = pd.DataFrame(planted, columns=["customer_id", "timestamp", "revenue"])
     extra = extra.assign(
         order_id=[f"p{i}" for i in range(len(extra))],
         product_id="item",
-        quantity=1.0,
-        unit_price=extra["revenue"],
-        is_return=False,
+        quantity=np.sign(extra["revenue"]),
+        unit_price=extra["revenue"].abs(),
+        is_return=extra["revenue"] < 0,
         product_name="Item",
         country="UK",
     )
@@ -112,3 +115,11 @@ def test_too_short_a_history_repeats_the_last_90_days_in_the_value_columns():
     assert (prof["expected_orders_90d"] == prof["orders_90d"]).all()
     assert np.allclose(prof["expected_spend_365d"], 365 / 90 * prof["spend_90d"].clip(lower=0))
     assert np.isfinite(prof[VALUE_COLUMNS].to_numpy(float)).all()
+
+
+def test_a_customer_who_sent_everything_back_is_not_expected_to_spend(planted):
+    # Before: the refunded order's value drove the expected spend (Online Retail's customer 12346: £12,824).
+    refunded = planted.loc["refunded"]
+    assert refunded["monetary"] == 0
+    assert refunded["expected_spend_90d"] == 0 and refunded["expected_spend_365d"] == 0
+    assert planted.loc["once_lately", "expected_spend_90d"] > 0
