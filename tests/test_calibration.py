@@ -162,3 +162,19 @@ def test_the_replay_picks_its_products_from_what_was_known_before_the_weeks_it_r
     replay = allocate.stock_replay_inputs(orders, top=2, test_days=56)
     assert sorted(replay.history["series_id"].unique()) == ["COFFEE", "TEA"]
     assert sorted(replay.forecast["series_id"].unique()) == ["COFFEE", "TEA"]
+
+
+def test_a_growing_product_gets_the_spread_of_its_misses_not_of_its_growth():
+    # Found in review: the spread's floor was the swing of raw 14-day totals, so a product growing steadily
+    # (its forecast follows the growth) got a 14-day spread of 272 units where its misses spread about 21.
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2024-01-01", periods=240, freq="D")
+    growing = pd.DataFrame({"series_id": "grow", "date": dates, "y": 50 + 0.5 * np.arange(240) + rng.normal(0, 5, 240)})
+    spread = fc.cumulative_spread(growing, 14, "D")["sd"].to_numpy()
+    assert 5 * np.sqrt(14) * 0.8 < spread[-1] < 60
+
+
+def test_a_brand_new_product_still_gets_a_safety_spread():
+    new = pd.DataFrame({"series_id": "new", "date": pd.date_range("2024-06-01", periods=2, freq="D"), "y": 25.0})
+    spread = fc.cumulative_spread(new, 7, "D")["sd"].to_numpy()
+    assert spread[0] > 0 and spread[-1] > spread[0]

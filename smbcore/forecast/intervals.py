@@ -114,13 +114,12 @@ def interval_widths(y: np.ndarray, fitted: np.ndarray, horizon: int, m: int, lev
 
 def spread_of_totals(y: np.ndarray, horizon: int, m: int, method: str | None = None) -> np.ndarray:
     """How far the forecast total of the first k steps missed the real total, for k = 1..horizon: the root
-    mean square over rolling origins of the summed errors (actual - forecast) over steps 1..k, at least the
-    spread of the series' own k-period totals over its last `_TOTALS` periods, made non-decreasing in k.
-    Days' misses are not independent (a level set too low misses every day), so this is what a safety stock
-    over k days must cover. The floor is for lumpy demand: the rolling origins (one period apart, so their
-    totals overlap) can all miss the rare big order that half a year shows (on the validation replay of Online
-    Retail's top 100 products, it took the order-up-to policy from 0.90 to 0.92 of cycles without a stock-out
-    at 95%; on steady noise it adds about 9%). With no rolling origin, the one-step spread x sqrt(k)."""
+    mean square over rolling origins of the summed errors (actual - forecast) over steps 1..k, made
+    non-decreasing in k. Days' misses are not independent (a level set too low misses every day), so this is
+    what a safety stock over k days must cover. Where the series' own k-period totals over its last `_TOTALS`
+    periods swung more (trend and season taken out, see `_spread_of_sums`), the spread moves halfway to that:
+    the rolling origins (one period apart, so their totals overlap) can all miss the rare big order that half a
+    year shows. With no rolling origin, the one-step spread x sqrt(k)."""
     method = method or choose_method(y, horizon, m)
     errors = step_errors(y, horizon, m, method)
     totals = np.cumsum(errors, axis=1)
@@ -130,17 +129,26 @@ def spread_of_totals(y: np.ndarray, horizon: int, m: int, method: str | None = N
         residuals = (y[1:] - fitted[1:])[np.isfinite(fitted[1:])]
         one_step = float(np.std(residuals)) if len(residuals) else 0.0
         return one_step * np.sqrt(np.arange(1, horizon + 1))
-    spread = np.maximum(np.sqrt(np.nanmean(totals**2, axis=0)), _spread_of_sums(y[-_TOTALS:], horizon))
+    missed = np.sqrt(np.nanmean(totals**2, axis=0))
+    # Half a year of the series' own swings is the longer record: where its totals swung more than the recent
+    # misses showed, the spread moves halfway to it (the larger of two noisy estimates of one spread would lean
+    # high: +13% on steady noise).
+    spread = np.maximum(missed, (missed + _spread_of_sums(y[-_TOTALS:], horizon, m)) / 2)
     return np.maximum.accumulate(spread)
 
 
-def _spread_of_sums(y: np.ndarray, horizon: int) -> np.ndarray:
-    """Standard deviation of the totals of k consecutive values of y, for k = 1..horizon (0 where y has fewer
-    than k + 2 values)."""
+def _spread_of_sums(y: np.ndarray, horizon: int, m: int) -> np.ndarray:
+    """How much the totals of k consecutive values of y swing, for k = 1..horizon, with trend and season taken
+    out: each k-period total against the one a whole number of seasons earlier (the first season count that does
+    not overlap it, so the same weekdays are compared and a steady growth mostly cancels), the spread of those
+    differences over sqrt(2) (two independent totals). 0 where y is too short for a k."""
     out = np.zeros(horizon)
     sums = np.concatenate([[0.0], np.cumsum(y)])
-    for k in range(1, min(horizon, len(y) - 2) + 1):
-        out[k - 1] = np.std(sums[k:] - sums[:-k])
+    totals = {k: sums[k:] - sums[:-k] for k in range(1, horizon + 1) if k < len(y)}
+    for k, total in totals.items():
+        lag = max(m, 1) * int(np.ceil(k / max(m, 1)))
+        if len(total) > lag + 2:
+            out[k - 1] = np.std(total[lag:] - total[:-lag]) / np.sqrt(2)
     return out
 
 
@@ -151,16 +159,19 @@ def cumulative_spread(history: pd.DataFrame, horizon: int, freq: str | None = No
     history: series_id, date, y (as for `forecast`). Returns series_id, date (each of the `horizon` periods
     after the series' last date), sd (spread of the total up to and including that date, in y's units);
     closed days add nothing to the total."""
-    from smbcore.forecast.series import infer_freq, prepare
+    from smbcore.forecast.series import prepare
 
-    freq = freq or infer_freq(history["date"])
     rows = []
-    for item in prepare(history, freq, None, [], None):
-        calendar = pd.date_range(item.last, periods=horizon + 1, freq=freq)[1:]
+    for item in prepare(history, freq, None, [], None):  # each series on its own calendar unless freq is given
+        calendar = pd.date_range(item.last, periods=horizon + 1, freq=item.freq)[1:]
         opened = np.cumsum(calendar.isin(item.open_dates(calendar)))  # open periods up to each date
         values = item.y.to_numpy()
-        if len(values) < 3 or opened[-1] == 0:
+        if opened[-1] == 0:
             spread = np.zeros(horizon)
+        elif len(values) < 3:
+            # Too new to have missed anything yet: a day's spread taken as large as a day's sales (the bands'
+            # rule for such series), days added as independent.
+            spread = float(np.abs(values).mean()) * np.sqrt(opened)
         else:
             by_step = spread_of_totals(values, int(opened[-1]), item.m)
             spread = np.where(opened > 0, by_step[np.maximum(opened, 1) - 1], 0.0)
