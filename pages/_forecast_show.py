@@ -26,8 +26,8 @@ def show_check(check: pd.DataFrame, horizon: int, per: str) -> None:
             f"season ago' cannot be said: before those {per} the sales never changed from one period to the "
             "next, so that simple rule never missed."
         )
-    by_horizon = check.attrs.get("by_horizon")
-    if by_horizon is not None and len(by_horizon):
+    by_horizon = pd.DataFrame(check.attrs.get("by_horizon", []))
+    if len(by_horizon) and by_horizon["points"].sum():
         st.markdown(by_horizon_words(by_horizon, per))
     check = check.copy()
     check.attrs = {}  # the table shows the rows; the stretches are in the words above

@@ -71,8 +71,8 @@ def segments_section() -> None:
             st.caption(f"Churn model: your data cannot tell yet who will stop buying. {churn_words}")
         st.caption(spend_words)
         st.caption(
-            f"How sure: the models learned from the 90 days after {check['trained_on_cutoff']:%d %b %Y} and were "
-            f"checked on the 90 days after {check['checked_from']:%d %b %Y}, which they had not seen."
+            f"How sure: the models learned only from what customers did up to {check['checked_from']:%d %b %Y} "
+            f"and were checked on the 90 days after it, which they had not seen."
         )
 
     summary = segment_summary(prof)

@@ -81,7 +81,7 @@ def features(lines: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
             "spend_90d": orders["value"].where(age <= 90, 0.0).groupby(orders["customer_id"]).sum(),
             "spend_180d": orders["value"].where(age <= 180, 0.0).groupby(orders["customer_id"]).sum(),
             "products": sales.groupby("customer_id")["product_id"].nunique(),
-            "return_share": (returned.reindex(frequency.index).fillna(0.0) / gross).fillna(0.0),
+            "return_share": (returned.reindex(frequency.index).fillna(0.0) / gross).replace(np.inf, 1.0).fillna(0.0),
             "order_value": (gross / frequency).clip(lower=0),
         }
     )

@@ -189,7 +189,7 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
         out = out.join(value_columns(out, naive=True))
         notes.append(
             "Churn risk needs " + "; ".join(missing) + ", so it is left empty, and expected orders and spend "
-            "simply repeat the last 90 days (the next 12 months as four such quarters). The email plan follows "
+            "simply repeat the last 90 days (the next 12 months at the same pace). The email plan follows "
             "the segment rules."
         )
         return CustomerAnalysis(out, check, notes)
@@ -208,7 +208,9 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
     churn_now, spend_now = predict(final, out)
     out["churn_risk"] = churn_now if check["churn_tells"] else np.nan
     out["expected_spend_90d"] = spend_now if check["spend_beats_naive"] else out["spend_90d"].clip(lower=0)
-    out = out.join(value_columns(out, check["orders_factor"]))
+    # When the spend model lost its check, every value column repeats the last 90 days (orders too), so the
+    # columns never contradict each other (expected orders with no expected spend).
+    out = out.join(value_columns(out, check["orders_factor"], naive=not check["spend_beats_naive"]))
     if not check["churn_tells"]:
         notes.append(
             "Your data cannot tell yet who will stop buying. " + check_words(check, "")[0] + " So no churn risk is "
@@ -218,7 +220,7 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
     if not check["spend_beats_naive"]:
         notes.append(
             "The spend model was no closer than 'same as the last 90 days' on the checked period, so expected "
-            "spend is simply each customer's last 90 days."
+            "orders and spend simply repeat each customer's last 90 days (the next 12 months at the same pace)."
         )
     return CustomerAnalysis(out, check, notes)
 

@@ -25,7 +25,7 @@ def test_on_pure_noise_the_bands_hold_their_level_in_every_stretch_of_the_horizo
     8-14, 15-28) the 80% band holds 68-92% and the 95% band 88-99.5%. The old bands (pooled misses grown by
     the square root of the step) held about 45% on days 1-3 and 94% on days 22-28."""
     check = fc.backtest(_noise(30, 208, seed=7), 28)
-    table = check.attrs["by_horizon"].set_index("label")
+    table = pd.DataFrame(check.attrs["by_horizon"]).set_index("label")
     assert list(table.index) == ["Days 1-3", "Days 4-7", "Days 8-14", "Days 15-28"]
     assert table["points"].tolist() == [90, 120, 210, 420]
     assert table["coverage_80"].between(0.68, 0.92).all(), table["coverage_80"]
@@ -112,7 +112,7 @@ def test_a_calm_spring_after_a_loud_christmas_gets_bands_for_a_calm_spring():
     Christmas, when sales swung five times as much. Each miss is put on the scale of the weeks it was made in
     and today's, so the 80% band over weeks 5-13 holds 89% (without that: 98%). Weeks 1-4 still hold about
     all of it (the holiday's jump in level is a miss the swings do not measure)."""
-    table = fc.backtest(_stores(30, seed=2, end="2025-06-27"), 13).attrs["by_horizon"].set_index("label")
+    table = pd.DataFrame(fc.backtest(_stores(30, seed=2, end="2025-06-27"), 13).attrs["by_horizon"]).set_index("label")
     assert list(table.index) == ["Weeks 1-4", "Weeks 5-13"]
     assert table.loc["Weeks 5-13", "coverage_80"] <= 0.92
     assert table.loc["Weeks 5-13", "coverage_95"] >= 0.92

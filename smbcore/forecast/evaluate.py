@@ -72,7 +72,7 @@ def backtest(
 
     Returns one row per series: series_id, mase (mean absolute error over the seasonal-naive in-sample error;
     below 1 beats 'same as one season ago'), coverage_<level> (share of held-out points inside the interval),
-    points. Its `attrs['by_horizon']` holds the coverage of the `level` and 95% bands per stretch of the
+    points. Its `attrs['by_horizon']` holds, as a list of records (rows of `coverage_by_horizon`), the coverage of the `level` and 95% bands per stretch of the
     horizon over all series (see `coverage_by_horizon`): a band can be right on average and wrong early or late.
     """
     series = regular(history, freq)  # each series on its own calendar, or `freq` when given
@@ -110,7 +110,10 @@ def backtest(
     check = pd.DataFrame(rows)
     # Stretches in the periods most series have (each series keeps its own calendar when freq is None).
     common = freq or pd.Series([y.index.freqstr for y in series.values()]).mode().iloc[0]
-    check.attrs["by_horizon"] = coverage_by_horizon(pd.concat(held, ignore_index=True), common, levels)
+    # Kept as records: pandas compares attrs when frames are merged, and a DataFrame there cannot be compared.
+    check.attrs["by_horizon"] = coverage_by_horizon(pd.concat(held, ignore_index=True), common, levels).to_dict(
+        "records"
+    )
     return check
 
 
