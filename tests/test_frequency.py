@@ -141,3 +141,12 @@ def test_steps_a_forecast_cannot_use_fail_with_what_to_do():
         forecast(month_ends, 3)
     with pytest.raises(ForecastError, match="freq='2D' cannot be forecast"):
         forecast(weekly_stores(), 3, "2D")
+
+
+def test_hourly_totals_with_rows_only_for_hours_that_sold_are_hourly():
+    # Found in review: rows only for hours with a sale (here 1 hour in 7) were refused as "every 2 hours".
+    hours = pd.date_range("2024-03-04", periods=24 * 7 * 6, freq="h")
+    sold = hours[::7]
+    history = pd.DataFrame({"series_id": "kiosk", "date": sold, "y": 3.0})
+    out = forecast(history, 24)
+    assert len(out) == 24 and (out["date"].diff().dropna() == pd.Timedelta(hours=1)).all()

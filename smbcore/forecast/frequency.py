@@ -54,8 +54,9 @@ def _infer(dates, who: str) -> str:
     if len(unique) < 2:
         raise ShortHistoryError(f"{who} has fewer than two dates: a forecast needs at least two.")
     step = pd.Series(unique).diff().median()
-    if step == pd.Timedelta(hours=1):
-        return "h"
+    on_the_hour = (unique == unique.floor("h")).all()
+    if step == pd.Timedelta(hours=1) or (on_the_hour and step < pd.Timedelta(hours=20)):
+        return "h"  # hourly totals; a shop that sells in one hour of several has rows a few hours apart
     if step < pd.Timedelta(hours=20):  # daily dates with times of day are a day apart give or take a few hours
         raise ForecastError(
             f"{who} is dated every {_step_words(step)} (the typical step between its dates). {_KINDS}: add the "
