@@ -41,7 +41,13 @@ PERIODS = ("validation", "holdout")
 NOTES = """Periods: **validation** holds out the horizon before the hold-out (the hold-out is not seen); smbcore's settings
 (daily: median of Theta, damped trend and last week; weekly: Theta averaged with the last two years at the
 current level; slow movers: TSB on weekday-adjusted sales, each sale capped at twice the median sale) were chosen
-on it. **Hold-out**: the last horizon of every series (13 weeks, 28 days), reported once, never tuned on.
+on it. **Hold-out**: the last horizon of every series (13 weeks, 28 days), never tuned on. One change came after
+the hold-out had been seen, for correctness, not accuracy: capping each sale at twice the median forecast ordinary
+lumpy slow movers 17% short of their true average (most sales 1-3 units, now and then 8), which the stock plan
+would under-order; a sale is now capped at Tukey's far-out fence (third quartile + 3 x the interquartile range, at
+least twice the median). It cost the validation lead on online_retail_countries (1.184 -> 1.224 against MSTL
+1.194) and moved the hold-out there from 0.987 to 0.981 and all Walmart departments from 1.047 to 1.054. The
+tables are that final run.
 MASE is scaled by the in-sample seasonal-naive error (lower is better; a difference within 0.005 is a tie).
 walmart_recruiting scores a fixed seeded sample of 100 departments (seed 16) for every method, since AutoARIMA
 takes ~1.4 s a department here; `walmart_recruiting (all)` times smbcore on all of them. online_retail_countries:
