@@ -23,7 +23,7 @@ from smbcore.requirements import CHECK_DAYS, REQUIREMENTS
 
 HORIZON_DAYS = CHECK_DAYS
 YEAR_DAYS = 365
-_SMALL = REQUIREMENTS["churn"].full_customers  # below this many customers, simpler models
+SMALL_SHOP = REQUIREMENTS["churn"].full_customers  # below this many customers, simpler models
 SPEND_CAP = 2.0  # expected 90-day spend is at most this many times the customer's largest 90 days so far
 _WEEK = 7.0
 FEATURES = [
@@ -184,7 +184,7 @@ def learning_frames(lines: pd.DataFrame, cutoff: pd.Timestamp, nearest: pd.DataF
 
 
 def _models(n: int):
-    if n < _SMALL:
+    if n < SMALL_SHOP:
         churn = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=1000))
         orders = make_pipeline(StandardScaler(), PoissonRegressor(alpha=1.0, max_iter=1000))
     else:

@@ -14,6 +14,7 @@ from sklearn.metrics import mean_absolute_error
 
 from smbcore.customer_value import (
     HORIZON_DAYS,
+    SMALL_SHOP,
     features,
     fit,
     learning_frames,
@@ -46,7 +47,6 @@ __all__ = [
 ]
 
 REQUIREMENT = REQUIREMENTS["churn"]  # what the churn and spend models need; the health check reports the same
-_SMALL = REQUIREMENT.full_customers  # below this many customers, simpler models (they need less data to be stable)
 
 
 def few_customers_words(customers: int) -> str | None:
@@ -197,7 +197,7 @@ def analyse(transactions: pd.DataFrame, asof: pd.Timestamp | str | None = None) 
     test_cut = asof - pd.Timedelta(days=HORIZON_DAYS)
     held_out, train, test = _check(lines, test_cut)
     check.update(held_out)
-    if len(test) < _SMALL:
+    if len(test) < SMALL_SHOP:
         notes.append(
             f"Learned from {len(test)} customers only: simpler models are used and the ranges are wide. "
             "Treat the risks as a rough ordering, not exact chances."
