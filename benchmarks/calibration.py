@@ -158,7 +158,7 @@ def stock_replay(part: str, top: int = 100) -> list[dict]:
         started = time.perf_counter()
         table = allocate.backtest_policy(
             replay.history, allocate.StockPolicy(service_level=0.95), 56, items=replay.items,
-            forecast=replay.forecast, replan=replan, order_up_to=order_up_to,
+            forecast=replay.forecast, demand=replay.demand, replan=replan, order_up_to=order_up_to,
         )  # fmt: skip
         seconds = time.perf_counter() - started
         for row in table.itertuples(index=False):

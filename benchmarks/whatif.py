@@ -118,7 +118,7 @@ def main() -> None:
     replay = allocate.stock_replay_inputs(tx, 200, 56)
     items = allocate.priced_items(replay.items, allocate.StockPolicy())
     stock_replay = allocate.backtest_policy(replay.history, allocate.StockPolicy(), 56, items=items,
-                                            forecast=replay.forecast)  # fmt: skip
+                                            forecast=replay.forecast, demand=replay.demand)  # fmt: skip
     staff_replay_inputs = allocate.staff_replay_inputs(tx, 28)
     rota_replay = allocate.backtest_rota(tx, staff_replay_inputs.forecast, staff_replay_inputs.profile,
                                          allocate.StaffPolicy(open_hours=(8, 18)))  # fmt: skip

@@ -230,7 +230,12 @@ def stock_replay(policy: allocate.StockPolicy) -> None:
         st.info(plain_text(exc))
         return
     table = allocate.backtest_policy(
-        replay.history, policy, 56, items=allocate.priced_items(replay.items, policy), forecast=replay.forecast
+        replay.history,
+        policy,
+        56,
+        items=allocate.priced_items(replay.items, policy),
+        forecast=replay.forecast,
+        demand=replay.demand,
     )
     c = currency()
     ours, naive = table.iloc[0], table.iloc[1]

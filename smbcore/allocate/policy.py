@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from smbcore.allocate.inventory import demand_over_time, inventory_plan
+from smbcore.allocate.inventory import DemandOverTime, demand_over_time, inventory_plan
 from smbcore.allocate.policies import MAX_WEEKS, StaffPolicy, StockPolicy
 from smbcore.allocate.staffing import shift_blocks, staffing_plan
 from smbcore.errors import NotEnoughDataError
@@ -34,6 +34,7 @@ def backtest_policy(
     test_days: int = 56,
     items: pd.DataFrame | None = None,
     forecast: pd.DataFrame | None = None,
+    demand: DemandOverTime | None = None,
     replan: bool = False,
     order_up_to: bool = False,
 ) -> pd.DataFrame:
@@ -41,7 +42,9 @@ def backtest_policy(
 
     history: series_id (product), date, y (daily units sold, missing days = 0). items: index product_id with
     price and unit_cost (default 1 and 0.6). forecast: the daily forecast made before the test window (made
-    here with smbcore.forecast when None). policy: the stock settings (its budget and demand shock are not
+    here with smbcore.forecast when None). demand: that forecast's DemandOverTime with the spread from the history
+    before the window (StockInputs.demand of stock_replay_inputs holds it; worked out here when None: a rolling-
+    origin forecast per product, seconds, so a page that replays on every slider move passes it). policy: the stock settings (its budget and demand shock are not
     replayed, and orders are capped at MAX_WEEKS of sales: the replay meets the demand that really came). Both
     policies start each product with the stock the last 4 weeks before the window would need over lead time plus
     review. The plan's spread of demand over lead time plus review comes from the history before the window
@@ -66,7 +69,8 @@ def backtest_policy(
         from smbcore.forecast import forecast as make_forecast
 
         forecast = make_forecast(train, test_days, "D", levels=(80,))
-    demand = demand_over_time(forecast, train)
+    if demand is None:
+        demand = demand_over_time(forecast, train)
     products = demand.products
     actual = (
         test.assign(series_id=test["series_id"].astype(str))
