@@ -217,7 +217,12 @@ class ValueModel:
     share: float = BTYD_SHARE
 
 
-def _fit_parts(train: pd.DataFrame) -> ValueModel:
+@threadpool_limits.wrap(limits=1)  # one thread: on a busy or small machine, many threads were 20-40 x slower
+def fit(train: pd.DataFrame) -> ValueModel:
+    """The churn classifier (None when everyone or no one bought again), the orders regressor and the value
+    scale, learned on `train` (learning_frames rows): the orders model learns the next 90 days' order count;
+    times the Gamma-Gamma order value and `scale` (set so the training spend adds up: order values and counts
+    are not independent) it gives the learned spend, blended with MBG/NBD x Gamma-Gamma (BTYD_SHARE)."""
     churn, orders = _models(len(train))
     y_buy = train["bought"].to_numpy()
     x = design(train)
@@ -232,16 +237,12 @@ def _fit_parts(train: pd.DataFrame) -> ValueModel:
     return ValueModel(churn, orders, scale)
 
 
-@threadpool_limits.wrap(limits=1)  # one thread: on a busy or small machine, many threads were 20-40 x slower
-def fit(train: pd.DataFrame) -> ValueModel:
-    """The churn classifier (None when everyone or no one bought again), the orders regressor and the value
-    scale, learned on `train` (learning_frames rows): the orders model learns the next 90 days' order count;
-    times the Gamma-Gamma order value and `scale` (set so the training spend adds up: order values and counts
-    are not independent) it gives the learned spend, blended with MBG/NBD x Gamma-Gamma (BTYD_SHARE)."""
-    return _fit_parts(train)
-
-
-def _blend(model: ValueModel, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+@threadpool_limits.wrap(limits=1)
+def predict(model: ValueModel, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Churn risk (1 - the learned chance of buying in the next 90 days), and expected 90-day spend: the learned
+    spend and the MBG/NBD x Gamma-Gamma spend blended, kept between 0 and SPEND_CAP times the customer's
+    largest 90 days so far and their net spend so far, returns taken off (a count model can explode when a
+    customer lies far outside what it learned from)."""
     x = design(frame)
     p_model = model.churn.predict_proba(x)[:, 1] if model.churn is not None else None
     # without a classifier (everyone or no one bought again), the MBG/NBD chance of at least one order
@@ -254,14 +255,6 @@ def _blend(model: ValueModel, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     # net (a customer who sent everything back is expected to bring nothing, not their refunded order again).
     ceiling = np.minimum(frame["peak_90d"].to_numpy(dtype=float), frame["monetary"].clip(lower=0).to_numpy(dtype=float))
     return 1.0 - p_buy, np.clip(np.nan_to_num(spend), 0, SPEND_CAP * ceiling)
-
-
-@threadpool_limits.wrap(limits=1)
-def predict(model: ValueModel, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Churn risk (1 - the learned chance of buying in the next 90 days), and expected 90-day spend: the learned
-    spend and the MBG/NBD x Gamma-Gamma spend blended, kept between 0 and SPEND_CAP times the customer's
-    largest 90 days so far (and their net spend so far, returns taken off) (a count model can explode when a customer lies far outside what it learned from)."""
-    return _blend(model, frame)
 
 
 def orders_factor(checked: pd.DataFrame) -> float:
