@@ -100,8 +100,7 @@ def interval_widths(y: np.ndarray, fitted: np.ndarray, horizon: int, m: int, lev
     by the square root of the step."""
     misses = np.abs(step_errors(y, horizon, m, method))
     steps = np.arange(1, horizon + 1)
-    residuals = (y[1:] - fitted[1:])[np.isfinite(fitted[1:])] if len(y) > 2 else np.zeros(0)
-    one_step = float(np.std(residuals)) if len(residuals) else 0.0
+    one_step = _one_step_spread(y, fitted)
     out = {}
     for level in levels:
         if np.isfinite(misses).sum() >= 6:
@@ -110,6 +109,12 @@ def interval_widths(y: np.ndarray, fitted: np.ndarray, horizon: int, m: int, lev
             width = norm.ppf(0.5 + level / 200) * one_step * np.sqrt(steps)
         out[level] = (width, width)
     return out
+
+
+def _one_step_spread(y: np.ndarray, fitted: np.ndarray) -> float:
+    """Standard deviation of the in-sample one-step misses (y against its one-step fits; 0 with under 3 values)."""
+    residuals = (y[1:] - fitted[1:])[np.isfinite(fitted[1:])] if len(y) > 2 else np.zeros(0)
+    return float(np.std(residuals)) if len(residuals) else 0.0
 
 
 def spread_of_totals(y: np.ndarray, horizon: int, m: int, method: str | None = None) -> np.ndarray:
@@ -125,10 +130,7 @@ def spread_of_totals(y: np.ndarray, horizon: int, m: int, method: str | None = N
     totals = np.cumsum(errors, axis=1)
     known = np.isfinite(totals).sum(axis=0)
     if known.min() < 3:
-        path, fitted = candidate(y, 1, m, method)
-        residuals = (y[1:] - fitted[1:])[np.isfinite(fitted[1:])]
-        one_step = float(np.std(residuals)) if len(residuals) else 0.0
-        return one_step * np.sqrt(np.arange(1, horizon + 1))
+        return _one_step_spread(y, candidate(y, 1, m, method)[1]) * np.sqrt(np.arange(1, horizon + 1))
     missed = np.sqrt(np.nanmean(totals**2, axis=0))
     # Half a year of the series' own swings is the longer record: where its totals swung more than the recent
     # misses showed, the spread moves halfway to it (the larger of two noisy estimates of one spread would lean
