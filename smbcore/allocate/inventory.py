@@ -77,10 +77,11 @@ def demand_over_time(forecast: pd.DataFrame, history: pd.DataFrame | None = None
         step=frame.groupby("series_id").cumcount(), sd=(frame["yhat_hi_80"] - frame["yhat_lo_80"]) / (2 * _Z80)
     )
     mean = frame.pivot(index="series_id", columns="step", values="yhat").fillna(0.0)
-    sd = frame.pivot(index="series_id", columns="step", values="sd").fillna(0.0)
-    variance = np.cumsum(sd.to_numpy() ** 2, axis=1)
     if history is not None:
         variance = _variance_of_totals(history, mean.index, mean.shape[1])
+    else:
+        sd = frame.pivot(index="series_id", columns="step", values="sd").fillna(0.0)
+        variance = np.cumsum(sd.to_numpy() ** 2, axis=1)
     return DemandOverTime(
         products=mean.index.astype(str),
         mean=np.cumsum(mean.to_numpy(), axis=1),
