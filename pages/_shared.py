@@ -18,6 +18,7 @@ from pages._cached import (
     current_model,
     customer_analysis,
     forget_cached,
+    input_importance,
     marketing_plan,
     recommender,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "cached_on",
     "consent_answers",
     "current_model",
+    "input_importance",
     "currency",
     "customer_analysis",
     "edit_table",

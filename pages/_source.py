@@ -3,11 +3,13 @@ read once per run, the sidebar picker, and loading a table (cached per content v
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from smbcore import jobs
 from smbcore.data import SAMPLES, SampleView, Workspace, default_home, sample_view, sample_workspace, samples_with
 
 __all__ = [
@@ -125,6 +127,15 @@ def _snapshot() -> None:
     st.session_state[_VERSIONS] = dict(zip(catalog["name"], catalog["version"], strict=True))
     saved = tuple(zip(catalog["name"], catalog["version"], catalog["saved_at"].astype(str), strict=True))
     st.session_state[_CURRENCIES] = _currencies(str(workspace.path), saved, workspace)
+    if saved and os.environ.get("SMBCORE_AUTO_REFRESH", "1") != "0":
+        _start_refresh(str(workspace.path), saved)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _start_refresh(path: str, saved: tuple) -> bool:
+    """Once per server and saved state of a workspace (new data, a sample first opened, a restart after a refresh
+    was cut short): start its refresh job unless its results are current or it is running (smbcore.jobs)."""
+    return jobs.submit_refresh(path) is not None
 
 
 def version(table: str) -> str | None:

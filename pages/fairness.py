@@ -13,6 +13,7 @@ from pages._shared import (
     currency,
     current_model,
     customer_analysis,
+    input_importance,
     lazy_tabs,
     load,
     marketing_plan,
@@ -146,7 +147,7 @@ def why_tab() -> None:
         )
         return
     st.markdown("**What matters most overall** (how much the ranking quality drops when an input is scrambled)")
-    table = compute_importance(model)
+    table = input_importance()  # of the model above: the targeting model as first fitted
     table = table.assign(input=table["input"].map(plain_name))
     chart = (
         alt.Chart(table.head(12))
@@ -209,15 +210,6 @@ def why_tab() -> None:
         st.markdown("**What would change it:** " + "; or ".join(plain_text(f"{who} {c}") for c in changes) + ".")
     else:
         st.markdown("**What would change it:** no single realistic change of one input flips this decision.")
-
-
-@st.cache_data(max_entries=8, show_spinner="Measuring which inputs matter (first time only)...")
-def _importance(_model, key: str) -> pd.DataFrame:
-    return explain.importance(_model)
-
-
-def compute_importance(model) -> pd.DataFrame:
-    return _importance(model, f"{active_workspace().path}:{model.fitted_at}:{','.join(model.inputs)}")
 
 
 def bias_tab() -> None:

@@ -5,6 +5,7 @@
   python -m smbcore recommend FILE --k 10 --out recs.csv
   python -m smbcore forecast FILE --horizon 28 [--per day|week] --out f.csv
   python -m smbcore email-list FILE [--customers FILE] [--include-unknown] --out list.csv
+  python -m smbcore refresh [--owner NAME | --sample NAME | --all]   and   python -m smbcore worker [--once]
 
 Every command reading a file takes --map CANONICAL=COLUMN (repeatable: which of the file's columns holds
 e.g. quantity) and --date-order day|month (how to read dates like 03/04/2024). A problem prints one plain
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from smbcore import formatting, health, overview
+from smbcore import formatting, health, jobs_cli, overview
 from smbcore.data import TABLES, guess_mapping, guess_table, read_raw, read_table
 from smbcore.errors import SmbcoreError
 from smbcore.labels import plain_frame
@@ -364,6 +365,7 @@ def _parser() -> argparse.ArgumentParser:
             default="auto",
             help="how to read dates like 03/04/2024 when the file does not settle it: day or month first",
         )
+    jobs_cli.add_commands(sub)
     user = sub.add_parser("add-user", help="add (or reset) an owner who can sign in to the hosted app")
     user.add_argument("name")
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
@@ -378,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends quietly
     pd.set_option("display.width", 200)
     commands = {"validate": _validate, "summary": _summary, "recommend": _recommend, "forecast": _forecast,
-                "email-list": _email_list}  # fmt: skip
+                "email-list": _email_list, **jobs_cli.commands}  # fmt: skip
     try:
         return commands[args.command](args)
     except (SmbcoreError, ValueError, OSError) as exc:  # the data or the input: say what to do, no traceback

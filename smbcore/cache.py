@@ -30,9 +30,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["CODE", "MAX_BYTES", "MAX_ENTRIES", "cached", "clear", "folder_for"]
+__all__ = ["CODE", "MAX_BYTES", "MAX_ENTRIES", "MISSING", "cached", "clear", "file_for", "folder_for", "peek", "store"]
 
 T = TypeVar("T")
+MISSING = object()
 MAGIC = b"smbcore-cache-1\n"
 MAX_ENTRIES = 512
 MAX_BYTES = 512 * 1024 * 1024
@@ -61,6 +62,11 @@ def folder_for(workspace_path: str | Path) -> Path:
     """The cache folder of the workspace file `workspace_path`: `<stem>.cache` beside it."""
     path = Path(workspace_path)
     return path.with_name(path.stem + ".cache")
+
+
+def file_for(workspace_path: str | Path, key: tuple) -> Path:
+    """The file that holds (or will hold) the entry for `key` in the workspace's cache folder."""
+    return _file_for(folder_for(workspace_path), key)
 
 
 def _file_for(folder: Path, key: tuple) -> Path:
@@ -98,38 +104,49 @@ def _write(file: Path, value) -> None:
         raise
 
 
-def cached(
-    workspace_path: str | Path, key: tuple, compute: Callable[[], T], keep: Callable[[], bool] | None = None
-) -> T:
-    """The result of `compute()` for `key`, from the workspace's cache folder when it holds a readable entry,
-    else worked out and stored. `keep()` (optional) is asked before storing: False (e.g. the input table changed,
-    or a customer was erased, while this was worked out) stores nothing."""
-    folder = folder_for(workspace_path)
-    file = _file_for(folder, key)
+def peek(workspace_path: str | Path, key: tuple):
+    """The stored value for `key`, or MISSING (an unreadable entry is logged, deleted and reported missing)."""
+    file = _file_for(folder_for(workspace_path), key)
     try:
         value = _read(file)
     except (FileNotFoundError, NotADirectoryError):
-        pass
+        return MISSING
     except (OSError, ValueError) as exc:
         _log.warning("Cache entry %s could not be read (%s); it is deleted and worked out again.", file, exc)
         try:
             file.unlink(missing_ok=True)
         except OSError:
             pass
-    else:
-        try:
-            os.utime(file)  # most recently used: evicted last
-        except OSError:
-            pass
-        return value
-    value = compute()
-    if keep is not None and not keep():
-        return value
+        return MISSING
     try:
-        _write(file, value)
+        os.utime(file)  # most recently used: evicted last
+    except OSError:
+        pass
+    return value
+
+
+def store(workspace_path: str | Path, key: tuple, value) -> None:
+    """Keep `value` for `key` (whole or not at all); a failure to write is logged, never raised."""
+    folder = folder_for(workspace_path)
+    try:
+        _write(_file_for(folder, key), value)
         _evict(folder)
     except Exception as exc:  # disk full, read-only folder, unpicklable value: the figure is still right
         _log.warning("Could not keep a result in the cache folder %s: %s", folder, exc)
+
+
+def cached(
+    workspace_path: str | Path, key: tuple, compute: Callable[[], T], keep: Callable[[], bool] | None = None
+) -> T:
+    """The result of `compute()` for `key`, from the workspace's cache folder when it holds a readable entry,
+    else worked out and stored. `keep()` (optional) is asked before storing: False (e.g. the input table changed,
+    or a customer was erased, while this was worked out) stores nothing."""
+    value = peek(workspace_path, key)
+    if value is not MISSING:
+        return value
+    value = compute()
+    if keep is None or keep():
+        store(workspace_path, key, value)
     return value
 
 

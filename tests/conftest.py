@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from smbcore.data import load_sample  # noqa: E402
+
+# Page tests work results out in the test's own thread and start no refresh on their own; the tests of jobs and
+# refreshes (tests/test_refresh.py) switch these on themselves.
+os.environ.setdefault("SMBCORE_EXECUTOR", "inline")
+os.environ.setdefault("SMBCORE_AUTO_REFRESH", "0")
 
 
 @pytest.fixture()

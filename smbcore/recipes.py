@@ -1,0 +1,159 @@
+"""The models and tables the pages show, as recipes (smbcore.results), and the requests a refresh works out.
+
+Every function here is a function of a workspace's tables and plain settings, so a refresh job (in another
+process, or on a Dask worker) can work it out by name; pages read the stored result. `defaults(workspace)` lists
+the requests the pages make at their default settings: what a refresh computes so that a first visit reads
+instead of fitting.
+
+Data contract of each recipe: the docstring of the smbcore function it wraps (customers.analyse,
+recommend.fit, email_plan.next_best_actions, allocate.stock_inputs, ...).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from smbcore import allocate, browsing, customers, explain, health, overview, recommend, requirements, results
+from smbcore import forecast as fc
+from smbcore.consent import customer_consent
+from smbcore.email_plan import next_best_actions
+from smbcore.results import need, recipe
+
+__all__ = [
+    "HEAVY",
+    "all_recommendations",
+    "defaults",
+    "followups",
+    "marketing_plan",
+    "recommender",
+    "targeting_importance",
+    "targeting_model",
+]
+
+TARGETING_TABLES = ("campaigns", "customers", "transactions", "sessions")
+NO_CHOICE = ((), (), False)  # the targeting model's inputs as the pages first ask: (sensitive, exclude, use_sensitive)
+
+
+def recommender(transactions: pd.DataFrame) -> recommend.Recommender:
+    """recommend.fit on the orders (which products go together, and for whom)."""
+    return recommend.fit(transactions)
+
+
+def marketing_plan(transactions: pd.DataFrame, customers_table: pd.DataFrame | None) -> pd.DataFrame:
+    """email_plan.next_best_actions with the stored customer analysis and recommender (consent from the
+    customers table when there is one)."""
+    return next_best_actions(
+        transactions, customers_table, analysis=need(customers.analyse), recommender=need(recommender)
+    )
+
+
+def all_recommendations(transactions: pd.DataFrame, k: int, exclude_purchased: bool) -> pd.DataFrame:
+    """Top-k products for every customer: customer_id, product_id, rank, score (Recommender.recommend)."""
+    model = need(recommender)
+    return model.recommend(model.users_, k=k, exclude_purchased=exclude_purchased)
+
+
+def targeting_model(tables: dict, sensitive: tuple = (), exclude: tuple = (), use_sensitive: bool = False) -> tuple:
+    """(TargetingModel, frame to score, source in words) from the best source among the tables
+    (targeting.frames_from: a past campaign, else purchases, else website visits)."""
+    from smbcore.targeting import fit as fit_targeting
+    from smbcore.targeting import frames_from
+
+    present = {name: frame for name, frame in tables.items() if frame is not None}
+    train, now, target, source = frames_from(present)
+    model = fit_targeting(train, target, sensitive=sensitive, exclude=exclude, use_sensitive=use_sensitive)
+    return model, now, source
+
+
+def targeting_importance(tables: dict, sensitive: tuple = (), exclude: tuple = (), use_sensitive: bool = False):
+    """explain.importance of the stored targeting model with these inputs: input, auc_drop, spread."""
+    model = need(targeting_model, sensitive, exclude, use_sensitive)[0]
+    return explain.importance(model)
+
+
+# The heavy recipes: a miss on a page runs as a job with progress. Labels are what the owner reads meanwhile.
+HEAVY = {
+    r.name: r
+    for r in (
+        recipe(customers.analyse, "transactions", label="Learning who buys and who is drifting away"),
+        recipe(recommender, "transactions", label="Learning which products go together"),
+        recipe(marketing_plan, "transactions", "customers", label="Working out each customer's next best action"),
+        recipe(all_recommendations, "transactions", label="Scoring every customer"),
+        recipe(customer_consent, "transactions", "customers", label="Reading each customer's consent"),
+        recipe(targeting_model, *TARGETING_TABLES, every_table=True, label="Learning who responds"),
+        recipe(targeting_importance, *TARGETING_TABLES, every_table=True, label="Measuring which inputs matter"),
+        recipe(recommend.held_out_check, "transactions", label="Checking the recommendations on held-out orders"),
+        recipe(customers.held_out_churn, "transactions", label="Checking the churn model on held-out customers"),
+        recipe(allocate.stock_inputs, "transactions", label="Forecasting demand for your top products"),
+        recipe(allocate.stock_replay_inputs, "transactions", label="Replaying the stock plan on past weeks"),
+        recipe(allocate.staff_inputs, "transactions", label="Forecasting orders per day"),
+        recipe(allocate.staff_replay_inputs, "transactions", label="Replaying the rota on past weeks"),
+        recipe(health.check, every_table=True, label="Checking your data"),
+    )
+}
+
+
+# The light ones (sums and counts, a second or less): worked out in place on a miss, and by the refresh.
+LIGHT = {
+    r.name: r
+    for r in (
+        *(recipe(f, "transactions") for f in (overview.kpis, overview.sales_over_time, overview.top_products,
+                                              overview.new_vs_returning, overview.sales_by_country,
+                                              overview.orders_by_weekday_hour, overview.orders_by_weekday,
+                                              overview.one_off_orders, fc.sales_history, requirements.facts,
+                                              allocate.product_names)),
+        *(recipe(f, "sessions") for f in (browsing.visit_kpis, browsing.conversion_by_page_type,
+                                          browsing.visit_columns, browsing.conversion_by, browsing.leaving_by)),
+    )
+}  # fmt: skip
+
+
+def defaults(versions: dict[str, str], country: str | None = None, money_sign: str = "£") -> list[results.Request]:
+    """The requests the pages make at their default settings on data with these table versions, in the order a
+    visitor meets them (Overview, then Customers); `country`: the shop's holiday country when the owner gave one.
+    Each must match the page's call exactly (same arguments), or the page would work it out again."""
+
+    def ask(function, *args, **kwargs) -> results.Request:
+        return results.request(function, versions, *args, **kwargs)
+
+    asks = [ask(health.check, money_sign)]
+    if "transactions" in versions:
+        asks += [
+            ask(overview.kpis),
+            ask(overview.sales_over_time, "W"),
+            ask(overview.top_products, "revenue", 10),
+            ask(overview.top_products, "buyers", 10),
+            ask(overview.new_vs_returning),
+            ask(overview.sales_by_country),
+            ask(overview.orders_by_weekday_hour),
+            ask(overview.orders_by_weekday),
+        ]
+    if "sessions" in versions:
+        asks += [
+            ask(browsing.visit_kpis),
+            ask(browsing.conversion_by_page_type),
+            ask(browsing.visit_columns),
+            ask(browsing.leaving_by, ["visitor_type", "month"]),
+        ]
+    if "transactions" in versions:
+        asks += [
+            ask(customers.analyse), ask(recommender), ask(customer_consent), ask(marketing_plan),
+            ask(all_recommendations, 10, False), ask(overview.top_products, "buyers", 200),
+            ask(overview.one_off_orders), ask(fc.sales_history, "revenue", None, "D", include_one_offs=False),
+            ask(requirements.facts), ask(allocate.product_names), ask(allocate.stock_inputs, 200, 56, ()),
+            ask(allocate.staff_inputs, 28, country), ask(recommend.held_out_check), ask(customers.held_out_churn),
+            ask(allocate.stock_replay_inputs, 200, 56), ask(allocate.staff_replay_inputs, 28, country),
+        ]  # fmt: skip
+    if any(t in versions for t in ("campaigns", "transactions", "sessions")):
+        asks += [ask(targeting_model, *NO_CHOICE), ask(targeting_importance, *NO_CHOICE)]
+    return asks
+
+
+def followups(req: results.Request, value, versions: dict[str, str]) -> list[results.Request]:
+    """Requests the pages make with settings read from an earlier result: the Marketing page refits the
+    targeting model with the sensitive attributes the first fit found ticked."""
+    if req.name != results.request(targeting_model, versions).name or req.args != NO_CHOICE:
+        return []
+    model, now, _ = value
+    ticked = tuple(c for c in model.sensitive if c in now.columns and c != "customer_id")
+    return [results.request(targeting_model, versions, ticked, (), False)] if ticked else []

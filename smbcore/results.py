@@ -1,0 +1,275 @@
+"""Result tables: what the pages show, worked out once per data version and kept in the workspace's folder.
+
+A *recipe* is a smbcore function of some of a workspace's tables and plain settings, registered once under its
+dotted name (`recipe(function, "transactions")`). A *request* names a recipe, the versions of the tables it reads
+and its settings; its result is stored in the workspace's cache folder (smbcore.cache), keyed by the request and
+by smbcore's code version (`smbcore.cache.CODE`: a hash of smbcore's source and library versions) and
+`smbcore.__version__`, so a new data version or a new smbcore never serves an old result.
+
+Data contract:
+- `lookup(path, request)` is the stored value, or MISSING. It never computes.
+- `compute(path, request)` works the value out in this process (loading the tables by version), stores it and
+  returns it; a request already stored is read, not recomputed. An owner-facing data problem (SmbcoreError) is
+  stored as well and raised again on every lookup, so a page shows the same message without refitting.
+- Two processes asking for the same missing result: the first claims it (a `.claim` file beside the entry), the
+  other waits for the entry instead of computing it again; a claim whose process died is taken over.
+- `COMPUTED` counts the results this process worked out, per recipe name (tests assert that pages read
+  without refitting).
+- Inside a recipe, `need(function, *args)` is another recipe's result on the same data (computed if missing).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import importlib
+import json
+import os
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+import smbcore
+from smbcore import cache
+from smbcore.errors import SmbcoreError
+
+__all__ = [
+    "COMPUTED",
+    "MISSING",
+    "Request",
+    "compute",
+    "lookup",
+    "need",
+    "recipe",
+    "request",
+    "table_versions",
+]
+
+MISSING = object()
+COMPUTED: Counter = Counter()
+CLAIM_STALE_SECONDS = 15 * 60  # a claim not refreshed this long is taken over (a process on another machine died)
+_REGISTRY: dict[str, Recipe] = {}
+_RUNNING: contextvars.ContextVar[tuple[str, tuple]] = contextvars.ContextVar("smbcore_results_running")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A registered function: `function(*frames, *args, **kwargs)`, whose frames are `tables` (None when the
+    workspace has no such table), or one dict of every table when `every_table`."""
+
+    name: str
+    function: Callable
+    tables: tuple[str, ...]
+    every_table: bool = False
+    label: str = ""  # what the step is, in words, for progress ("Scoring every customer")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One result: recipe `name` on tables at `versions` ((table, version or None), ...) with these settings."""
+
+    name: str
+    versions: tuple
+    args: tuple = ()
+    kwargs: tuple = field(default=())
+    every_table: bool = False  # the function takes one dict of the tables in `versions`
+
+    @property
+    def key(self) -> tuple:
+        return ("result", smbcore.__version__, self.name, self.versions, self.args, self.kwargs)
+
+    @property
+    def label(self) -> str:
+        found = _REGISTRY.get(self.name)
+        return (found.label if found else "") or self.name.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+def _name_of(function: Callable) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def recipe(function: Callable, *tables: str, every_table: bool = False, label: str = "") -> Recipe:
+    """Register `function` (a smbcore function, importable by name in a worker process) as a recipe."""
+    name = _name_of(function)
+    if name.startswith("__main__") or "<locals>" in name:
+        raise ValueError(f"{name}: a recipe must be a module-level smbcore function (workers import it by name)")
+    found = _REGISTRY.get(name)
+    if found is not None and found.function is function and tables and found.tables != tuple(tables):
+        raise ValueError(f"{name} is registered on the tables {found.tables}, not {tables}")
+    if found is None or found.function is not function:
+        found = Recipe(name, function, tuple(tables), every_table, label)
+        _REGISTRY[name] = found
+    return found
+
+
+def _plain(value):
+    """Settings as hashable plain values (lists become tuples): they are part of the key."""
+    if isinstance(value, list | tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def table_versions(path: str | Path) -> dict[str, str]:
+    """{table: version} of every table saved in the workspace at `path`."""
+    from smbcore.data import Workspace
+
+    catalog = Workspace(path).catalog()
+    return dict(zip(catalog["name"], catalog["version"], strict=True))
+
+
+def request(function: Callable | str, versions: dict[str, str], *args, **kwargs) -> Request:
+    """The request for recipe `function` on tables at `versions` ({table: version} of the data shown)."""
+    name = function if isinstance(function, str) else _name_of(function)
+    found = _REGISTRY[name]
+    if found.every_table:
+        pinned = tuple(sorted(versions.items()))
+    else:
+        pinned = tuple((t, versions.get(t)) for t in found.tables)
+    settings = tuple(sorted((k, _plain(v)) for k, v in kwargs.items()))
+    return Request(name, pinned, _plain(args), settings, found.every_table)
+
+
+def _function(name: str) -> Callable:
+    """The recipe's function: registered in this process, else imported by its dotted name (a worker process
+    has not run the page that registered it)."""
+    if name in _REGISTRY:
+        return _REGISTRY[name].function
+    module, _, qualname = name.rpartition(".")
+    if not module.startswith("smbcore."):
+        raise ValueError(f"{name} is not a smbcore function")
+    function = getattr(importlib.import_module(module), qualname)
+    if _name_of(function) != name:
+        raise ValueError(f"{name} is not a module-level function")
+    return function
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A data problem met while computing a result: raised again on every lookup."""
+
+    error: SmbcoreError
+
+
+def lookup(path: str | Path, req: Request):
+    """The stored result of `req` in the workspace at `path`, or MISSING (never computes)."""
+    value = cache.peek(path, req.key)
+    if isinstance(value, _Failure):
+        raise value.error
+    return value if value is not cache.MISSING else MISSING
+
+
+@functools.lru_cache(maxsize=12)
+def _table(path: str, table: str, version: str) -> pd.DataFrame:
+    """A saved table by version (the last few kept: a refresh reads the same tables for every step)."""
+    from smbcore.data import Workspace
+
+    return Workspace(path).load(table)
+
+
+def _inputs(path: str, req: Request) -> tuple:
+    frames = {t: None if v is None else _table(path, t, v) for t, v in req.versions}
+    return (frames,) if req.every_table else tuple(frames.values())
+
+
+def _claim_file(path: str | Path, req: Request) -> Path:
+    return cache.file_for(path, req.key).with_suffix(".claim")
+
+
+def _claim(file: Path) -> bool:
+    """Take the claim on a result (True), or False when a live process holds it."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    me = json.dumps({"host": socket.gethostname(), "pid": os.getpid()})
+    for _ in range(2):
+        try:
+            handle = os.open(file, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if not _claim_is_dead(file):
+                return False
+            file.unlink(missing_ok=True)  # its process died: take it over
+            continue
+        with os.fdopen(handle, "w") as out:
+            out.write(me)
+        return True
+    return False
+
+
+def _claim_is_dead(file: Path) -> bool:
+    try:
+        holder = json.loads(file.read_text() or "{}")
+        age = time.time() - file.stat().st_mtime
+    except (OSError, ValueError):
+        return False  # being written: alive
+    if holder.get("host") == socket.gethostname() and holder.get("pid"):
+        return not _alive(int(holder["pid"]))
+    return age > CLAIM_STALE_SECONDS
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def compute(path: str | Path, req: Request, wait_seconds: float = 3600):
+    """`req`'s result: read when stored, else worked out here and stored (or, when another process is working it
+    out, waited for)."""
+    path = str(path)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        value = lookup(path, req)
+        if value is not MISSING:
+            return value
+        claim = _claim_file(path, req)
+        if _claim(claim):
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {wait_seconds:.0f} s for another process to work out {req.name}")
+        time.sleep(0.2)
+    try:
+        return _work_out(path, req)
+    finally:
+        claim.unlink(missing_ok=True)
+
+
+def _work_out(path: str, req: Request):
+    token = _RUNNING.set((path, req.versions))
+    try:
+        value = lookup(path, req)  # stored while the claim was being taken
+        if value is not MISSING:
+            return value
+        COMPUTED[req.name] += 1
+        try:
+            value = _function(req.name)(*_inputs(path, req), *req.args, **dict(req.kwargs))
+        except SmbcoreError as exc:
+            if _still_current(path, req):
+                cache.store(path, req.key, _Failure(exc))
+            raise
+        if _still_current(path, req):
+            cache.store(path, req.key, value)
+        return value
+    finally:
+        _RUNNING.reset(token)
+
+
+def _still_current(path: str, req: Request) -> bool:
+    """True when the tables still have the versions the result was worked out from: after a save or an erasure
+    meanwhile nothing is kept (an erased customer's data must not come back in a stored result)."""
+    current = table_versions(path)
+    return all(current.get(table) == version for table, version in req.versions)
+
+
+def need(function: Callable, *args, **kwargs):
+    """Inside a recipe: recipe `function`'s result on the same data (the versions the running request reads,
+    completed from the workspace for tables it does not read)."""
+    path, pinned = _RUNNING.get()
+    versions = {**table_versions(path), **{t: v for t, v in pinned if v is not None}}
+    return compute(path, request(function, versions, *args, **kwargs))
