@@ -59,15 +59,7 @@ _stored_model = st.cache_resource(max_entries=32, show_spinner=False)(_stored)
 
 def _progress_words(path: str, req: results.Request, started: float) -> tuple[str, float | None]:
     """What the owner reads while waiting: the refresh's step (n of N) when one runs, else this result's own."""
-    found = refresh.status(path) if refresh.running(path) else None
-    if found and found.get("total"):
-        done, total = found["done"], found["total"]
-        return (
-            f"Working out your figures in the background, step {min(done + 1, total)} of {total}: "
-            f"{found.get('step') or 'finishing'}...",
-            done / total,
-        )
-    return f"{req.label} ({time.monotonic() - started:.0f} s so far)...", None
+    return refresh.progress(path) or (f"{req.label} ({time.monotonic() - started:.0f} s so far)...", None)
 
 
 def wait_for(path: str, req: results.Request, poll_seconds: float = 0.25) -> None:

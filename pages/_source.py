@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from smbcore import jobs
+from smbcore import jobs, refresh
 from smbcore.data import SAMPLES, SampleView, Workspace, default_home, sample_view, sample_workspace, samples_with
 
 __all__ = [
@@ -181,6 +181,9 @@ def source_picker() -> None:
             meta = SAMPLES[source]
             st.caption(f"{meta['about']} Credit: {meta['credit']}")
     _snapshot()
+    found = refresh.progress(active_workspace().path)  # while the figures shown are worked out: which step
+    if found:
+        st.sidebar.progress(found[1], text=found[0])
 
 
 # A resource, not data: shared by every session without copying. Nothing may modify the returned frame

@@ -16,14 +16,18 @@ refresh or result another process is working on is waited for, not started again
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import pickle
+import sys
 import tempfile
 import threading
 import time
+import types
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from smbcore import refresh, results
@@ -61,7 +65,22 @@ def _make_executor() -> Executor:
         return InlineExecutor()
     workers = int(os.environ.get("SMBCORE_WORKERS") or 1)
     # spawn: the app's threads (Streamlit, DuckDB) must not be copied into the workers by fork
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_end_with_parent)
+
+
+def _end_with_parent() -> None:
+    """In a pool process: end when the app that started it has ended, instead of finishing a refresh for a
+    stopped app (the next start resumes it). A watch thread, since the pool starts its processes from
+    short-lived page threads (so PR_SET_PDEATHSIG would end them too early)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="smbcore-end-with-parent", daemon=True).start()
 
 
 def executor() -> Executor:
@@ -71,6 +90,26 @@ def executor() -> Executor:
         if _EXECUTOR is None:
             _EXECUTOR = _make_executor()
         return _EXECUTOR
+
+
+@contextlib.contextmanager
+def _bare_main():
+    """Streamlit runs each page as the module __main__ (from the page's file), and a spawned process imports
+    its parent's __main__ first: it would run the app. While the pool starts a process, __main__ is bare."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _drop_if_broken(future: Future) -> None:
+    """A worker process that died (out of memory, killed) breaks its pool: the next job gets a new pool."""
+    global _EXECUTOR
+    if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
+        with _GUARD:
+            _EXECUTOR = None
 
 
 def reset() -> None:
@@ -91,7 +130,13 @@ def _submit_once(key: tuple, fn, *args) -> Future:
         found = _IN_FLIGHT.get(key)
         if found is not None and not found.done():
             return found
-    future = executor().submit(fn, *args)
+    pool = executor()
+    if isinstance(pool, ProcessPoolExecutor):
+        with _bare_main():  # the pool starts its processes inside submit
+            future = pool.submit(fn, *args)
+        future.add_done_callback(_drop_if_broken)
+    else:
+        future = pool.submit(fn, *args)
     with _GUARD:
         _IN_FLIGHT[key] = future
         for old in [k for k, f in _IN_FLIGHT.items() if f.done() and k != key]:

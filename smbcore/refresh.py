@@ -27,7 +27,7 @@ from pathlib import Path
 from smbcore import cache, recipes, results
 from smbcore.errors import SmbcoreError
 
-__all__ = ["is_current", "remember", "run", "running", "status"]
+__all__ = ["is_current", "progress", "remember", "run", "running", "status"]
 
 _log = logging.getLogger("smbcore.refresh")
 _MAX_WANTED = 64
@@ -57,6 +57,17 @@ def running(path: str | Path) -> bool:
     """True while a live process holds the workspace's refresh lock."""
     lock = _file(path, "refresh.lock")
     return lock.exists() and not results._claim_is_dead(lock)
+
+
+def progress(path: str | Path) -> tuple[str, float] | None:
+    """While a refresh runs: what the owner reads ("... step 3 of 30: Learning which products go together") and
+    the share done; None when none runs."""
+    found = status(path) if running(path) else None
+    if not found or not found.get("total"):
+        return None
+    done, total = found["done"], found["total"]
+    step = found.get("step") or "finishing"
+    return f"Working out your figures in the background, step {min(done + 1, total)} of {total}: {step}.", done / total
 
 
 def is_current(path: str | Path, versions: dict[str, str] | None = None) -> bool:

@@ -176,7 +176,7 @@ def test_a_page_waits_on_a_running_refresh_and_shows_its_step(refreshed, monkeyp
         '{"state": "running", "step": "Scoring every customer", "done": 6, "total": 30}'
     )
     words, share = _cached._progress_words(path, req, time.monotonic())
-    assert words.startswith("Working out your figures in the background, step 7 of 30: Scoring every customer")
+    assert words == "Working out your figures in the background, step 7 of 30: Scoring every customer."
     assert share == pytest.approx(0.2)
     assert jobs.submit_refresh(path) is None  # running: not started twice
     lock.unlink()

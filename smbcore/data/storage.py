@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +36,24 @@ def file_lock(path: str | Path) -> threading.RLock:
         return _LOCKS.setdefault(key, threading.RLock())
 
 
+LOCK_WAIT_SECONDS = 60.0
+
+
+def _connect_waiting(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting while another process (a refresh job, the worker) has the file open: DuckDB lets
+    one process at a time open a file for writing, and every connection here is short."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.01
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
 class Connection:
     """A DuckDB connection that holds its file's lock until closed. Several sessions of one server (several
     owners, or one owner in two tabs) then take turns on a workspace file: opening one file from two threads
@@ -44,7 +63,7 @@ class Connection:
         self._lock = file_lock(path)
         self._lock.acquire()
         try:
-            self._con = duckdb.connect(path, read_only=read_only)
+            self._con = _connect_waiting(path, read_only)
         except BaseException:
             self._lock.release()
             raise
