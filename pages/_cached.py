@@ -45,8 +45,9 @@ class _NotYet(Exception):
     """The result is not stored yet (never cached by Streamlit: exceptions are not)."""
 
 
-def _stored(path: str, req: results.Request):
-    value = results.lookup(path, req)
+def _stored(path: str, key: str, _req: results.Request):
+    """The stored result of `_req` (whose key is `key`: Streamlit's memory cache keys on it)."""
+    value = results.lookup(path, _req)
     if value is results.MISSING:
         raise _NotYet
     return value
@@ -90,15 +91,16 @@ def result(req: results.Request, model: bool = False):
     """The stored result of `req` on the data shown, worked out first when missing (heavy results as a job)."""
     path = str(active_workspace().path)
     read = _stored_model if model else _stored_data
+    key = repr(req.key)
     try:
-        return read(path, req)
+        return read(path, key, req)
     except _NotYet:
         pass
     if req.name in recipes.HEAVY:
         wait_for(path, req)
     else:
         results.compute(path, req)
-    return read(path, req)
+    return read(path, key, req)
 
 
 @functools.lru_cache(maxsize=256)  # pages decorate on every run: wrap each function once

@@ -27,7 +27,7 @@ from pages._shared import (
     table_with_download,
     version,
 )
-from smbcore import customers, explain, fairness, overrides, recommend, targeting
+from smbcore import customers, explain, fairness, overrides, recipes, recommend, targeting
 from smbcore.formatting import number, percent, plural
 from smbcore.labels import feature_words, plain_name, value_words
 from smbcore.safety import csv_bytes, plain_text, visible_text
@@ -37,6 +37,11 @@ from smbcore.targeting import sensitive_columns
 # smbcore's held-out checks on the orders shown, cached per content version (pages/_cached.py).
 held_out_check = cached_on("transactions")(recommend.held_out_check)
 held_out_churn = cached_on("transactions")(customers.held_out_churn)
+# Of the targeting model as first fitted (current_model()): stored by the refresh.
+targeting_audit = cached_on(every_table=True)(recipes.targeting_audit)
+targeting_mitigation = cached_on(every_table=True)(recipes.targeting_mitigation)
+contact_list = cached_on(every_table=True)(recipes.contact_list)
+contact_threshold = cached_on(every_table=True)(recipes.contact_threshold)
 
 require_app()
 
@@ -164,7 +169,7 @@ def why_tab() -> None:
     ids = now["customer_id"].astype(str).tolist()
     who = st.selectbox("Customer", ids[:5000], format_func=visible_text, key="why_customer")
     row = now[now["customer_id"].astype(str) == who].head(1)
-    threshold = model.top_share_threshold(now)
+    threshold = contact_threshold()
     p = float(model.score(row).iloc[0])
     on_list = p >= threshold
     parts = explain.explain(model, row).sort_values("contribution")
@@ -279,9 +284,8 @@ def targeting_bias(model, now, sensitive) -> None:
         )
         actions_by_group(model, now, sensitive)
         return
-    audit_frame = model.holdout
     st.markdown(f"**Who the model would contact** (top {TOP_SHARE:.0%}, on rows it did not learn from), by group")
-    report = fairness.audit(model, audit_frame, sensitive)
+    report = targeting_audit(tuple(sensitive))  # fairness.audit of this model, stored (pages/_cached.py)
     for column, words in report.words.items():
         st.markdown(f"- **{plain_text(column)}**: {plain_text(words)}")
     table_with_download(report.by_group, "fairness_by_group.csv", key="dl_fair_groups", column_config=GROUP_COLUMNS)
@@ -296,7 +300,7 @@ def targeting_bias(model, now, sensitive) -> None:
     )
     st.markdown("**Make it fairer, knowing the cost**")
     column = st.selectbox("Equalise contact rates across", sensitive, format_func=visible_text, key="fair_mitigate_by")
-    result = fairness.mitigate(model, audit_frame, column)
+    result = targeting_mitigation(column)
     trade = result["tradeoff"]
     if result["not_fitted"]:
         st.caption(plain_text(result["not_fitted"]))
@@ -339,7 +343,7 @@ def targeting_bias(model, now, sensitive) -> None:
 
 def actions_by_group(model, now, sensitive) -> None:
     """Bias checks of actions: who is on the downloaded contact list, by group."""
-    chosen = overrides.apply_overrides(model.top_share(now), active_workspace(), "targeting", "contact")
+    chosen = overrides.apply_overrides(contact_list(), active_workspace(), "targeting", "contact")
     table = fairness.contact_audit(chosen, now[["customer_id", *[c for c in sensitive if c in now]]])
     if table is None:
         return

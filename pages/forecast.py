@@ -8,6 +8,7 @@ from pages._forecast_inputs import Choice, choose_history, holiday_country, outs
 from pages._forecast_show import draw, show_check
 from pages._shared import (
     active_source,
+    cached_on,
     currency,
     needs_table,
     plain_errors,
@@ -17,6 +18,7 @@ from pages._shared import (
     version,
 )
 from smbcore import forecast as fc
+from smbcore import recipes
 from smbcore.safety import plain_text
 
 require_app()
@@ -28,29 +30,16 @@ st.caption(
 )
 
 
-@st.cache_data(max_entries=32, show_spinner="Forecasting...")
-def _forecast(history, horizon, freq, external, future_external, holidays: tuple, factors: tuple):
-    return fc.forecast(history, horizon, freq, external, future_external, list(holidays) or None, factors=list(factors))
-
-
-@st.cache_data(max_entries=32, show_spinner="Checking which outside factors help...")
-def _choose_factors(history, horizon, freq, external, holidays: tuple):
-    return fc.choose_factors(history, horizon, freq, external, list(holidays) or None)
-
-
-@st.cache_data(max_entries=32, show_spinner="Checking how accurate this has been...")
-def _backtest(history, horizon, freq, external, holidays: tuple, factors: tuple):
-    return fc.backtest(history, horizon, freq, external, list(holidays) or None, factors=list(factors))
+# Fits run as jobs off the page (pages/_cached.py), stored per history and settings; the simple rule is a sum.
+_forecast = cached_on()(recipes.forecast)
+_choose_factors = cached_on()(recipes.choose_factors)
+_backtest = cached_on()(recipes.backtest)
+_drivers = cached_on()(recipes.drivers)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _simple_rule(history, horizon, freq):
     return fc.simple_rule(history, horizon, freq)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _drivers(history, freq, external, holidays: tuple, factors: tuple, money_sign: str | None):
-    return fc.drivers(history, freq, external, list(holidays) or None, list(factors), money_sign, markdown=True)
 
 
 def prefer_simple_rule(check: pd.DataFrame, used: list[str]) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from smbcore import allocate, browsing, customers, explain, health, overview, recommend, requirements, results
+from smbcore import allocate, browsing, customers, health, overview, recommend, requirements, results
 from smbcore import forecast as fc
 from smbcore.consent import customer_consent
 from smbcore.email_plan import next_best_actions
@@ -21,12 +21,21 @@ from smbcore.results import need, recipe
 
 __all__ = [
     "HEAVY",
+    "LIGHT",
+    "backtest",
+    "choose_factors",
+    "contact_list",
+    "contact_threshold",
+    "drivers",
+    "forecast",
     "all_recommendations",
     "defaults",
     "followups",
     "marketing_plan",
     "recommender",
+    "targeting_audit",
     "targeting_importance",
+    "targeting_mitigation",
     "targeting_model",
 ]
 
@@ -67,8 +76,62 @@ def targeting_model(tables: dict, sensitive: tuple = (), exclude: tuple = (), us
 
 def targeting_importance(tables: dict, sensitive: tuple = (), exclude: tuple = (), use_sensitive: bool = False):
     """explain.importance of the stored targeting model with these inputs: input, auc_drop, spread."""
+    from smbcore import explain
+
     model = need(targeting_model, sensitive, exclude, use_sensitive)[0]
     return explain.importance(model)
+
+
+def _first_targeting_model():
+    return need(targeting_model, *NO_CHOICE)[:2]
+
+
+def contact_list(tables: dict) -> pd.DataFrame:
+    """TargetingModel.top_share of everyone scored (customer_id, contact, ...), before the owner's overrides."""
+    model, now = _first_targeting_model()
+    return model.top_share(now)
+
+
+def contact_threshold(tables: dict) -> float:
+    """The lowest chance still on the top-share contact list (TargetingModel.top_share_threshold)."""
+    model, now = _first_targeting_model()
+    return float(model.top_share_threshold(now))
+
+
+def targeting_audit(tables: dict, sensitive: tuple):
+    """fairness.audit of the model's contact decision on its held-out rows, per sensitive column."""
+    from smbcore import fairness  # fairlearn: imported when first needed, not when the app starts
+
+    model, _ = _first_targeting_model()
+    return fairness.audit(model, model.holdout, list(sensitive))
+
+
+def targeting_mitigation(tables: dict, column: str) -> dict:
+    """fairness.mitigate: the same share of every group of `column`, with its cost (see there)."""
+    from smbcore import fairness
+
+    model, _ = _first_targeting_model()
+    return fairness.mitigate(model, model.holdout, column)
+
+
+def forecast(history, horizon, freq, external, future_external, holidays: tuple, factors: tuple) -> pd.DataFrame:
+    """forecast.forecast of a history (series_id, date, y) with these holidays and factors (see there)."""
+    return fc.forecast(history, horizon, freq, external, future_external, list(holidays) or None, factors=list(factors))
+
+
+def choose_factors(history, horizon, freq, external, holidays: tuple) -> dict:
+    """forecast.choose_factors: which outside factors made past forecasts better (see there)."""
+    return fc.choose_factors(history, horizon, freq, external, list(holidays) or None)
+
+
+def backtest(history, horizon, freq, external, holidays: tuple, factors: tuple) -> pd.DataFrame:
+    """forecast.backtest: how accurate forecasts made this way have been (see there)."""
+    return fc.backtest(history, horizon, freq, external, list(holidays) or None, factors=list(factors))
+
+
+def drivers(history, freq, external, holidays: tuple, factors: tuple, money_sign: str | None) -> pd.DataFrame:
+    """forecast.drivers in words (title, words), for one series."""
+    return fc.drivers(history, freq, external, list(holidays) or None, list(factors), money_sign, markdown=True)
 
 
 # The heavy recipes: a miss on a page runs as a job with progress. Labels are what the owner reads meanwhile.
@@ -89,6 +152,14 @@ HEAVY = {
         recipe(allocate.staff_inputs, "transactions", label="Forecasting orders per day"),
         recipe(allocate.staff_replay_inputs, "transactions", label="Replaying the rota on past weeks"),
         recipe(health.check, every_table=True, label="Checking your data"),
+        recipe(contact_list, *TARGETING_TABLES, every_table=True, label="Scoring everyone for the contact list"),
+        recipe(contact_threshold, *TARGETING_TABLES, every_table=True, label="Scoring everyone for the contact list"),
+        recipe(targeting_audit, *TARGETING_TABLES, every_table=True, label="Checking the model by group"),
+        recipe(targeting_mitigation, *TARGETING_TABLES, every_table=True, label="Working out a fairer list"),
+        recipe(forecast, label="Forecasting"),
+        recipe(choose_factors, label="Checking which outside factors help"),
+        recipe(backtest, label="Checking how accurate this has been"),
+        recipe(drivers, label="Finding what drives this forecast"),
     )
 }
 
@@ -150,10 +221,17 @@ def defaults(versions: dict[str, str], country: str | None = None, money_sign: s
 
 
 def followups(req: results.Request, value, versions: dict[str, str]) -> list[results.Request]:
-    """Requests the pages make with settings read from an earlier result: the Marketing page refits the
-    targeting model with the sensitive attributes the first fit found ticked."""
+    """Requests the pages make with settings read from an earlier result: after the first targeting model, the
+    Marketing page's refit with the sensitive attributes it found ticked, the contact list, and the Fairness
+    page's bias checks on those attributes."""
     if req.name != results.request(targeting_model, versions).name or req.args != NO_CHOICE:
         return []
     model, now, _ = value
     ticked = tuple(c for c in model.sensitive if c in now.columns and c != "customer_id")
-    return [results.request(targeting_model, versions, ticked, (), False)] if ticked else []
+    asks = [results.request(targeting_model, versions, ticked, (), False)] if ticked else []
+    asks += [results.request(contact_list, versions), results.request(contact_threshold, versions)]
+    audited = tuple(c for c in model.sensitive if c in model.holdout)  # the Fairness page's bias checks
+    if audited and model.tells:
+        asks += [results.request(targeting_audit, versions, audited),
+                 results.request(targeting_mitigation, versions, audited[0])]  # fmt: skip
+    return asks

@@ -80,6 +80,8 @@ def is_current(path: str | Path, versions: dict[str, str] | None = None) -> bool
 
 def remember(path: str | Path, req: results.Request) -> None:
     """Note a request a page made beyond the defaults, so the next refresh after new data works it out too."""
+    if req.reads_frames:  # made from this data: nothing to ask again on new data
+        return
     file = _file(path, "wanted.json")
     try:
         wanted = json.loads(file.read_text())

@@ -69,9 +69,10 @@ class Recipe:
     label: str = ""  # what the step is, in words, for progress ("Scoring every customer")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Request:
-    """One result: recipe `name` on tables at `versions` ((table, version or None), ...) with these settings."""
+    """One result: recipe `name` on tables at `versions` ((table, version or None), ...) with these settings
+    (plain values, or frames made from the tables, such as a forecast's history: keyed by content)."""
 
     name: str
     versions: tuple
@@ -79,9 +80,24 @@ class Request:
     kwargs: tuple = field(default=())
     every_table: bool = False  # the function takes one dict of the tables in `versions`
 
+    @functools.cached_property
+    def _settings(self) -> tuple:
+        return _keyed(self.args), _keyed(self.kwargs)
+
     @property
     def key(self) -> tuple:
-        return ("result", smbcore.__version__, self.name, self.versions, self.args, self.kwargs)
+        return ("result", smbcore.__version__, self.name, self.versions, *self._settings)
+
+    @property
+    def reads_frames(self) -> bool:
+        """True when a setting is a frame made from the data (tied to this data: not asked again on new data)."""
+        return "frame" in {part[0] for part in _parts(self._settings) if isinstance(part, tuple) and part}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Request) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(repr(self.key))
 
     @property
     def label(self) -> str:
@@ -107,10 +123,22 @@ def recipe(function: Callable, *tables: str, every_table: bool = False, label: s
     return found
 
 
-def _plain(value):
-    """Settings as hashable plain values (lists become tuples): they are part of the key."""
-    if isinstance(value, list | tuple):
-        return tuple(_plain(v) for v in value)
+def _parts(value):
+    """Every tuple nested in `value` (depth first), itself included."""
+    if isinstance(value, tuple):
+        yield value
+        for v in value:
+            yield from _parts(v)
+
+
+def _keyed(value):
+    """`value` as it goes into the key: a frame (a series' history handed to a forecast) by its content version."""
+    if isinstance(value, pd.DataFrame):
+        from smbcore.data.storage import content_version
+
+        return ("frame", content_version(value))
+    if isinstance(value, list | tuple):  # a list and a tuple of the same values ask for the same result
+        return tuple(_keyed(v) for v in value)
     return value
 
 
@@ -130,8 +158,7 @@ def request(function: Callable | str, versions: dict[str, str], *args, **kwargs)
         pinned = tuple(sorted(versions.items()))
     else:
         pinned = tuple((t, versions.get(t)) for t in found.tables)
-    settings = tuple(sorted((k, _plain(v)) for k, v in kwargs.items()))
-    return Request(name, pinned, _plain(args), settings, found.every_table)
+    return Request(name, pinned, tuple(args), tuple(sorted(kwargs.items())), found.every_table)
 
 
 def _function(name: str) -> Callable:
