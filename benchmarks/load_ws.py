@@ -46,9 +46,9 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 SLIDER_LABEL = "Service level (%)"
-# (phase, page url path): the Overview is the default page, at the root path "".
+# (phase, page url path): the Overview is the default page, at "". DONE: a successful finish, by fragment run or not.
 PHASES = (("open plan", "plan"), ("slider", "plan"), ("open overview", ""), ("open customers", "customers"))
-DONE = {"page": ForwardMsg.FINISHED_SUCCESSFULLY, "fragment": ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+DONE = {False: ForwardMsg.FINISHED_SUCCESSFULLY, True: ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 GOAL_P95_AT, GOAL_P95_S, GOAL_NO_ERRORS_AT = 50, 2.0, 100
 
 
@@ -80,8 +80,7 @@ class RunLog:
     def read(self, data: bytes) -> bool:
         """Take in one ForwardMsg; True when it ends the run (a script_finished other than an early stop for a
         rerun, after which the next run follows)."""
-        msg = ForwardMsg()
-        msg.ParseFromString(data)
+        msg = ForwardMsg.FromString(data)
         kind = msg.WhichOneof("type")
         if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             self._element(msg.delta.new_element, msg.delta.fragment_id)
@@ -139,7 +138,7 @@ class Session:
 
     async def open_page(self, page: str) -> dict:
         """A page run of `page` (its url path), as on a browser's first visit to /page."""
-        result = await self.run(rerun_request(page), DONE["page"])
+        result = await self.run(rerun_request(page), DONE[False])
         log = result.pop("log")
         if not result["errors"] and log.page_path != page:
             result["errors"].append(f"asked for page {page!r}, ran {log.page_path!r}")
@@ -152,8 +151,7 @@ class Session:
         if self.slider is None:
             return {"seconds": 0.0, "errors": [f"no '{SLIDER_LABEL}' slider on the page (open plan failed?)"]}
         fragment, moved = self.slider["fragment_id"], slider_state(self.slider["id"], self.slider["to"])
-        request = rerun_request("plan", self.page_hash, (moved,), fragment)
-        result = await self.run(request, DONE["fragment" if fragment else "page"])
+        result = await self.run(rerun_request("plan", self.page_hash, (moved,), fragment), DONE[bool(fragment)])
         self.metrics = result.pop("log").metrics
         return result
 
@@ -235,9 +233,8 @@ def watch_peak(pid: int, stop: threading.Event, peak: list[float]) -> None:
 async def warm_up(url: str, timeout: float) -> dict:
     """One session through every phase, untimed for the results: seconds each took, any errors, and the metrics
     the slider move changed (none changed would mean the move did not reach the page: an error)."""
-    session = Session(url, timeout * 5)
+    session, times = Session(url, timeout * 5), {}
     await session.connect()
-    times: dict = {}
     try:
         for phase, page in PHASES:
             before = dict(session.metrics)
@@ -258,15 +255,15 @@ async def run_round(url: str, n: int, timeout: float, pid: int) -> dict:
     """N sessions connected together, then each phase with all N at once; per phase the actions' seconds and
     errors, wall time and server CPU; the server's RSS after the round and its peak during it."""
     sessions, phases, stop, peak = [Session(url, timeout) for _ in range(n)], [], threading.Event(), [0.0]
-    watcher = threading.Thread(target=watch_peak, args=(pid, stop, peak), daemon=True)
-    watcher.start()
+    (watcher := threading.Thread(target=watch_peak, args=(pid, stop, peak), daemon=True)).start()
     try:
         await asyncio.gather(*(s.connect() for s in sessions))
         for phase, page in PHASES:
             cpu, client, wall = tree_usage(pid)[1], time.process_time(), time.perf_counter()
             results = await asyncio.gather(*(act(s, phase, page) for s in sessions))
             phases.append({"phase": phase, "wall_s": time.perf_counter() - wall, "results": results,
-                           "server_cpu_s": tree_usage(pid)[1] - cpu, "client_cpu_s": time.process_time() - client})  # fmt: skip
+                           "server_cpu_s": tree_usage(pid)[1] - cpu,
+                           "client_cpu_s": time.process_time() - client})  # fmt: skip
         await asyncio.gather(*(s.ws.close() for s in sessions))
     finally:
         stop.set()
@@ -292,7 +289,8 @@ def summarise(round_no: int, level: dict) -> list[dict]:
                      "p95_s": percentile(ok, 0.95), "runs": len(phase["results"]), "errors": len(errors),
                      "error_messages": sorted(set(errors))[:5], "wall_s": phase["wall_s"],
                      "server_cpu_per_action_s": phase["server_cpu_s"] / len(phase["results"]),
-                     "client_cpu_s": phase["client_cpu_s"], "rss_after_mb": level["rss_after_mb"], "peak_rss_mb": level["peak_rss_mb"]})  # fmt: skip
+                     "client_cpu_s": phase["client_cpu_s"], "rss_after_mb": level["rss_after_mb"],
+                     "peak_rss_mb": level["peak_rss_mb"]})  # fmt: skip
     return rows
 
 
@@ -329,10 +327,11 @@ def report(command: str, notes: list[str], warm: dict, rows: list[dict], timeout
              f"**slider** = \"{SLIDER_LABEL}\" one step up, re-run of its fragment. p50/p95 over successful actions; "
              f"errors = exception elements, error alerts, wrong page or finish status, timeouts ({timeout:.0f} s). "
              "Server CPU = streamlit process tree CPU over the phase / actions; client CPU = this load client's "
-             "CPU over the phase (all N sessions). RSS after = the tree's VmRSS 3 s "
-             "after the round's sessions closed; peak = highest sampled during the round.", "",
-             "| N | round | phase | p50 s | p95 s | runs | errors | phase wall s | server CPU s / action "
-             "| client CPU s | RSS after MB | peak RSS MB |", "|--:|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
+             "CPU over the phase (all N sessions). RSS after = the tree's VmRSS 3 s after the round's sessions "
+             "closed (Streamlit keeps up to 128 closed sessions' state for server.disconnectedSessionTTL, 120 s: "
+             "included); peak = highest sampled during the round.", "", "| N | round | phase | p50 s | p95 s | runs "
+             "| errors | phase wall s | server CPU s / action | client CPU s | RSS after MB | peak RSS MB |",
+             "|--:|--:|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
     lines += [f"| {r['n']} | {r['round']} | {r['phase']} | {fmt(r['p50_s'])} | {fmt(r['p95_s'])} | {r['runs']} "
               f"| {r['errors']} | {r['wall_s']:.1f} | {r['server_cpu_per_action_s']:.2f} | {r['client_cpu_s']:.2f} "
               f"| {r['rss_after_mb']:.0f} | {r['peak_rss_mb']:.0f} |" for r in rows]  # fmt: skip
@@ -351,8 +350,8 @@ async def drive(url: str, args, pid: int) -> tuple[dict, list[dict]]:
         for round_no in range(1, args.rounds + 1):
             level = await run_round(url, n, args.timeout, pid)
             for row in summarise(round_no, level):
-                print(f"N={n} round {round_no} {row['phase']}: p50 {fmt(row['p50_s'])} s, p95 {fmt(row['p95_s'])} s, "
-                      f"{row['errors']} errors, {row['server_cpu_per_action_s']:.2f} CPU s/action", flush=True)  # fmt: skip
+                print(f"N={n} round {round_no} {row['phase']}: p50 {fmt(row['p50_s'])} s, p95 {fmt(row['p95_s'])} "
+                      f"s, {row['errors']} errors, {row['server_cpu_per_action_s']:.2f} server CPU s each")  # fmt: skip
                 rows.append(row)
             print(f"N={n} round {round_no}: RSS after {level['rss_after_mb']:.0f} MB", flush=True)
     return warm, rows
@@ -373,12 +372,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="smbcore_loadws_") as tmp, open(Path(tmp) / "server.log", "w+") as log:
         (home := Path(tmp) / "smbcore").mkdir()  # empty: no accounts file, so single-user mode
         notes = [refresh_first(home) if args.refresh_first else "no refresh before the server (--refresh-first off)"]
-        print(notes[0], flush=True)
         server = start_server(port, home, log)
         try:
             wait_healthy(f"http://127.0.0.1:{port}", server)
             notes.append(f"server RSS after start {tree_usage(server.pid)[0]:.0f} MB")
             warm, rows = asyncio.run(drive(f"ws://127.0.0.1:{port}/_stcore/stream", args, server.pid))
+            averages = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+            notes.append(f"machine load average at the end {averages} (1, 5, 15 min; other work shares the cores)")
         except BaseException:
             log.flush()
             print("server log (tail):\n" + Path(log.name).read_text()[-3000:], file=sys.stderr)
