@@ -172,19 +172,26 @@ def summarise(cells: list[dict], sample: str) -> dict:
     return {"sample": sample, "cold": cold, "warm": judge([r["seconds"] for r in runs], [r["cpu_s"] for r in runs])}
 
 
-def report(command: str, prepared: dict, refreshes: list[dict], cells: list[dict], sums: list[dict], args) -> str:
+def report(command: str, prepared: dict, refreshes: list[dict], cells: list[dict], sums: list[dict], args,
+           load: tuple[float, float]) -> str:  # fmt: skip
     met = {True: "**met**", False: "**not met**"}
     lines = ["# Page speed: every page and tab on every sample (AppTest)", "", f"`{command}`", "",
              f"{os.cpu_count()} cores, shared with other work; rough figures. See the script's docstring for what "
              f"is measured. Cold = the first run of a new session after Streamlit's in-memory caches were "
              f"{'kept' if args.keep_caches else 'emptied'} (the on-disk result cache kept); warm = {args.warm} "
              "more runs of that session.", ""]  # fmt: skip
+    lines += [f"Machine load average (1 min) when the timings started: {load[0]:.1f}, at the end: {load[1]:.1f}.", ""]
     lines += ["Samples prepared before timing: " + ", ".join(f"{s} {v:.1f} s" for s, v in prepared.items()) + ".", ""]
     if args.refresh_first:
         lines += ["Refresh before timing (`python -m smbcore refresh --sample NAME`):", ""]
         lines += [f"- {r['sample']}: exit {r['exit']} after {r['seconds']:.1f} s"
                   + ("" if r["exit"] == 0 else f" (**failed**: `{r['last_line'][:200]}`)") for r in refreshes]  # fmt: skip
-        lines.append("")
+        failed = [r["sample"] for r in refreshes if r["exit"] != 0]
+        lines += (
+            ["", f"The refresh failed for {', '.join(failed)}: their figures are not after a refresh.", ""]
+            if failed
+            else [""]
+        )
     else:
         lines += ["No refresh before timing (the goal is for runs after the refresh: these are today's figures).", ""]
     lines += ["| sample | page | tab | cold s | cold CPU s | warm median s | warm worst s | warm CPU median s | errors |",
@@ -257,6 +264,7 @@ def run() -> None:
         sample_workspace(sample, HOME)
         prepared[sample] = time.perf_counter() - start
     cells = []
+    load_start = os.getloadavg()[0]
     for sample in args.samples:
         for page, tab in cells_for(args.pages):
             cell = measure(sample, page, tab, args.warm, not args.keep_caches)
@@ -267,13 +275,14 @@ def run() -> None:
             for message in cell["error_messages"]:
                 print(f"    ERROR: {message}", flush=True)
     sums = [summarise(cells, s) for s in args.samples]
-    text = report(command, prepared, refreshes, cells, sums, args)
+    load = (load_start, os.getloadavg()[0])
+    text = report(command, prepared, refreshes, cells, sums, args, load)
     print("\n" + text)
     name = "page_speed" + (f"_{args.tag}" if args.tag else "")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.md").write_text(text + "\n")
     payload = {"command": command, "cores": os.cpu_count(), "caches_emptied": not args.keep_caches,
-               "goal": {"median_s": GOAL_MEDIAN, "worst_s": GOAL_WORST}, "prepared_s": prepared,
+               "goal": {"median_s": GOAL_MEDIAN, "worst_s": GOAL_WORST}, "prepared_s": prepared, "load_average": load,
                "refresh": refreshes, "summary": sums, "cells": cells}  # fmt: skip
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
 
