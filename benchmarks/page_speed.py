@@ -172,6 +172,17 @@ def summarise(cells: list[dict], sample: str) -> dict:
     return {"sample": sample, "cold": cold, "warm": judge([r["seconds"] for r in runs], [r["cpu_s"] for r in runs])}
 
 
+def refresh_lines(refreshes: list[dict]) -> list[str]:
+    """The report's account of `python -m smbcore refresh` before timing: each sample's time and exit status."""
+    lines = ["Refresh before timing (`python -m smbcore refresh --sample NAME`):", ""]
+    lines += [f"- {r['sample']}: exit {r['exit']} after {r['seconds']:.1f} s"
+              + ("" if r["exit"] == 0 else f" (**failed**: `{r['last_line'][:200]}`)") for r in refreshes]  # fmt: skip
+    failed = [r["sample"] for r in refreshes if r["exit"] != 0]
+    if failed:
+        lines += ["", f"The refresh failed for {', '.join(failed)}: their figures are not after a refresh."]
+    return lines + [""]
+
+
 def report(command: str, prepared: dict, refreshes: list[dict], cells: list[dict], sums: list[dict], args,
            load: tuple[float, float]) -> str:  # fmt: skip
     met = {True: "**met**", False: "**not met**"}
@@ -182,18 +193,11 @@ def report(command: str, prepared: dict, refreshes: list[dict], cells: list[dict
              "more runs of that session.", ""]  # fmt: skip
     lines += [f"Machine load average (1 min) when the timings started: {load[0]:.1f}, at the end: {load[1]:.1f}.", ""]
     lines += ["Samples prepared before timing: " + ", ".join(f"{s} {v:.1f} s" for s, v in prepared.items()) + ".", ""]
-    if args.refresh_first:
-        lines += ["Refresh before timing (`python -m smbcore refresh --sample NAME`):", ""]
-        lines += [f"- {r['sample']}: exit {r['exit']} after {r['seconds']:.1f} s"
-                  + ("" if r["exit"] == 0 else f" (**failed**: `{r['last_line'][:200]}`)") for r in refreshes]  # fmt: skip
-        failed = [r["sample"] for r in refreshes if r["exit"] != 0]
-        lines += (
-            ["", f"The refresh failed for {', '.join(failed)}: their figures are not after a refresh.", ""]
-            if failed
-            else [""]
-        )
-    else:
-        lines += ["No refresh before timing (the goal is for runs after the refresh: these are today's figures).", ""]
+    lines += (
+        refresh_lines(refreshes)
+        if args.refresh_first
+        else ["No refresh before timing (the goal is for runs after the refresh: these are today's figures).", ""]
+    )
     lines += ["| sample | page | tab | cold s | cold CPU s | warm median s | warm worst s | warm CPU median s | errors |",
               "|:--|:--|:--|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
     for c in cells:
