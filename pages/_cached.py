@@ -21,9 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._source import active_workspace, load_table, versions
-from smbcore import allocate, jobs, overview, recipes, refresh, results
-from smbcore.consent import customer_consent
-from smbcore.customers import analyse
+from smbcore import jobs, recipes, refresh, results
 
 __all__ = [
     "all_recommendations",
@@ -104,13 +102,18 @@ def result(req: results.Request, model: bool = False):
 
 
 @functools.lru_cache(maxsize=256)  # pages decorate on every run: wrap each function once
-def _wrap(function: Callable, tables: tuple, every_table: bool, label: str | bool, model: bool) -> Callable:
-    results.recipe(function, *tables, every_table=every_table, label=label if isinstance(label, str) else "")
+def _wrap(function: Callable | str, tables: tuple, every_table: bool, label: str | bool, model: bool) -> Callable:
+    words = label if isinstance(label, str) else ""
+    if isinstance(function, str):  # a dotted name: its module is imported when the result is first worked out
+        found = results.recipe_named(function, *tables, every_table=every_table, label=words)
+    else:
+        found = results.recipe(function, *tables, every_table=every_table, label=words)
 
-    @functools.wraps(function)
     def call(*args, **kwargs):
-        return result(results.request(function, versions(), *args, **kwargs), model)
+        return result(results.request(found.name, versions(), *args, **kwargs), model)
 
+    call.__name__ = call.__qualname__ = found.name.rsplit(".", 1)[-1]
+    call.__doc__ = f"{found.name} on the data shown (pages/_cached.py)."
     return call
 
 
@@ -120,7 +123,8 @@ def cached_on(*tables: str, every_table: bool = False, spinner: str | bool = Fal
     `function(frame_1, ..., frame_n, *args, **kwargs)`, whose first arguments are the tables `tables` (each None
     when the data shown has no such table), becomes `wrapped(*args, **kwargs)`, run on the data shown. With
     `every_table=True` the function instead gets one dict {table: frame} of every table of the data shown.
-    The function must be a module-level smbcore function (a refresh job imports it by name); arguments must be
+    The function must be a module-level smbcore function (a refresh job imports it by name), or its dotted name
+    (then its module is imported only when the result is first worked out); arguments must be
     plain values (str, numbers, bool, None, tuples or lists of them): they are part of the key. `spinner` names
     the step while it is worked out; `model=True` shares the result between sessions instead of copying it.
 
@@ -130,11 +134,11 @@ def cached_on(*tables: str, every_table: bool = False, spinner: str | bool = Fal
     return lambda function: _wrap(function, tables, every_table, spinner, model)
 
 
-customer_analysis = cached_on("transactions")(analyse)  # smbcore.customers.analyse on the orders shown
-consent_answers = cached_on("transactions", "customers")(customer_consent)  # smbcore.consent.customer_consent
+customer_analysis = cached_on("transactions")(recipes.ANALYSE)  # smbcore.customers.analyse on the orders shown
+consent_answers = cached_on("transactions", "customers")(recipes.CONSENT)  # smbcore.consent.customer_consent
 # Used by more than one page: wrapped once here.
-top_products = cached_on("transactions")(overview.top_products)  # top_products("revenue", 10)
-stock_inputs = cached_on("transactions")(allocate.stock_inputs)  # stock_inputs(200, 56, products)
+top_products = cached_on("transactions")("smbcore.overview.top_products")  # top_products("revenue", 10)
+stock_inputs = cached_on("transactions")(recipes.STOCK_INPUTS)  # stock_inputs(200, 56, products)
 
 
 # The heavy results (smbcore.recipes): shared models, and the tables made from them.

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from smbcore import allocate, browsing, customers, health, overview, recommend, requirements, results
-from smbcore import forecast as fc
-from smbcore.consent import customer_consent
-from smbcore.email_plan import next_best_actions
-from smbcore.results import need, recipe
+from smbcore import results
+from smbcore.results import need, recipe, recipe_named
+
+# smbcore's model modules (scikit-learn, scipy, statsmodels) are imported by the recipes that use them, not when
+# the app starts: the Overview of a new visitor needs none of them.
 
 __all__ = [
     "HEAVY",
@@ -43,17 +43,20 @@ TARGETING_TABLES = ("campaigns", "customers", "transactions", "sessions")
 NO_CHOICE = ((), (), False)  # the targeting model's inputs as the pages first ask: (sensitive, exclude, use_sensitive)
 
 
-def recommender(transactions: pd.DataFrame) -> recommend.Recommender:
-    """recommend.fit on the orders (which products go together, and for whom)."""
+def recommender(transactions: pd.DataFrame):
+    """recommend.fit on the orders (which products go together, and for whom): a Recommender."""
+    from smbcore import recommend
+
     return recommend.fit(transactions)
 
 
 def marketing_plan(transactions: pd.DataFrame, customers_table: pd.DataFrame | None) -> pd.DataFrame:
     """email_plan.next_best_actions with the stored customer analysis and recommender (consent from the
     customers table when there is one)."""
-    return next_best_actions(
-        transactions, customers_table, analysis=need(customers.analyse), recommender=need(recommender)
-    )
+    from smbcore.email_plan import next_best_actions
+
+    analysis = need(ANALYSE)
+    return next_best_actions(transactions, customers_table, analysis=analysis, recommender=need(recommender))
 
 
 def all_recommendations(transactions: pd.DataFrame, k: int, exclude_purchased: bool) -> pd.DataFrame:
@@ -116,42 +119,62 @@ def targeting_mitigation(tables: dict, column: str) -> dict:
 
 def forecast(history, horizon, freq, external, future_external, holidays: tuple, factors: tuple) -> pd.DataFrame:
     """forecast.forecast of a history (series_id, date, y) with these holidays and factors (see there)."""
+    from smbcore import forecast as fc
+
     return fc.forecast(history, horizon, freq, external, future_external, list(holidays) or None, factors=list(factors))
 
 
 def choose_factors(history, horizon, freq, external, holidays: tuple) -> dict:
     """forecast.choose_factors: which outside factors made past forecasts better (see there)."""
+    from smbcore import forecast as fc
+
     return fc.choose_factors(history, horizon, freq, external, list(holidays) or None)
 
 
 def backtest(history, horizon, freq, external, holidays: tuple, factors: tuple) -> pd.DataFrame:
     """forecast.backtest: how accurate forecasts made this way have been (see there)."""
+    from smbcore import forecast as fc
+
     return fc.backtest(history, horizon, freq, external, list(holidays) or None, factors=list(factors))
 
 
 def drivers(history, freq, external, holidays: tuple, factors: tuple, money_sign: str | None) -> pd.DataFrame:
     """forecast.drivers in words (title, words), for one series."""
+    from smbcore import forecast as fc
+
     return fc.drivers(history, freq, external, list(holidays) or None, list(factors), money_sign, markdown=True)
 
+
+# smbcore functions the pages show, by dotted name (registered without importing their modules).
+ANALYSE = "smbcore.customers.analyse"
+CONSENT = "smbcore.consent.customer_consent"
+HELD_OUT_CHECK = "smbcore.recommend.held_out_check"
+HELD_OUT_CHURN = "smbcore.customers.held_out_churn"
+STOCK_INPUTS = "smbcore.allocate.prepare.stock_inputs"
+STOCK_REPLAY = "smbcore.allocate.prepare.stock_replay_inputs"
+STAFF_INPUTS = "smbcore.allocate.prepare.staff_inputs"
+STAFF_REPLAY = "smbcore.allocate.prepare.staff_replay_inputs"
+HEALTH_CHECK = "smbcore.health.check"
+_TX = ("transactions",)
 
 # The heavy recipes: a miss on a page runs as a job with progress. Labels are what the owner reads meanwhile.
 HEAVY = {
     r.name: r
     for r in (
-        recipe(customers.analyse, "transactions", label="Learning who buys and who is drifting away"),
-        recipe(recommender, "transactions", label="Learning which products go together"),
-        recipe(marketing_plan, "transactions", "customers", label="Working out each customer's next best action"),
-        recipe(all_recommendations, "transactions", label="Scoring every customer"),
-        recipe(customer_consent, "transactions", "customers", label="Reading each customer's consent"),
+        recipe_named(ANALYSE, *_TX, label="Learning who buys and who is drifting away"),
+        recipe(recommender, *_TX, label="Learning which products go together"),
+        recipe(marketing_plan, *_TX, "customers", label="Working out each customer's next best action"),
+        recipe(all_recommendations, *_TX, label="Scoring every customer"),
+        recipe_named(CONSENT, *_TX, "customers", label="Reading each customer's consent"),
         recipe(targeting_model, *TARGETING_TABLES, every_table=True, label="Learning who responds"),
         recipe(targeting_importance, *TARGETING_TABLES, every_table=True, label="Measuring which inputs matter"),
-        recipe(recommend.held_out_check, "transactions", label="Checking the recommendations on held-out orders"),
-        recipe(customers.held_out_churn, "transactions", label="Checking the churn model on held-out customers"),
-        recipe(allocate.stock_inputs, "transactions", label="Forecasting demand for your top products"),
-        recipe(allocate.stock_replay_inputs, "transactions", label="Replaying the stock plan on past weeks"),
-        recipe(allocate.staff_inputs, "transactions", label="Forecasting orders per day"),
-        recipe(allocate.staff_replay_inputs, "transactions", label="Replaying the rota on past weeks"),
-        recipe(health.check, every_table=True, label="Checking your data"),
+        recipe_named(HELD_OUT_CHECK, *_TX, label="Checking the recommendations on held-out orders"),
+        recipe_named(HELD_OUT_CHURN, *_TX, label="Checking the churn model on held-out customers"),
+        recipe_named(STOCK_INPUTS, *_TX, label="Forecasting demand for your top products"),
+        recipe_named(STOCK_REPLAY, *_TX, label="Replaying the stock plan on past weeks"),
+        recipe_named(STAFF_INPUTS, *_TX, label="Forecasting orders per day"),
+        recipe_named(STAFF_REPLAY, *_TX, label="Replaying the rota on past weeks"),
+        recipe_named(HEALTH_CHECK, every_table=True, label="Checking your data"),
         recipe(contact_list, *TARGETING_TABLES, every_table=True, label="Scoring everyone for the contact list"),
         recipe(contact_threshold, *TARGETING_TABLES, every_table=True, label="Scoring everyone for the contact list"),
         recipe(targeting_audit, *TARGETING_TABLES, every_table=True, label="Checking the model by group"),
@@ -163,18 +186,26 @@ HEAVY = {
     )
 }
 
-
 # The light ones (sums and counts, a second or less): worked out in place on a miss, and by the refresh.
+_OVERVIEW = (
+    "kpis",
+    "sales_over_time",
+    "top_products",
+    "new_vs_returning",
+    "sales_by_country",
+    "orders_by_weekday_hour",
+    "orders_by_weekday",
+    "one_off_orders",
+)
+_BROWSING = ("visit_kpis", "conversion_by_page_type", "visit_columns", "conversion_by", "leaving_by")
 LIGHT = {
     r.name: r
     for r in (
-        *(recipe(f, "transactions") for f in (overview.kpis, overview.sales_over_time, overview.top_products,
-                                              overview.new_vs_returning, overview.sales_by_country,
-                                              overview.orders_by_weekday_hour, overview.orders_by_weekday,
-                                              overview.one_off_orders, fc.sales_history, requirements.facts,
-                                              allocate.product_names)),
-        *(recipe(f, "sessions") for f in (browsing.visit_kpis, browsing.conversion_by_page_type,
-                                          browsing.visit_columns, browsing.conversion_by, browsing.leaving_by)),
+        *(recipe_named(f"smbcore.overview.{name}", *_TX) for name in _OVERVIEW),
+        *(recipe_named(f"smbcore.browsing.{name}", "sessions") for name in _BROWSING),
+        recipe_named("smbcore.forecast.series.sales_history", *_TX),
+        recipe_named("smbcore.requirements.facts", *_TX),
+        recipe_named("smbcore.allocate.prepare.product_names", *_TX),
     )
 }  # fmt: skip
 
@@ -187,33 +218,32 @@ def defaults(versions: dict[str, str], country: str | None = None, money_sign: s
     def ask(function, *args, **kwargs) -> results.Request:
         return results.request(function, versions, *args, **kwargs)
 
-    asks = [ask(health.check, money_sign)]
+    def overview(name: str, *args) -> results.Request:
+        return ask(f"smbcore.overview.{name}", *args)
+
+    asks = [ask(HEALTH_CHECK, money_sign)]
     if "transactions" in versions:
         asks += [
-            ask(overview.kpis),
-            ask(overview.sales_over_time, "W"),
-            ask(overview.top_products, "revenue", 10),
-            ask(overview.top_products, "buyers", 10),
-            ask(overview.new_vs_returning),
-            ask(overview.sales_by_country),
-            ask(overview.orders_by_weekday_hour),
-            ask(overview.orders_by_weekday),
+            overview("kpis"),
+            overview("sales_over_time", "W"),
+            overview("top_products", "revenue", 10),
+            overview("top_products", "buyers", 10),
+            overview("new_vs_returning"),
+            overview("sales_by_country"),
+            overview("orders_by_weekday_hour"),
+            overview("orders_by_weekday"),
         ]
     if "sessions" in versions:
-        asks += [
-            ask(browsing.visit_kpis),
-            ask(browsing.conversion_by_page_type),
-            ask(browsing.visit_columns),
-            ask(browsing.leaving_by, ["visitor_type", "month"]),
-        ]
+        asks += [ask(f"smbcore.browsing.{name}") for name in _BROWSING[:3]]
+        asks += [ask("smbcore.browsing.leaving_by", ["visitor_type", "month"])]
     if "transactions" in versions:
         asks += [
-            ask(customers.analyse), ask(recommender), ask(customer_consent), ask(marketing_plan),
-            ask(all_recommendations, 10, False), ask(overview.top_products, "buyers", 200),
-            ask(overview.one_off_orders), ask(fc.sales_history, "revenue", None, "D", include_one_offs=False),
-            ask(requirements.facts), ask(allocate.product_names), ask(allocate.stock_inputs, 200, 56, ()),
-            ask(allocate.staff_inputs, 28, country), ask(recommend.held_out_check), ask(customers.held_out_churn),
-            ask(allocate.stock_replay_inputs, 200, 56), ask(allocate.staff_replay_inputs, 28, country),
+            ask(ANALYSE), ask(recommender), ask(CONSENT), ask(marketing_plan), ask(all_recommendations, 10, False),
+            overview("top_products", "buyers", 200), overview("one_off_orders"),
+            ask("smbcore.forecast.series.sales_history", "revenue", None, "D", include_one_offs=False),
+            ask("smbcore.requirements.facts"), ask("smbcore.allocate.prepare.product_names"),
+            ask(STOCK_INPUTS, 200, 56, ()), ask(STAFF_INPUTS, 28, country), ask(HELD_OUT_CHECK),
+            ask(HELD_OUT_CHURN), ask(STOCK_REPLAY, 200, 56), ask(STAFF_REPLAY, 28, country),
         ]  # fmt: skip
     if any(t in versions for t in ("campaigns", "transactions", "sessions")):
         asks += [ask(targeting_model, *NO_CHOICE), ask(targeting_importance, *NO_CHOICE)]

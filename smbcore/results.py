@@ -46,6 +46,7 @@ __all__ = [
     "lookup",
     "need",
     "recipe",
+    "recipe_named",
     "request",
     "table_versions",
 ]
@@ -63,7 +64,7 @@ class Recipe:
     workspace has no such table), or one dict of every table when `every_table`."""
 
     name: str
-    function: Callable
+    function: Callable | None  # None until first imported (recipe_named)
     tables: tuple[str, ...]
     every_table: bool = False
     label: str = ""  # what the step is, in words, for progress ("Scoring every customer")
@@ -114,12 +115,20 @@ def recipe(function: Callable, *tables: str, every_table: bool = False, label: s
     name = _name_of(function)
     if name.startswith("__main__") or "<locals>" in name:
         raise ValueError(f"{name}: a recipe must be a module-level smbcore function (workers import it by name)")
+    found = recipe_named(name, *tables, every_table=every_table, label=label)
+    if found.function is not function:
+        found = _REGISTRY[name] = Recipe(name, function, found.tables, found.every_table, found.label)
+    return found
+
+
+def recipe_named(name: str, *tables: str, every_table: bool = False, label: str = "") -> Recipe:
+    """Register the smbcore function with dotted name `name` as a recipe, without importing it (it is imported
+    when first worked out). A second registration must name the same tables (one definition of each recipe)."""
     found = _REGISTRY.get(name)
-    if found is not None and found.function is function and tables and found.tables != tuple(tables):
+    if found is None:
+        found = _REGISTRY[name] = Recipe(name, None, tuple(tables), every_table, label)
+    elif tables and found.tables != tuple(tables):
         raise ValueError(f"{name} is registered on the tables {found.tables}, not {tables}")
-    if found is None or found.function is not function:
-        found = Recipe(name, function, tuple(tables), every_table, label)
-        _REGISTRY[name] = found
     return found
 
 
@@ -164,8 +173,9 @@ def request(function: Callable | str, versions: dict[str, str], *args, **kwargs)
 def _function(name: str) -> Callable:
     """The recipe's function: registered in this process, else imported by its dotted name (a worker process
     has not run the page that registered it)."""
-    if name in _REGISTRY:
-        return _REGISTRY[name].function
+    found = _REGISTRY.get(name)
+    if found is not None and found.function is not None:
+        return found.function
     module, _, qualname = name.rpartition(".")
     if not module.startswith("smbcore."):
         raise ValueError(f"{name} is not a smbcore function")

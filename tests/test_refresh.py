@@ -154,7 +154,7 @@ def test_a_killed_refresh_keeps_everything_and_the_next_resumes(home):
     assert not refresh.running(workspace.path)  # its lock's process is dead
     assert results.table_versions(workspace.path) == saved
     assert workspace.load("transactions").shape[0] > 0
-    analysed = results.request(recipes.customers.analyse, saved)
+    analysed = results.request(recipes.ANALYSE, saved)
     assert results.lookup(workspace.path, analysed) is not results.MISSING  # an earlier step's result is intact
     results.COMPUTED.clear()
     final = refresh.run(workspace.path)
