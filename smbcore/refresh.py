@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from smbcore import cache, recipes, results
+from smbcore import cache, forecast_view, recipes, results
 from smbcore.errors import SmbcoreError
 
 __all__ = ["is_current", "progress", "remember", "run", "running", "status"]
@@ -113,12 +113,18 @@ def _wanted(path: str | Path, versions: dict[str, str]) -> list[results.Request]
 
 def _settings(path: str | Path) -> dict:
     """The shop's holiday country and money sign, as the pages read them (the owner's answers)."""
-    from smbcore.data import Workspace
+    from smbcore.data import SAMPLES, Workspace, default_home
 
     workspace = Workspace(path)
     tables = workspace.tables()
     signs = [workspace.currency(t) for t in sorted(tables, key=lambda t: t != "transactions")]
-    return {"country": workspace.setting("country") or None, "money_sign": next((s for s in signs if s), "£")}
+    sample = Path(path).parent == default_home() / "samples" and Path(path).stem in SAMPLES
+    return {
+        # a sample's visitors keep their answers and events in their own folders: the refresh uses the sample's own
+        "country": SAMPLES[Path(path).stem].get("country") if sample else workspace.setting("country") or None,
+        "events": None if sample else json.loads(workspace.setting("events", "[]") or "[]"),
+        "money_sign": next((s for s in signs if s), "£"),
+    }
 
 
 def run(path: str | Path, progress: Callable[[dict], None] | None = None) -> dict:
@@ -137,7 +143,9 @@ def run(path: str | Path, progress: Callable[[dict], None] | None = None) -> dic
 
 def _run_locked(path: str, progress: Callable[[dict], None] | None) -> dict:
     versions = results.table_versions(path)
-    asks = list(dict.fromkeys([*recipes.defaults(versions, **_settings(path)), *_wanted(path, versions)]))
+    settings = _settings(path)
+    asks = list(dict.fromkeys([*recipes.defaults(versions, settings["country"], settings["money_sign"]),
+                               *_wanted(path, versions)]))  # fmt: skip
     state = {"state": "running", "versions": versions, "code": cache.CODE, "step": "", "done": 0,
              "total": len(asks), "started": time.time(), "updated": time.time(), "failed": [],
              "host": socket.gethostname(), "pid": os.getpid()}  # fmt: skip
@@ -149,14 +157,19 @@ def _run_locked(path: str, progress: Callable[[dict], None] | None) -> dict:
             progress(dict(state))
         try:
             value = results.compute(path, req)
-            asks += [a for a in recipes.followups(req, value, versions) if a not in asks]
-            state["total"] = state["done"] + 1 + len(asks)
+            after = recipes.followups(req, value, versions)
         except SmbcoreError as exc:  # the data cannot give this result: the page says why, from the store
             state["failed"].append([req.name, str(exc)])
+            value, after = exc, []
         except Exception as exc:  # our bug: the page works it out itself and shows the error
             _log.exception("Refresh step %s failed on %s", req.name, path)
             state["failed"].append([req.name, f"{type(exc).__name__}: {exc}"])
+            value, after = exc, []
+        if not isinstance(value, Exception) or isinstance(value, SmbcoreError):
+            after += forecast_view.followups(path, req, value, versions, settings)
+        asks += [a for a in after if a not in asks]
         state["done"] += 1
+        state["total"] = state["done"] + len(asks)
     state.update(state="done", step="", updated=time.time())
     _write_json(_file(path, "refresh.json"), state)
     if progress:
