@@ -14,6 +14,7 @@ cover runs as a job of its own, with the same progress. Light results (a few sum
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 
+_log = logging.getLogger("smbcore.pages")
+
+
 class _NotYet(Exception):
     """The result is not stored yet (never cached by Streamlit: exceptions are not)."""
 
@@ -61,22 +65,36 @@ def _progress_words(path: str, req: results.Request, started: float) -> tuple[st
     return refresh.progress(path) or (f"{req.label} ({time.monotonic() - started:.0f} s so far)...", None)
 
 
+_QUEUED = "queued"  # the job went to the queue a separate worker serves (SMBCORE_JOBS=queue)
+
+
+def _start_job(path: str, req: results.Request):
+    """The job working `req` out; when no job can be started (e.g. the Dask scheduler is down), it is worked out
+    here and then (a finished future)."""
+    try:
+        return jobs.submit_result(path, req) or _QUEUED
+    except Exception as exc:
+        _log.warning("Could not start a job for %s (%s); working it out in the page.", req.name, exc)
+        return jobs.InlineExecutor().submit(results.compute, path, req)
+
+
 def wait_for(path: str, req: results.Request, poll_seconds: float = 0.25) -> None:
     """Until `req` is stored: start it as a job unless a refresh is already working it out, and show progress
-    meanwhile (never an empty page). A job's failure is raised here, so plain_errors says what to do."""
-    future = None if refresh.running(path) else jobs.submit_result(path, req)
+    meanwhile (never an empty page). A job's failure is raised here, so plain_errors says what to do; so is a
+    queue no worker serves."""
+    job = None if refresh.running(path) else _start_job(path, req)
     started = time.monotonic()
     holder = st.empty()
     with holder.status(req.label + "...", expanded=True) as box:
         line, bar = st.empty(), st.progress(0.0)
         while results.lookup(path, req) is results.MISSING:
-            if future is not None and future.done():
-                future.result()  # raises the job's error; else the result is stored
+            if job is not None and job is not _QUEUED and job.done():
+                job.result()  # raises the job's error; else the result is stored (or could not be kept)
                 break
-            if future is None and not refresh.running(path):
-                future = jobs.submit_result(path, req)  # the refresh ended without it (failed or stopped)
-                if future is None:  # queued for a worker: keep waiting
-                    future = False
+            if job is None and not refresh.running(path):
+                job = _start_job(path, req)  # the refresh ended without it (failed or stopped)
+            if job is _QUEUED and jobs.stalled():
+                raise jobs.NoWorkerError()
             words, share = _progress_words(path, req, started)
             line.markdown(words)
             bar.progress(share if share is not None else min(0.95, (time.monotonic() - started) / 60))
@@ -96,9 +114,11 @@ def result(req: results.Request, model: bool = False):
         pass
     if req.name in recipes.HEAVY:
         wait_for(path, req)
-    else:
-        results.compute(path, req)
-    return read(path, key, req)
+        try:
+            return read(path, key, req)
+        except _NotYet:  # worked out but not kept (disk full, the data saved meanwhile): work it out here
+            pass
+    return results.compute(path, req)
 
 
 @functools.lru_cache(maxsize=256)  # pages decorate on every run: wrap each function once

@@ -3,7 +3,9 @@ read once per run, the sidebar picker, and loading a table (cached per content v
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +36,7 @@ __all__ = [
     "versions",
 ]
 
+_log = logging.getLogger("smbcore.pages")
 OWN = "own"
 SOURCE_KEY = "data_source"  # session state: OWN or a sample's name
 OWNER_KEY = "owner"  # session state: the signed-in owner's folder name (set by pages._signin.sign_in every run)
@@ -128,14 +131,23 @@ def _snapshot() -> None:
     saved = tuple(zip(catalog["name"], catalog["version"], catalog["saved_at"].astype(str), strict=True))
     st.session_state[_CURRENCIES] = _currencies(str(workspace.path), saved, workspace)
     if saved and os.environ.get("SMBCORE_AUTO_REFRESH", "1") != "0":
-        _start_refresh(str(workspace.path), saved)
+        _start_refresh(str(workspace.path), st.session_state[_VERSIONS])
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
-def _start_refresh(path: str, saved: tuple) -> bool:
-    """Once per server and saved state of a workspace (new data, a sample first opened, a restart after a refresh
-    was cut short): start its refresh job unless its results are current or it is running (smbcore.jobs)."""
-    return jobs.submit_refresh(path) is not None
+_REFUSED: dict[str, float] = {}  # workspace -> when starting its refresh last failed (not retried for a minute)
+
+
+def _start_refresh(path: str, versions: dict) -> None:
+    """Start the workspace's refresh job when its results are not current for these versions and none runs (new
+    data, a sample first opened, a refresh cut short by a restart or a crash): smbcore.jobs. A file read a run;
+    when jobs cannot be started (e.g. the Dask scheduler is down), pages work their results out themselves."""
+    if refresh.is_current(path, versions) or time.monotonic() - _REFUSED.get(path, -1e9) < 60:
+        return
+    try:
+        jobs.submit_refresh(path)
+    except Exception as exc:
+        _REFUSED[path] = time.monotonic()
+        _log.warning("Could not start the refresh of %s (%s); pages work their figures out themselves.", path, exc)
 
 
 def version(table: str) -> str | None:

@@ -36,7 +36,7 @@ T = TypeVar("T")
 MISSING = object()
 MAGIC = b"smbcore-cache-1\n"
 MAX_ENTRIES = 512
-MAX_BYTES = 512 * 1024 * 1024
+MAX_BYTES = 2 * 1024 * 1024 * 1024  # a fitted recommender of a large shop is a few hundred MB
 _SUFFIX = ".pkl"
 _STALE_TEMP_SECONDS = 3600
 _log = logging.getLogger("smbcore.cache")
@@ -180,7 +180,8 @@ def clear(workspace_path: str | Path) -> int:
     removed = 0
     if folder.is_dir():
         for file in folder.iterdir():
-            if file.is_file():
+            # a running job's claims stay (smbcore.claims): its results are checked against the data before kept
+            if file.is_file() and file.suffix != ".claim" and file.name != "refresh.lock":
                 file.unlink(missing_ok=True)
                 removed += 1
     return removed

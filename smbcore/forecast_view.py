@@ -29,7 +29,7 @@ def _holidays(path: str, versions: dict, history: pd.DataFrame, settings: dict) 
     country or currency) over the history and a year ahead."""
     from smbcore import forecast as fc
 
-    transactions = results._table(path, "transactions", versions["transactions"])
+    transactions = results.load_table(path, "transactions", versions["transactions"])
     found = fc.shop_country(transactions, {"country": settings.get("country"), "currency": settings["money_sign"]})
     end = history["date"].max() + pd.DateOffset(years=1)
     return tuple(fc.holiday_calendar(found or "", history["date"].min(), end))

@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import socket
 import sys
 import tempfile
 import threading
@@ -30,15 +31,28 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from smbcore import refresh, results
+from smbcore import claims, refresh, results
+from smbcore.errors import SmbcoreError
 
-__all__ = ["enqueue", "executor", "queue_folder", "reset", "serve", "submit_refresh", "submit_result"]
+__all__ = [
+    "NoWorkerError",
+    "enqueue",
+    "stalled",
+    "executor",
+    "queue_folder",
+    "reset",
+    "serve",
+    "submit_refresh",
+    "submit_result",
+]
 
 _log = logging.getLogger("smbcore.jobs")
 _EXECUTOR: Executor | None = None
 _CLIENT = None  # the Dask client behind the executor, when there is one
 _GUARD = threading.Lock()
 _IN_FLIGHT: dict[tuple, Future] = {}
+STALLED_SECONDS = 120
+_START = claims.start_time(os.getpid())  # with the pid, names this process in the files of the jobs it takes
 
 
 class InlineExecutor(Executor):
@@ -163,10 +177,38 @@ def submit_result(path: str | Path, req: results.Request) -> Future | None:
     if os.environ.get("SMBCORE_JOBS") == "queue":
         enqueue("result", path, req)
         return None
-    return _submit_once(("result", path, req.key), results.compute, path, req)
+    return _submit_once(("result", path, req.key), compute_quietly, path, req)
+
+
+def compute_quietly(path: str, req: results.Request) -> None:
+    """results.compute as a job: the page reads the stored result, so the value itself (a fitted model can be
+    hundreds of MB) is not sent back through the pool or the cluster."""
+    results.compute(path, req)
+
+
+class NoWorkerError(SmbcoreError):
+    """Jobs wait in the queue and no worker takes them."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(
+            message
+            or "Nothing is working out these figures: this app hands its work to a separate worker, and none has "
+            f"taken any for {STALLED_SECONDS // 60} minutes. Ask whoever runs the app to start "
+            "'python -m smbcore worker' (or to unset SMBCORE_JOBS), then open this page again."
+        )
+
+
+def stalled(seconds: float | None = None) -> bool:
+    """True when a queued job has waited `seconds` (default STALLED_SECONDS) without a worker taking it."""
+    limit = time.time() - (STALLED_SECONDS if seconds is None else seconds)
+    try:
+        return any(file.stat().st_mtime < limit for file in queue_folder().glob("*.job"))
+    except OSError:
+        return False
 
 
 def queue_folder() -> Path:
+    """Where queued jobs wait for `python -m smbcore worker`: $SMBCORE_HOME/jobs."""
     from smbcore.data import default_home
 
     return default_home() / "jobs"
@@ -187,7 +229,7 @@ def enqueue(kind: str, path: str, req: results.Request | None = None) -> Path:
 def _take(folder: Path) -> tuple[Path, dict] | None:
     """The oldest queued job, moved out of the queue so no other worker takes it; None when there is none."""
     for file in sorted(folder.glob("*.job")):
-        taken = file.with_suffix(f".taken-{os.getpid()}")
+        taken = file.with_name(f"{file.stem}.taken~{socket.gethostname()}~{os.getpid()}~{_START}")
         try:
             os.rename(file, taken)
         except FileNotFoundError:
@@ -197,12 +239,17 @@ def _take(folder: Path) -> tuple[Path, dict] | None:
     return None
 
 
+def _requeue(taken: Path) -> None:
+    os.replace(taken, taken.with_name(taken.name.split(".taken~")[0] + ".job"))
+
+
 def _requeue_orphans(folder: Path) -> None:
-    """Jobs taken by a worker that has died go back into the queue (a killed worker's refresh resumes)."""
-    for file in folder.glob("*.taken-*"):
-        pid = int(file.suffix.rsplit("-", 1)[-1])
-        if not results._alive(pid):
-            os.replace(file, file.with_suffix(".job"))
+    """Jobs taken by a worker on this machine that has died go back into the queue (a killed worker's refresh
+    resumes); a worker elsewhere is left to its own machine."""
+    for file in folder.glob("*.taken~*"):
+        _, host, pid, started = file.name.split("~")
+        if claims.process_alive(host, int(pid), None if started == "None" else started) is False:
+            _requeue(file)
 
 
 def _run(job: dict):
@@ -228,6 +275,11 @@ def serve(once: bool = False, poll_seconds: float = 1.0) -> int:
         taken, job = found
         try:
             executor().submit(_run, job).result()
+        except BrokenProcessPool:  # a pool process died (out of memory, killed): a new pool, the job again
+            _log.warning("A worker process died during a %s job on %s; it is queued again.", job["kind"], job["path"])
+            reset()
+            _requeue(taken)
+            continue
         except Exception as exc:  # one job's failure never stops the worker
             _log.warning("Job %s on %s failed: %s", job["kind"], job["path"], exc)
         taken.unlink(missing_ok=True)

@@ -26,6 +26,7 @@ class WorkspaceChoiceError(SmbcoreError):
 
 
 def add_commands(sub) -> None:
+    """Add the `refresh` and `worker` commands to the command line's subparsers."""
     refresh = sub.add_parser("refresh", help="work out everything the pages show, for one workspace or all")
     which = refresh.add_mutually_exclusive_group()
     which.add_argument("--owner", help="an owner's workspace (hosted install with sign-in)")
@@ -63,7 +64,7 @@ def _workspaces(args: argparse.Namespace) -> list[tuple[str, Path]]:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from smbcore import refresh
+    from smbcore import refresh, results
 
     problems = 0
     for words, path in _workspaces(args):
@@ -79,7 +80,7 @@ def _refresh(args: argparse.Namespace) -> int:
                   f"{final.get('total', '?')}); nothing started twice.")  # fmt: skip
             continue
         for name, message in final["failed"]:
-            print(f"{words}: {name.rsplit('.', 1)[-1]} could not be worked out: {message}")
+            print(f"{words}: '{results.label_of(name)}' could not be done: {message}")
         problems += len(final["failed"])
         print(f"{words}: done in {time.monotonic() - started:.1f} s ({final['total']} results).", flush=True)
     return 1 if problems else 0

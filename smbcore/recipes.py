@@ -212,7 +212,7 @@ LIGHT = {
 
 def defaults(versions: dict[str, str], country: str | None = None, money_sign: str = "£") -> list[results.Request]:
     """The requests the pages make at their default settings on data with these table versions, in the order a
-    visitor meets them (Overview, then Customers); `country`: the shop's holiday country when the owner gave one.
+    visitor meets them (Overview, then Customers); `country`: the rota's holiday country when the owner gave one.
     Each must match the page's call exactly (same arguments), or the page would work it out again."""
 
     def ask(function, *args, **kwargs) -> results.Request:

@@ -5,7 +5,8 @@ Files in the workspace's cache folder (smbcore.cache.folder_for):
 - `refresh.json`, the status pages show: state ("running", "done" or "stopped"), versions ({table: version}),
   code (smbcore.cache.CODE), step (what is being worked out, in words), done and total (steps), started and
   updated (unix seconds), failed (steps that met a data problem or an error: name and message), host, pid.
-- `refresh.lock`: held while a refresh runs (one per workspace); taken over when its process died.
+- `refresh.lock`: held while a refresh runs (one per workspace, smbcore.claims); taken over when its process
+  died. A pass whose tables are saved again stops ("stopped") and the refresh starts over on the new versions.
 - `wanted.json`: requests pages made beyond the defaults (another horizon, another country), worked out again by
   the next refresh after new data.
 Each result is stored whole as soon as it is worked out (smbcore.results), so a refresh killed part-way leaves
@@ -24,13 +25,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from smbcore import cache, forecast_view, recipes, results
+from smbcore import cache, claims, forecast_view, recipes, results
 from smbcore.errors import SmbcoreError
 
 __all__ = ["is_current", "progress", "remember", "run", "running", "status"]
 
 _log = logging.getLogger("smbcore.refresh")
 _MAX_WANTED = 64
+_MAX_PASSES = 5  # tables saved again and again during a refresh: stop after this many passes
 
 
 def _file(path: str | Path, name: str) -> Path:
@@ -55,8 +57,7 @@ def status(path: str | Path) -> dict | None:
 
 def running(path: str | Path) -> bool:
     """True while a live process holds the workspace's refresh lock."""
-    lock = _file(path, "refresh.lock")
-    return lock.exists() and not results._claim_is_dead(lock)
+    return claims.alive(_file(path, "refresh.lock"))
 
 
 def progress(path: str | Path) -> tuple[str, float] | None:
@@ -123,6 +124,8 @@ def _settings(path: str | Path) -> dict:
         # a sample's visitors keep their answers and events in their own folders: the refresh uses the sample's own
         "country": SAMPLES[Path(path).stem].get("country") if sample else workspace.setting("country") or None,
         "events": None if sample else json.loads(workspace.setting("events", "[]") or "[]"),
+        # the Plan page's rota: the country typed there for this data, else the Forecast page's answer
+        "staff_country": None if sample else workspace.setting("holiday_country:own") or workspace.setting("country"),
         "money_sign": next((s for s in signs if s), "£"),
     }
 
@@ -130,47 +133,58 @@ def _settings(path: str | Path) -> dict:
 def run(path: str | Path, progress: Callable[[dict], None] | None = None) -> dict:
     """Work out every default and noted request for the workspace at `path` that is not stored yet; returns the
     final status. When another live process is refreshing this workspace, returns its status at once (the same
-    work never runs twice)."""
+    work never runs twice). A table saved meanwhile stops the pass ("stopped") and starts one on the new data."""
     path = str(path)
-    lock = _file(path, "refresh.lock")
-    if not results._claim(lock):
+    lock = claims.take(_file(path, "refresh.lock"))
+    if lock is None:
         return status(path) or {"state": "running"}
-    try:
-        return _run_locked(path, progress)
-    finally:
-        lock.unlink(missing_ok=True)
+    with lock:
+        for _ in range(_MAX_PASSES):
+            final = _run_locked(path, progress)
+            if final["state"] == "done":
+                break
+    return final
 
 
 def _run_locked(path: str, progress: Callable[[dict], None] | None) -> dict:
     versions = results.table_versions(path)
     settings = _settings(path)
-    asks = list(dict.fromkeys([*recipes.defaults(versions, settings["country"], settings["money_sign"]),
+    asks = list(dict.fromkeys([*recipes.defaults(versions, settings["staff_country"], settings["money_sign"]),
                                *_wanted(path, versions)]))  # fmt: skip
     state = {"state": "running", "versions": versions, "code": cache.CODE, "step": "", "done": 0,
              "total": len(asks), "started": time.time(), "updated": time.time(), "failed": [],
              "host": socket.gethostname(), "pid": os.getpid()}  # fmt: skip
     while asks:
+        if results.table_versions(path) != versions:  # saved again: this pass would store nothing
+            return _finish(path, state, "stopped", progress)
         req = asks.pop(0)
         state.update(step=req.label, updated=time.time())
         _write_json(_file(path, "refresh.json"), state)
         if progress:
             progress(dict(state))
-        try:
-            value = results.compute(path, req)
-            after = recipes.followups(req, value, versions)
-        except SmbcoreError as exc:  # the data cannot give this result: the page says why, from the store
-            state["failed"].append([req.name, str(exc)])
-            value, after = exc, []
-        except Exception as exc:  # our bug: the page works it out itself and shows the error
-            _log.exception("Refresh step %s failed on %s", req.name, path)
-            state["failed"].append([req.name, f"{type(exc).__name__}: {exc}"])
-            value, after = exc, []
-        if not isinstance(value, Exception) or isinstance(value, SmbcoreError):
-            after += forecast_view.followups(path, req, value, versions, settings)
-        asks += [a for a in after if a not in asks]
+        asks += [a for a in _step(path, req, versions, settings, state) if a not in asks]
         state["done"] += 1
         state["total"] = state["done"] + len(asks)
-    state.update(state="done", step="", updated=time.time())
+    return _finish(path, state, "done", progress)
+
+
+def _step(path: str, req: results.Request, versions: dict, settings: dict, state: dict) -> list[results.Request]:
+    """Work out one request; returns the requests that follow from its result."""
+    try:
+        value = results.compute(path, req)
+        after = recipes.followups(req, value, versions)
+    except SmbcoreError as exc:  # the data cannot give this result: the page says why, from the store
+        state["failed"].append([req.name, str(exc)])
+        value, after = exc, []
+    except Exception as exc:  # our bug, or the data changed: the page works it out itself
+        _log.exception("Refresh step %s failed on %s", req.name, path)
+        state["failed"].append([req.name, f"{type(exc).__name__}: {exc}"])
+        return []
+    return after + forecast_view.followups(path, req, value, versions, settings)
+
+
+def _finish(path: str, state: dict, how: str, progress: Callable[[dict], None] | None) -> dict:
+    state.update(state=how, step="", updated=time.time())
     _write_json(_file(path, "refresh.json"), state)
     if progress:
         progress(dict(state))

@@ -11,8 +11,9 @@ Data contract:
 - `compute(path, request)` works the value out in this process (loading the tables by version), stores it and
   returns it; a request already stored is read, not recomputed. An owner-facing data problem (SmbcoreError) is
   stored as well and raised again on every lookup, so a page shows the same message without refitting.
-- Two processes asking for the same missing result: the first claims it (a `.claim` file beside the entry), the
-  other waits for the entry instead of computing it again; a claim whose process died is taken over.
+- Two processes asking for the same missing result: the first claims it (a `.claim` file beside the entry,
+  smbcore.claims), the other waits for the entry instead of computing it again; a dead process's claim is taken
+  over.
 - `COMPUTED` counts the results this process worked out, per recipe name (tests assert that pages read
   without refitting).
 - Inside a recipe, `need(function, *args)` is another recipe's result on the same data (computed if missing).
@@ -23,9 +24,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import importlib
-import json
-import os
-import socket
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -35,14 +33,17 @@ from pathlib import Path
 import pandas as pd
 
 import smbcore
-from smbcore import cache
+from smbcore import cache, claims
 from smbcore.errors import SmbcoreError
 
 __all__ = [
     "COMPUTED",
+    "DataChangedError",
     "MISSING",
     "Request",
     "compute",
+    "label_of",
+    "load_table",
     "lookup",
     "need",
     "recipe",
@@ -53,7 +54,6 @@ __all__ = [
 
 MISSING = object()
 COMPUTED: Counter = Counter()
-CLAIM_STALE_SECONDS = 15 * 60  # a claim not refreshed this long is taken over (a process on another machine died)
 _REGISTRY: dict[str, Recipe] = {}
 _RUNNING: contextvars.ContextVar[tuple[str, tuple]] = contextvars.ContextVar("smbcore_results_running")
 
@@ -102,8 +102,13 @@ class Request:
 
     @property
     def label(self) -> str:
-        found = _REGISTRY.get(self.name)
-        return (found.label if found else "") or self.name.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+        return label_of(self.name)
+
+
+def label_of(name: str) -> str:
+    """What recipe `name` works out, in words ("Learning which products go together")."""
+    found = _REGISTRY.get(name)
+    return (found.label if found else "") or name.rsplit(".", 1)[-1].replace("_", " ").capitalize()
 
 
 def _name_of(function: Callable) -> str:
@@ -200,16 +205,27 @@ def lookup(path: str | Path, req: Request):
     return value if value is not cache.MISSING else MISSING
 
 
+class DataChangedError(RuntimeError):
+    """A table was saved again while a result was being worked out from it: that result is not kept."""
+
+
 @functools.lru_cache(maxsize=12)
-def _table(path: str, table: str, version: str) -> pd.DataFrame:
-    """A saved table by version (the last few kept: a refresh reads the same tables for every step)."""
+def load_table(path: str, table: str, version: str) -> pd.DataFrame:
+    """A saved table by version (the last few kept: a refresh reads the same tables for every step).
+    DataChangedError when the workspace no longer holds that version (never cached under the wrong one)."""
     from smbcore.data import Workspace
 
-    return Workspace(path).load(table)
+    workspace = Workspace(path)
+    if workspace.version(table) != version:
+        raise DataChangedError(f"the '{table}' table changed while its figures were being worked out")
+    frame = workspace.load(table)
+    if workspace.version(table) != version:  # a save landed while loading
+        raise DataChangedError(f"the '{table}' table changed while its figures were being worked out")
+    return frame
 
 
 def _inputs(path: str, req: Request) -> tuple:
-    frames = {t: None if v is None else _table(path, t, v) for t, v in req.versions}
+    frames = {t: None if v is None else load_table(path, t, v) for t, v in req.versions}
     return (frames,) if req.every_table else tuple(frames.values())
 
 
@@ -217,64 +233,23 @@ def _claim_file(path: str | Path, req: Request) -> Path:
     return cache.file_for(path, req.key).with_suffix(".claim")
 
 
-def _claim(file: Path) -> bool:
-    """Take the claim on a result (True), or False when a live process holds it."""
-    file.parent.mkdir(parents=True, exist_ok=True)
-    me = json.dumps({"host": socket.gethostname(), "pid": os.getpid()})
-    for _ in range(2):
-        try:
-            handle = os.open(file, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            if not _claim_is_dead(file):
-                return False
-            file.unlink(missing_ok=True)  # its process died: take it over
-            continue
-        with os.fdopen(handle, "w") as out:
-            out.write(me)
-        return True
-    return False
-
-
-def _claim_is_dead(file: Path) -> bool:
-    try:
-        holder = json.loads(file.read_text() or "{}")
-        age = time.time() - file.stat().st_mtime
-    except (OSError, ValueError):
-        return False  # being written: alive
-    if holder.get("host") == socket.gethostname() and holder.get("pid"):
-        return not _alive(int(holder["pid"]))
-    return age > CLAIM_STALE_SECONDS
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def compute(path: str | Path, req: Request, wait_seconds: float = 3600):
     """`req`'s result: read when stored, else worked out here and stored (or, when another process is working it
-    out, waited for)."""
+    out, waited for). Returns the value also when it could not be stored (disk full, data saved meanwhile)."""
     path = str(path)
     deadline = time.monotonic() + wait_seconds
     while True:
         value = lookup(path, req)
         if value is not MISSING:
             return value
-        claim = _claim_file(path, req)
-        if _claim(claim):
+        claim = claims.take(_claim_file(path, req))
+        if claim is not None:
             break
         if time.monotonic() > deadline:
             raise TimeoutError(f"waited {wait_seconds:.0f} s for another process to work out {req.name}")
         time.sleep(0.2)
-    try:
+    with claim:
         return _work_out(path, req)
-    finally:
-        claim.unlink(missing_ok=True)
 
 
 def _work_out(path: str, req: Request):
@@ -287,14 +262,22 @@ def _work_out(path: str, req: Request):
         try:
             value = _function(req.name)(*_inputs(path, req), *req.args, **dict(req.kwargs))
         except SmbcoreError as exc:
-            if _still_current(path, req):
-                cache.store(path, req.key, _Failure(exc))
+            _store_if_current(path, req, _Failure(exc))
             raise
-        if _still_current(path, req):
-            cache.store(path, req.key, value)
+        _store_if_current(path, req, value)
         return value
     finally:
         _RUNNING.reset(token)
+
+
+def _store_if_current(path: str, req: Request, value) -> None:
+    """Store `value` unless the tables changed while it was worked out; checked again after writing, so an
+    erasure that landed meanwhile never leaves the erased customer's data in a stored result."""
+    if not _still_current(path, req):
+        return
+    cache.store(path, req.key, value)
+    if not _still_current(path, req):
+        cache.file_for(path, req.key).unlink(missing_ok=True)
 
 
 def _still_current(path: str, req: Request) -> bool:

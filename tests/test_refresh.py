@@ -191,10 +191,71 @@ def test_jobs_run_on_a_dask_cluster(home, monkeypatch):
         try:
             final = jobs.submit_refresh(workspace.path).result(timeout=600)
             req = results.request(recipes.all_recommendations, results.table_versions(workspace.path), 3, True)
-            table = jobs.submit_result(workspace.path, req).result(timeout=300)
+            assert jobs.submit_result(workspace.path, req).result(timeout=300) is None  # the value stays put
+            table = results.lookup(workspace.path, req)
             assert "distributed" in type(jobs.executor()).__module__
         finally:
             jobs.reset()
     assert final["state"] == "done" and refresh.is_current(workspace.path)
     assert isinstance(table, pd.DataFrame) and table.groupby("customer_id").size().max() == 3
-    assert results.lookup(workspace.path, req) is not results.MISSING
+
+
+def test_a_table_saved_during_a_refresh_gets_its_own(home):
+    workspace = _owner_workspace(home, ("woocommerce_orders.csv",))
+    env = {**os.environ, "SMBCORE_HOME": str(home), "SMBCORE_EXECUTOR": "inline"}
+    child = subprocess.Popen([sys.executable, "-m", "smbcore", "refresh"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while (refresh.status(workspace.path) or {}).get("done", 0) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    _owner_workspace(home, ("customers_newsletter.csv",))  # saved while the refresh runs (waits for the file)
+    assert child.wait(timeout=600) == 0
+    assert refresh.is_current(workspace.path)  # on the new versions: customers included
+    assert "customers" in refresh.status(workspace.path)["versions"]
+    assert not refresh.running(workspace.path)
+
+
+def test_a_lock_left_by_a_dead_process_does_not_block(home, tmp_path):
+    from smbcore import claims
+
+    lock = tmp_path / "refresh.lock"
+    mine = claims.take(lock)
+    assert mine is not None and claims.alive(lock) and claims.take(lock) is None
+    mine.release()
+    assert not lock.exists()
+    # a container restarted: its hostname and a small pid come back, but not the process's start time
+    lock.write_text(f'{{"host": "{os.uname().nodename}", "pid": {os.getpid()}, "started": "1", "token": "old"}}')
+    assert not claims.alive(lock)
+    taken = claims.take(lock)
+    assert taken is not None and claims.alive(lock)
+    taken.release()
+
+
+def test_pages_still_show_results_that_could_not_be_kept(home, monkeypatch):
+    """A full disk: nothing can be stored, every page still shows its figures (worked out in the page)."""
+    _owner_workspace(home, ("woocommerce_orders.csv",))
+
+    def disk_full(file, value):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache, "_write", disk_full)
+    for page in ("pages/customers.py", "pages/overview.py"):
+        app = start(monkeypatch, home, "own", page)
+        assert not app.exception, (page, [e.value for e in app.exception])
+        assert not app.error, (page, [e.value for e in app.error])
+    assert not any(cache.folder_for(home / "workspace.duckdb").glob("*.pkl"))
+
+
+def test_pages_work_when_no_job_can_be_started(home, monkeypatch):
+    """The Dask scheduler is down: the page works its figures out itself instead of failing."""
+    _owner_workspace(home, ("woocommerce_orders.csv",))
+    monkeypatch.setenv("SMBCORE_AUTO_REFRESH", "1")
+    monkeypatch.setenv("SMBCORE_DASK_SCHEDULER", "tcp://127.0.0.1:9")
+    monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "1s")
+    monkeypatch.setattr(jobs, "_EXECUTOR", None)
+    try:
+        app = start(monkeypatch, home, "own", "pages/customers.py")
+        assert not app.exception, [e.value for e in app.exception]
+        assert "Everything here is learned" in " ".join(c.value for c in app.caption)
+    finally:
+        monkeypatch.setattr(jobs, "_EXECUTOR", None)
