@@ -139,6 +139,8 @@ def run(path: str | Path, progress: Callable[[dict], None] | None = None) -> dic
     if lock is None:
         return status(path) or {"state": "running"}
     with lock:
+        if is_current(path):  # nothing saved since the last refresh finished (e.g. a nightly cron run)
+            return status(path)
         for _ in range(_MAX_PASSES):
             final = _run_locked(path, progress)
             if final["state"] == "done":

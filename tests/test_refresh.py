@@ -138,15 +138,21 @@ def test_the_command_line_refresh_and_worker(home):
     assert wrong.returncode == 2 and "There is no sample 'nope'" in wrong.stderr and "Traceback" not in wrong.stderr
 
 
-def test_a_killed_refresh_keeps_everything_and_the_next_resumes(home):
-    workspace = _owner_workspace(home)
-    saved = results.table_versions(workspace.path)
+def _refresh_in_background(home, workspace: Workspace, steps: int) -> subprocess.Popen:
+    """`python -m smbcore refresh` in another process, returned once it has finished `steps` steps."""
     env = {**os.environ, "SMBCORE_HOME": str(home), "SMBCORE_EXECUTOR": "inline"}
     child = subprocess.Popen([sys.executable, "-m", "smbcore", "refresh"], cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 300
-    while (refresh.status(workspace.path) or {}).get("done", 0) < 12 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    while (refresh.status(workspace.path) or {}).get("done", 0) < steps and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return child
+
+
+def test_a_killed_refresh_keeps_everything_and_the_next_resumes(home):
+    workspace = _owner_workspace(home)
+    saved = results.table_versions(workspace.path)
+    child = _refresh_in_background(home, workspace, steps=12)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     cut = refresh.status(workspace.path)
@@ -202,12 +208,7 @@ def test_jobs_run_on_a_dask_cluster(home, monkeypatch):
 
 def test_a_table_saved_during_a_refresh_gets_its_own(home):
     workspace = _owner_workspace(home, ("woocommerce_orders.csv",))
-    env = {**os.environ, "SMBCORE_HOME": str(home), "SMBCORE_EXECUTOR": "inline"}
-    child = subprocess.Popen([sys.executable, "-m", "smbcore", "refresh"], cwd=ROOT, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 300
-    while (refresh.status(workspace.path) or {}).get("done", 0) < 3 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    child = _refresh_in_background(home, workspace, steps=3)
     _owner_workspace(home, ("customers_newsletter.csv",))  # saved while the refresh runs (waits for the file)
     assert child.wait(timeout=600) == 0
     assert refresh.is_current(workspace.path)  # on the new versions: customers included
