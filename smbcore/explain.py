@@ -83,20 +83,21 @@ def flips(model: TargetingModel, row: pd.DataFrame, threshold: float, currency: 
 
 
 def _number_flips(model, row: pd.DataFrame, threshold: float, p: float, currency: str | None) -> list[tuple]:
-    """(size of the change against the input's range, input, new value, words) per numeric input that can cross."""
+    """(size of the change against the input's range, input, new value, words) per numeric input that can cross.
+    Every input's probe (one more unit) is scored in one call."""
     target, now = float(_logit(threshold)), float(_logit(p))
+    columns = [c for c in model.numeric
+               if model.reference.get(c, {}).get("edges") is not None and not pd.isna(row[c].iloc[0])]  # fmt: skip
+    if not columns:
+        return []
+    probes = pd.concat([row.assign(**{column: row[column].iloc[0] + 1.0}) for column in columns], ignore_index=True)
+    slopes = _logit(model.score(probes).to_numpy(dtype=float)) - now
     options = []
-    for column in model.numeric:
-        edges = model.reference.get(column, {}).get("edges")
-        if edges is None or pd.isna(row[column].iloc[0]):
-            continue
-        old = row[column].iloc[0]
-        probe = row.copy()
-        probe[column] = old + 1.0
-        slope = float(_logit(model.score(probe).iloc[0])) - now
+    for column, slope in zip(columns, slopes, strict=True):
         if abs(slope) < 1e-9:
             continue
-        change = (target - now) / slope
+        edges, old = model.reference[column]["edges"], row[column].iloc[0]
+        change = (target - now) / float(slope)
         change += np.sign(change) * 1e-6
         new = old + change
         if column in COUNTS or column in DAYS:  # whole orders and days: the first whole value that flips it
@@ -108,20 +109,22 @@ def _number_flips(model, row: pd.DataFrame, threshold: float, p: float, currency
 
 
 def _category_flips(model, row: pd.DataFrame, threshold: float, p: float) -> list[tuple]:
-    """(0.5 + the input's weight, input, new level, words): the first other level of each category that crosses."""
+    """(0.5 + the input's weight, input, new level, words): the first other level of each category that crosses.
+    Every level of every input is scored in one call."""
     contributions = explain(model, row).set_index("input")["contribution"]
-    options = []
-    for column in model.categorical:
-        current = row[column].iloc[0]
-        for level in model.reference.get(column, {}).get("shares", {}):
-            if level == str(current) or level == "(missing)":
-                continue
-            probe = row.copy()
-            probe[column] = level
-            if (float(model.score(probe).iloc[0]) >= threshold) != (p >= threshold):
-                words = f"{feature_words(column)} were '{level}' instead of '{current}'"
-                options.append((0.5 + abs(contributions.get(column, 0)) / 10, column, level, words))
-                break
+    tried = [(column, level) for column in model.categorical
+             for level in model.reference.get(column, {}).get("shares", {})
+             if level not in (str(row[column].iloc[0]), "(missing)")]  # fmt: skip
+    if not tried:
+        return []
+    probes = pd.concat([row.assign(**{column: level}) for column, level in tried], ignore_index=True)
+    crosses = (model.score(probes).to_numpy(dtype=float) >= threshold) != (p >= threshold)
+    options, done = [], set()
+    for (column, level), crossed in zip(tried, crosses, strict=True):
+        if crossed and column not in done:
+            done.add(column)
+            words = f"{feature_words(column)} were '{level}' instead of '{row[column].iloc[0]}'"
+            options.append((0.5 + abs(contributions.get(column, 0)) / 10, column, level, words))
     return options
 
 
