@@ -212,7 +212,7 @@ LIGHT = {
 
 def defaults(versions: dict[str, str], country: str | None = None, money_sign: str = "£") -> list[results.Request]:
     """The requests the pages make at their default settings on data with these table versions, in the order a
-    visitor meets them (Overview, then Customers); `country`: the rota's holiday country when the owner gave one.
+    visitor meets them in the menu (Overview, Customers, Marketing, Forecast, Plan, Fairness); `country`: the rota's holiday country when the owner gave one.
     Each must match the page's call exactly (same arguments), or the page would work it out again."""
 
     def ask(function, *args, **kwargs) -> results.Request:
@@ -236,17 +236,21 @@ def defaults(versions: dict[str, str], country: str | None = None, money_sign: s
     if "sessions" in versions:
         asks += [ask(f"smbcore.browsing.{name}") for name in _BROWSING[:3]]
         asks += [ask("smbcore.browsing.leaving_by", ["visitor_type", "month"])]
-    if "transactions" in versions:
+    if "transactions" in versions:  # Customers
+        asks += [ask(ANALYSE), ask(recommender), ask(CONSENT), ask(marketing_plan), ask(all_recommendations, 10, False),
+                 overview("top_products", "buyers", 200)]  # fmt: skip
+    if any(t in versions for t in ("campaigns", "transactions", "sessions")):  # Marketing
+        asks += [ask(targeting_model, *NO_CHOICE)]
+    if "transactions" in versions:  # Forecast, Plan, then the Fairness page's checks
         asks += [
-            ask(ANALYSE), ask(recommender), ask(CONSENT), ask(marketing_plan), ask(all_recommendations, 10, False),
-            overview("top_products", "buyers", 200), overview("one_off_orders"),
+            overview("one_off_orders"),
             ask("smbcore.forecast.series.sales_history", "revenue", None, "D", include_one_offs=False),
             ask("smbcore.requirements.facts"), ask("smbcore.allocate.prepare.product_names"),
             ask(STOCK_INPUTS, 200, 56, ()), ask(STAFF_INPUTS, 28, country), ask(HELD_OUT_CHECK),
             ask(HELD_OUT_CHURN), ask(STOCK_REPLAY, 200, 56), ask(STAFF_REPLAY, 28, country),
         ]  # fmt: skip
     if any(t in versions for t in ("campaigns", "transactions", "sessions")):
-        asks += [ask(targeting_model, *NO_CHOICE), ask(targeting_importance, *NO_CHOICE)]
+        asks += [ask(targeting_importance, *NO_CHOICE)]
     return asks
 
 

@@ -164,7 +164,8 @@ def _run_locked(path: str, progress: Callable[[dict], None] | None) -> dict:
         _write_json(_file(path, "refresh.json"), state)
         if progress:
             progress(dict(state))
-        asks += [a for a in _step(path, req, versions, settings, state) if a not in asks]
+        # what follows from a result comes next: the page that needs the first also needs these
+        asks = [*(a for a in _step(path, req, versions, settings, state) if a not in asks), *asks]
         state["done"] += 1
         state["total"] = state["done"] + len(asks)
     return _finish(path, state, "done", progress)
