@@ -18,7 +18,7 @@ from pages._shared import (
     version,
 )
 from smbcore import forecast as fc
-from smbcore import recipes
+from smbcore import forecast_view, recipes
 from smbcore.safety import plain_text
 
 require_app()
@@ -68,10 +68,8 @@ def prefer_simple_rule(check: pd.DataFrame, used: list[str]) -> bool:
 def holidays_for(choice: Choice) -> tuple:
     """The public holidays of the shop's country over the history and a year ahead (the country asked when
     nothing tells); a warning when the typed country has no known calendar."""
-    history = choice.history
     country = holiday_country(choice)
-    end = history["date"].max() + pd.DateOffset(years=1)
-    holidays = tuple(fc.holiday_calendar(country, history["date"].min(), end))
+    holidays = fc.history_holidays(country, choice.history["date"])
     if country and not holidays:
         st.warning(f"No holiday calendar is known for '{plain_text(country)}'. Use a country code such as GB or US.")
     return holidays
@@ -99,7 +97,11 @@ def forecast_section() -> None:
     per = "days" if freq == "D" else "weeks"
     c1, c2 = st.columns(2)
     horizon = c1.slider(
-        f"How far ahead ({per})", 1, 90 if freq == "D" else 26, 28 if freq == "D" else 8, key="fc_horizon"
+        f"How far ahead ({per})",
+        1,
+        90 if freq == "D" else 26,
+        forecast_view.HORIZON if freq == "D" else 8,
+        key="fc_horizon",
     )
     with c2:
         holidays = holidays_for(choice)

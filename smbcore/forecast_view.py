@@ -16,9 +16,9 @@ import pandas as pd
 
 from smbcore import results
 
-__all__ = ["HISTORY", "followups"]
+__all__ = ["HISTORY", "HORIZON", "followups"]
 
-HORIZON, FREQ, MEASURE = 28, "D", "revenue"
+HORIZON, FREQ, MEASURE = 28, "D", "revenue"  # the page's first view: its horizon slider starts here
 HISTORY = ("smbcore.forecast.series.sales_history", (MEASURE, None, FREQ), (("include_one_offs", False),))
 _NAMES = {"choose_factors": "smbcore.recipes.choose_factors", "backtest": "smbcore.recipes.backtest",
           "forecast": "smbcore.recipes.forecast", "drivers": "smbcore.recipes.drivers"}  # fmt: skip
@@ -31,8 +31,7 @@ def _holidays(path: str, versions: dict, history: pd.DataFrame, settings: dict) 
 
     transactions = results.load_table(path, "transactions", versions["transactions"])
     found = fc.shop_country(transactions, {"country": settings.get("country"), "currency": settings["money_sign"]})
-    end = history["date"].max() + pd.DateOffset(years=1)
-    return tuple(fc.holiday_calendar(found or "", history["date"].min(), end))
+    return fc.history_holidays(found or "", history["date"])
 
 
 def followups(path: str, req: results.Request, value, versions: dict, settings: dict) -> list[results.Request]:

@@ -141,3 +141,9 @@ def holiday_calendar(country: str | None, start, end) -> list[pd.Timestamp]:
         return []
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     return [day for day in holiday_dates(code, range(start.year, end.year + 1)) if start <= day <= end]
+
+
+def history_holidays(country: str | None, dates: pd.Series) -> tuple:
+    """The public holidays a forecast of a history with these `dates` meets: from its first date to a year
+    after its last (see `holiday_calendar`); the one window the Forecast page and its refresh use."""
+    return tuple(holiday_calendar(country, dates.min(), dates.max() + pd.DateOffset(years=1)))
