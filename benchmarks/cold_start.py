@@ -32,17 +32,17 @@ import argparse
 import json
 import os
 import shlex
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.live_server import free_port, start_server, stop_server, tree_usage, wait_healthy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -58,69 +58,6 @@ DRAWN_JS = """(heading) => {
 }"""
 ERRORS_JS = """() => [...document.querySelectorAll('[data-testid=stException], [data-testid=stAlertContentError]')]
   .map(e => e.innerText.trim().slice(0, 200))"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, home: Path, log) -> subprocess.Popen:
-    """`streamlit run server.py` in its own process group, single-user mode on `home`."""
-    command = [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1"]  # fmt: skip
-    env = dict(os.environ, SMBCORE_HOME=str(home))
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def wait_healthy(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {server.returncode} before answering")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{url}/_stcore/health did not answer within {TIMEOUT_S} s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=15)
-    except ProcessLookupError:
-        pass
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system, with reaped children) of pid and its live descendants, from /proc."""
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            parents.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
-    while todo:
-        member = todo.pop()
-        todo.extend(parents.get(member, []))
-        try:
-            total += sum(int(f) for f in Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()[11:15])
-        except OSError:
-            continue
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def new_page(browser):
@@ -163,11 +100,11 @@ def one_start(browser, home: Path, label: str, log_path: Path) -> dict:
         start = time.perf_counter()
         server = start_server(port, home, log)
         try:
-            wait_healthy(url, server)
+            wait_healthy(url, server, TIMEOUT_S)
             health = time.perf_counter() - start
             cold = visit(first, url)
             total = cold["drawn_at"] - start
-            cpu = tree_cpu(server.pid)
+            cpu = tree_usage(server.pid)[1]
             warm = visit(new_page(browser)[1], url)
         finally:
             stop_server(server)

@@ -23,21 +23,19 @@ import asyncio
 import csv
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.async_api import async_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.live_server import free_port, start_server, stop_server, wait_healthy  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-STREAMLIT = ROOT / ".venv" / "bin" / "streamlit"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]  # fmt: skip
@@ -83,51 +81,6 @@ IDLE_JS = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('da
 
 
 # ------------------------------------------------------------------------------------------------ server
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, home: Path, log) -> subprocess.Popen:
-    """`streamlit run server.py` in its own process group, single-user mode on an empty SMBCORE_HOME."""
-    command = [str(STREAMLIT), "run", "server.py", "--server.headless", "true", "--server.port", str(port),
-               "--server.address", "127.0.0.1"]  # fmt: skip
-    env = dict(os.environ, SMBCORE_HOME=str(home))
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90) -> None:
-    """Block until /_stcore/health answers 200, or fail if the server exits or the timeout passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {server.returncode} before answering")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url}/_stcore/health did not answer 200 within {timeout:.0f} s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    """Terminate the server's whole process group, then kill it if it has not gone within 15 s."""
-    if server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=15)
-    except ProcessLookupError:
-        pass
 
 
 def server_errors(log: str) -> list[dict]:

@@ -25,15 +25,12 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import websockets
@@ -42,6 +39,9 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ContextInfo
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.live_server import free_port, start_server, stop_server, tree_usage, wait_healthy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -175,52 +175,6 @@ def refresh_first(home: Path) -> str:
         tail = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1][:160]
         return f"refresh skipped: `{' '.join(command[1:])}` exited {done.returncode} ({tail})"
     return f"refresh ran first: `{' '.join(command[1:])}` took {time.perf_counter() - start:.1f} s"
-
-
-def start_server(port: int, home: Path, log) -> subprocess.Popen:
-    """`streamlit run server.py` in its own process group, single-user mode on `home`."""
-    command = [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1"]  # fmt: skip
-    env = dict(os.environ, SMBCORE_HOME=str(home))
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90) -> None:
-    """Block until /_stcore/health answers 200; fail if the server exits or the timeout passes."""
-    deadline = time.monotonic() + timeout
-    while server.poll() is None and time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return  # urlopen raises on anything but a 2xx answer
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not answer {url}/_stcore/health (exit code {server.poll()})")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    """Terminate the server's process group; kill it if it has not gone within 15 s."""
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-
-
-def tree_usage(pid: int) -> tuple[float, float]:
-    """(resident MB, user+system CPU seconds with reaped children) of pid and all its descendants, from /proc."""
-    stats: dict[int, list[str]] = {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stats[int(entry)] = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-    tree, todo = [], [pid]
-    while todo:
-        tree.append(todo.pop())
-        todo.extend(p for p, fields in stats.items() if int(fields[1]) == tree[-1])
-    pages = sum(int(stats[p][21]) for p in tree if p in stats)  # rss, in pages (field 24 of /proc/PID/stat)
-    ticks = sum(int(f) for p in tree if p in stats for f in stats[p][11:15])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20, ticks / os.sysconf("SC_CLK_TCK")
 
 
 def watch_peak(pid: int, stop: threading.Event, peak: list[float]) -> None:
@@ -366,9 +320,7 @@ def main() -> None:
     parser.add_argument("--tag", default="", help="results go to load_ws_TAG.md/.json")
     args = parser.parse_args()
     command = "nice -n 5 .venv/bin/python benchmarks/load_ws.py " + " ".join(sys.argv[1:])
-    with socket.socket() as sock:  # a free port on the loopback interface
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="smbcore_loadws_") as tmp, open(Path(tmp) / "server.log", "w+") as log:
         (home := Path(tmp) / "smbcore").mkdir()  # empty: no accounts file, so single-user mode
         notes = [refresh_first(home) if args.refresh_first else "no refresh before the server (--refresh-first off)"]
